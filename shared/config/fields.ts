@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+// Field builders for environment-style config. Environment values are strings, so each builder
+// parses text strictly: "1e3" is not a port and "yes" is not a boolean.
+
+/** A TCP port, 0 (pick a free one) to 65535. */
+export const port = (fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(0, 'must be 0..65535').max(65535, 'must be 0..65535'))
+    .default(fallback);
+
+/** A positive whole number (milliseconds, seconds, counts). */
+export const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a positive whole number')
+    .transform(Number)
+    .pipe(z.number().int().positive('must be a positive whole number'))
+    .default(fallback);
+
+/** A boolean spelled true/false/1/0. */
+export const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'TRUE', 'FALSE', 'True', 'False'], { message: 'must be true or false' })
+    .transform((v) => v === 'true' || v === '1' || v === 'TRUE' || v === 'True')
+    .default(fallback);
+
+/** A number in [0, 1], such as a sampling ratio. */
+export const ratio = () =>
+  z
+    .string()
+    .regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, 'must be a number from 0 to 1')
+    .transform(Number);
+
+/** A host:port address of a gRPC server. */
+export const address = (fallback: string) =>
+  z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').default(fallback);
+
+/** A comma-separated list, trimmed, empty entries dropped. */
+export const list = (fallback: string[] = []) =>
+  z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .default(fallback);
+
+/** Log level accepted by pino. */
+export const logLevel = () =>
+  z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');

@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+import { Kysely, Migrator, SqliteDialect, type Migration } from 'kysely';
+import { tracedDialect } from './traced-dialect';
+
+/** Options of {@link openSqlite}. */
+export interface OpenSqliteOptions {
+  /** A file path, or `:memory:`. The parent folder is created if missing. */
+  file: string;
+  /** Migrations by name; applied in name order at open. */
+  migrations: Record<string, Migration>;
+}
+
+/**
+ * Opens a SQLite database through Kysely (so a PostgreSQL dialect can replace it later without
+ * touching the repositories), traced, with WAL and foreign keys on, and migrates it to latest.
+ */
+export async function openSqlite<DB>(options: OpenSqliteOptions): Promise<Kysely<DB>> {
+  if (options.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
+  const sqlite = new Database(options.file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<DB>({
+    dialect: tracedDialect(new SqliteDialect({ database: sqlite }), {
+      'db.system': 'sqlite',
+      'db.system.name': 'sqlite',
+      'db.namespace': options.file === ':memory:' ? ':memory:' : path.basename(options.file),
+    }),
+  });
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => options.migrations },
+  });
+  // Migrations run at start, outside any request: suppressed so they do not become root traces.
+  const { error, results } = await context.with(suppressTracing(context.active()), () => migrator.migrateToLatest());
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database ${options.file}: migration ${failed} failed: ${(error as Error).message}`);
+  }
+  return db;
+}
+
+/** True when `err` is SQLite's UNIQUE constraint violation. */
+export function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

@@ -1,0 +1,69 @@
+import {
+  credentials,
+  type CallOptions,
+  type Client,
+  type ClientOptions,
+  type ClientUnaryCall,
+  type ChannelCredentials,
+  type Metadata,
+  type ServiceError,
+  Metadata as GrpcMetadata,
+} from '@grpc/grpc-js';
+
+/** The constructor shape ts-proto generates for a grpc-js service client. */
+export type ClientConstructor<C extends Client> = new (
+  address: string,
+  creds: ChannelCredentials,
+  options?: Partial<ClientOptions>,
+) => C;
+
+// Keepalive lets a channel notice a dead peer (a stopped service) instead of waiting for the
+// kernel; the backoff cap keeps reconnection fast once the peer is back.
+const CHANNEL_OPTIONS: Partial<ClientOptions> = {
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+  'grpc.max_reconnect_backoff_ms': 2_000,
+  'grpc.initial_reconnect_backoff_ms': 200,
+};
+
+/** Creates a gRPC client for `address` (host:port, plaintext). Create once per process and reuse. */
+export function createClient<C extends Client>(Ctor: ClientConstructor<C>, address: string): C {
+  return new Ctor(address, credentials.createInsecure(), CHANNEL_OPTIONS);
+}
+
+/** A generated unary method, bound to its client. */
+export type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (error: ServiceError | null, response: Res) => void,
+) => ClientUnaryCall;
+
+/** Per-call options of {@link unary}. */
+export interface UnaryOptions {
+  metadata?: Metadata;
+  /** Absolute deadline (ms since epoch). */
+  deadline: number;
+}
+
+/**
+ * Calls a unary method and resolves with its response. Every call has a deadline: callers pass
+ * one from {@link deadlineFor}, so a downstream call never outlives the request that caused it.
+ */
+export function unary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, options: UnaryOptions): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    method(request, options.metadata ?? new GrpcMetadata(), { deadline: options.deadline }, (err, res) =>
+      err ? reject(err) : resolve(res),
+    );
+  });
+}
+
+/**
+ * The deadline of a call made now: `defaultMs` from now, but never later than `inherited` (the
+ * deadline of the call being served, when there is one), so deadlines shrink down the chain.
+ */
+export function deadlineFor(defaultMs: number, inherited?: number | Date): number {
+  const own = Date.now() + defaultMs;
+  const parent = inherited instanceof Date ? inherited.getTime() : inherited;
+  return parent !== undefined && Number.isFinite(parent) ? Math.min(own, parent) : own;
+}

@@ -1,0 +1,108 @@
+import {
+  status as GrpcStatus,
+  type handleUnaryCall,
+  type Metadata,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import type { Attributes, Span } from '@opentelemetry/api';
+import { AppError } from '../errors/app-error';
+import type { Logger } from '../logging/logger';
+import { inSpan, operationKey } from '../telemetry/spans';
+
+/** What a handler gets besides its request. */
+export interface HandlerContext {
+  metadata: Metadata;
+  /** The caller's deadline (ms since epoch), or undefined if it set none. */
+  deadline: number | undefined;
+  /** The operation span (`GetUser`, `Login`, ...): add attributes such as `enduser.id`. */
+  span: Span;
+}
+
+/** A promise-returning handler for one unary RPC. */
+export type AsyncUnary<Req, Res> = (request: Req, ctx: HandlerContext) => Promise<Res>;
+
+/** The async form of a ts-proto `...Server` interface. */
+export type AsyncService<S> = {
+  [K in keyof S]: S[K] extends handleUnaryCall<infer Req, infer Res> ? AsyncUnary<Req, Res> : never;
+};
+
+/** Options of {@link implement}. */
+export interface ImplementOptions {
+  /** `service` attribute on operation spans and `service` in logs, e.g. `user-service`. */
+  service: string;
+  logger: Logger;
+  /** Extra attributes on every operation span, e.g. `auth.method`. */
+  attributes?: (operation: string) => Attributes;
+}
+
+interface GrpcErrorLike {
+  code: number;
+  details?: string;
+}
+
+const isGrpcError = (err: unknown): err is GrpcErrorLike =>
+  typeof err === 'object' && err !== null && typeof (err as GrpcErrorLike).code === 'number';
+
+/**
+ * Maps what a handler threw to what the caller sees. AppErrors and statuses from downstream
+ * services pass through (their messages are ours); anything else is INTERNAL with a generic
+ * message, so no stack trace or driver error leaves the process.
+ */
+export function toGrpcError(err: unknown): { code: GrpcStatus; details: string } {
+  if (err instanceof AppError) return { code: err.grpcStatus, details: err.message };
+  if (isGrpcError(err) && err.code !== GrpcStatus.OK && err.code in GrpcStatus) {
+    return { code: err.code, details: err.details || GrpcStatus[err.code] || 'error' };
+  }
+  return { code: GrpcStatus.INTERNAL, details: 'internal error' };
+}
+
+/**
+ * Turns an object of async handlers into a grpc-js service implementation. Every RPC runs in an
+ * operation span named after the method (the plan's `CreateUser`, `Login`, ...), is logged once
+ * with its status and duration, and has its errors mapped by {@link toGrpcError}.
+ */
+export function implement<S>(
+  definition: ServiceDefinition,
+  handlers: AsyncService<S>,
+  options: ImplementOptions,
+): UntypedServiceImplementation {
+  const impl: UntypedServiceImplementation = {};
+  for (const [key, method] of Object.entries(definition)) {
+    const handler = (handlers as Record<string, AsyncUnary<unknown, unknown>>)[key];
+    if (!handler) throw new Error(`no handler for ${method.path}`);
+    const operation = method.path.slice(method.path.lastIndexOf('/') + 1);
+    const attributes: Attributes = {
+      operation: operationKey(operation),
+      service: options.service,
+      ...options.attributes?.(operation),
+    };
+    impl[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      const started = process.hrtime.bigint();
+      const deadline = call.getDeadline();
+      const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
+      inSpan(operation, attributes, (span) => handler(call.request, { metadata: call.metadata, deadline: deadlineMs, span }))
+        .then(
+          (response) => {
+            log(options.logger, method.path, GrpcStatus.OK, started);
+            callback(null, response);
+          },
+          (err: unknown) => {
+            const mapped = toGrpcError(err);
+            log(options.logger, method.path, mapped.code, started, mapped.code === GrpcStatus.INTERNAL ? err : undefined);
+            callback(mapped);
+          },
+        );
+    };
+  }
+  return impl;
+}
+
+function log(logger: Logger, rpc: string, code: GrpcStatus, started: bigint, err?: unknown): void {
+  const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const line = { rpc, code: GrpcStatus[code], durationMs: Math.round(durationMs * 100) / 100 };
+  if (err) logger.error({ ...line, err }, 'rpc failed');
+  else logger.info(line, 'rpc');
+}
