@@ -1,0 +1,64 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { SpanKind } from '@opentelemetry/api';
+import { expect } from 'chai';
+
+const run = promisify(execFile);
+const fixtures = path.resolve(__dirname, '../../fixtures/telemetry');
+
+interface ProbeSpan {
+  name: string;
+  kind: SpanKind;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  attributes: Record<string, unknown>;
+}
+interface ProbeResult {
+  traceparent: string | null;
+  rootTraceId: string;
+  rootSpanId: string;
+  spans: ProbeSpan[];
+}
+
+async function probe(env: NodeJS.ProcessEnv): Promise<ProbeResult> {
+  const { stdout } = await run(
+    process.execPath,
+    ['--require', path.join(fixtures, 'preload.js'), path.join(fixtures, 'probe.js')],
+    { env: { ...process.env, TRACING_EXPORTER: 'none', ...env }, timeout: 20_000 },
+  );
+  return JSON.parse(stdout.trim().split('\n').pop()!) as ProbeResult;
+}
+
+describe('telemetry preload (node --require)', () => {
+  it('patches grpc-js: client and server spans exist and the server receives traceparent', async () => {
+    const result = await probe({});
+    const client = result.spans.find((s) => s.kind === SpanKind.CLIENT && s.name === 'grpc.user.v1.UserService/GetUser');
+    const server = result.spans.find((s) => s.kind === SpanKind.SERVER && s.name === 'grpc.user.v1.UserService/GetUser');
+    expect(client, 'gRPC client span').to.exist;
+    expect(server, 'gRPC server span').to.exist;
+    expect(client!.parentSpanId).to.equal(result.rootSpanId);
+    expect(server!.parentSpanId).to.equal(client!.spanId);
+    expect(server!.traceId).to.equal(result.rootTraceId);
+    expect(server!.attributes['rpc.system']).to.equal('grpc');
+    expect(server!.attributes['rpc.method']).to.equal('GetUser');
+    expect(result.traceparent).to.equal(`00-${result.rootTraceId}-${client!.spanId}-01`);
+  });
+
+  it('with tracing disabled records nothing and passes the caller\'s traceparent through unchanged', async () => {
+    const incoming = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const result = await probe({ TRACING_ENABLED: 'false', PROBE_TRACEPARENT: incoming });
+    expect(result.spans).to.deep.equal([]);
+    expect(result.traceparent).to.equal(incoming);
+  });
+
+  it('with tracing enabled continues the caller\'s trace', async () => {
+    const incoming = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const result = await probe({ PROBE_TRACEPARENT: incoming });
+    const root = result.spans.find((s) => s.name === 'probe-root');
+    expect(root?.traceId).to.equal('0af7651916cd43dd8448eb211c80319c');
+    expect(root?.parentSpanId).to.equal('b7ad6b7169203331');
+    expect(result.traceparent).to.match(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
+  });
+});
