@@ -27,7 +27,7 @@ export type AsyncUnary<Req, Res> = (request: Req, ctx: HandlerContext) => Promis
 /** The async form of a ts-proto `...Server` interface. */
 export type AsyncService<S> = {
   // ts-proto's server interfaces carry grpc-js's string index signature: skip it, keep the methods.
-  [K in keyof S as string extends K ? never : K]: S[K] extends handleUnaryCall<infer Req, infer Res> ? AsyncUnary<Req, Res> : never;
+  [K in keyof S as string extends K ? never : number extends K ? never : K]: S[K] extends handleUnaryCall<infer Req, infer Res> ? AsyncUnary<Req, Res> : never;
 };
 
 /** Options of {@link implement}. */

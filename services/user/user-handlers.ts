@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { status as GrpcStatus, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { z } from 'zod';
+import { UserServiceService, type UserServiceServer } from '../../gen/user/v1/user';
+import { AppError } from '../../shared/errors/app-error';
+import { implement, type AsyncService } from '../../shared/grpc/handler';
+import type { Logger } from '../../shared/logging/logger';
+import * as fields from '../../shared/validation/schemas';
+import { parseOrThrow } from '../../shared/validation/schemas';
+import type { AuthApi } from './auth-client';
+import { authenticate } from './authenticate';
+import { assertMayModify, assertMaySetRole, roleForNewUser } from './authorize';
+import { toUser, type UserChanges, type UserRepository } from './user-repository';
+
+/** The `service` name on operation spans and log lines. */
+export const USER_SERVICE_NAME = 'user-service';
+
+/** ListUsers page size when the request leaves `limit` at 0. */
+export const DEFAULT_PAGE_SIZE = 20;
+
+/** What the handlers need. */
+export interface UserHandlerDeps {
+  users: UserRepository;
+  auth: AuthApi;
+  /** Lower-cased emails that register as admins. */
+  adminEmails: ReadonlySet<string>;
+  logger: Logger;
+}
+
+// Requests are validated as objects so an error names the field (`email: must be an email address`).
+const createUserInput = z.object({ email: fields.email, password: fields.password, name: fields.name });
+const idInput = z.object({ id: fields.userId });
+const updateUserInput = z.object({
+  id: fields.userId,
+  name: fields.name.optional(),
+  email: fields.email.optional(),
+  role: fields.role.optional(),
+});
+const pageInput = z.object({ limit: fields.limit, offset: fields.offset });
+
+const notFound = () => new AppError('NOT_FOUND', 'user not found');
+
+/** True for a gRPC error with the given status code. */
+const hasStatus = (err: unknown, code: GrpcStatus) => (err as { code?: unknown } | null)?.code === code;
+
+/** The UserService RPCs as async handlers (wrapped by {@link createUserService}). */
+export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServiceServer> {
+  const { users, auth, adminEmails, logger } = deps;
+
+  /** Runs a compensating step; its failure is logged, so the error the caller sees stays the original. */
+  const compensate = async (what: string, userId: string, step: () => Promise<unknown>) => {
+    try {
+      await step();
+    } catch (err) {
+      logger.error({ userId, err }, `${what} failed: manual cleanup may be needed`);
+    }
+  };
+
+  return {
+    async createUser(request, ctx) {
+      const input = parseOrThrow(createUserInput, request);
+      const row = await users.insert({
+        id: randomUUID(),
+        email: input.email,
+        name: input.name,
+        role: roleForNewUser(input.email, adminEmails),
+      });
+      ctx.span.setAttribute('enduser.id', row.id);
+      try {
+        const tokens = await auth.register({ userId: row.id, email: row.email, password: input.password }, ctx.deadline);
+        return { user: toUser(row), tokens };
+      } catch (err) {
+        // Whatever went wrong downstream (a conflict, an outage, a timeout after the auth service
+        // may even have stored the credentials), no profile without credentials is left behind.
+        await compensate('removing a user whose registration failed', row.id, () => users.delete(row.id));
+        throw err;
+      }
+    },
+
+    async getUser(request, ctx) {
+      await authenticate(ctx, auth, users);
+      const { id } = parseOrThrow(idInput, request);
+      const row = await users.findById(id);
+      if (!row) throw notFound();
+      return { user: toUser(row) };
+    },
+
+    async updateUser(request, ctx) {
+      const caller = await authenticate(ctx, auth, users);
+      const { id, ...changes } = parseOrThrow(updateUserInput, request);
+      const given = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as UserChanges;
+      if (Object.keys(given).length === 0) {
+        throw new AppError('INVALID_ARGUMENT', 'at least one of name, email, role is required');
+      }
+      assertMayModify(caller, id, 'update');
+      if (given.role !== undefined) assertMaySetRole(caller);
+
+      const previous = await users.findById(id);
+      if (!previous) throw notFound();
+      const updated = await users.update(id, given);
+      if (!updated) throw notFound();
+
+      if (given.email !== undefined && given.email !== previous.email) {
+        try {
+          await auth.updateCredentials({ userId: id, email: given.email }, ctx.deadline);
+        } catch (err) {
+          // Profile and login email must not disagree: undo the whole update.
+          await compensate('restoring a user whose credential update failed', id, () => users.restore(previous));
+          throw err;
+        }
+      }
+      return { user: toUser(updated) };
+    },
+
+    async deleteUser(request, ctx) {
+      const caller = await authenticate(ctx, auth, users);
+      const { id } = parseOrThrow(idInput, request);
+      // Permission first: a non-admin must not learn whether someone else's id exists.
+      assertMayModify(caller, id, 'delete');
+      if (!(await users.findById(id))) throw notFound();
+      try {
+        // Credentials (and so every token) go first: a failure here leaves the user intact and
+        // able to retry, rather than a profile-less login that still works.
+        await auth.deleteCredentials(id, ctx.deadline);
+      } catch (err) {
+        // Nothing to delete there is the state we want (e.g. credentials already removed).
+        if (!hasStatus(err, GrpcStatus.NOT_FOUND)) throw err;
+      }
+      await users.delete(id);
+      return {};
+    },
+
+    async listUsers(request, ctx) {
+      await authenticate(ctx, auth, users);
+      const { limit, offset } = parseOrThrow(pageInput, {
+        limit: request.limit === 0 ? DEFAULT_PAGE_SIZE : request.limit,
+        offset: request.offset,
+      });
+      const page = await users.list(limit, offset);
+      return { users: page.rows.map(toUser), total: page.total };
+    },
+  };
+}
+
+/** The UserService implementation for a grpc-js server: handlers plus spans, logs and error mapping. */
+export function createUserService(deps: UserHandlerDeps): UntypedServiceImplementation {
+  return implement<UserServiceServer>(UserServiceService, createUserHandlers(deps), {
+    service: USER_SERVICE_NAME,
+    logger: deps.logger,
+  });
+}
