@@ -1,0 +1,110 @@
+import crypto from 'node:crypto';
+import { AppError } from '../../shared/errors/app-error';
+import { loadJose } from './jose';
+import { unixSeconds } from './unix-time';
+
+// RFC 9068's media type for JWT access tokens; with the `token_use` claim it keeps any other JWT
+// signed with the same key (an ID token, a future token kind) from passing as an access token.
+const TYP = 'at+jwt';
+const TOKEN_USE = 'access';
+const ALG = 'HS256';
+
+/** What {@link AccessTokens} needs to sign and verify. */
+export interface AccessTokenOptions {
+  /** HS256 key, at least 32 characters. */
+  secret: string;
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+}
+
+/** Who an access token was issued to. */
+export interface AccessTokenSubject {
+  userId: string;
+  email: string;
+}
+
+/** The verified claims of an access token. */
+export interface AccessTokenClaims extends AccessTokenSubject {
+  jti: string;
+  /** Unix seconds. */
+  issuedAt: number;
+  /** Unix seconds. */
+  expiresAt: number;
+}
+
+/** A freshly issued access token. */
+export interface IssuedAccessToken {
+  token: string;
+  jti: string;
+  /** Unix seconds. */
+  expiresAt: number;
+}
+
+/** The one message every verification failure gets: it says nothing about the token. */
+export const INVALID_ACCESS_TOKEN = 'invalid or expired access token';
+
+/** Issues and verifies HS256 JWT access tokens. */
+export class AccessTokens {
+  private readonly key: Uint8Array;
+
+  constructor(private readonly options: AccessTokenOptions) {
+    this.key = new TextEncoder().encode(options.secret);
+  }
+
+  /** Lifetime of the tokens this issues (TokenPair.expires_in). */
+  get ttlSeconds(): number {
+    return this.options.ttlSeconds;
+  }
+
+  /** Signs an access token for `subject`; `nowMs` lets tests issue tokens in the past. */
+  async issue(subject: AccessTokenSubject, nowMs: number = Date.now()): Promise<IssuedAccessToken> {
+    const { SignJWT } = await loadJose();
+    const jti = crypto.randomUUID();
+    const issuedAt = unixSeconds(nowMs);
+    const expiresAt = issuedAt + this.options.ttlSeconds;
+    const token = await new SignJWT({ email: subject.email, token_use: TOKEN_USE })
+      .setProtectedHeader({ alg: ALG, typ: TYP })
+      .setSubject(subject.userId)
+      .setJti(jti)
+      .setIssuer(this.options.issuer)
+      .setAudience(this.options.audience)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(expiresAt)
+      .sign(this.key);
+    return { token, jti, expiresAt };
+  }
+
+  /**
+   * Verifies signature (HS256 only), `iss`, `aud`, `exp`, the `at+jwt` type and `token_use`.
+   * Any failure is UNAUTHENTICATED with a generic message; the token is never echoed.
+   */
+  async verify(token: string, nowMs: number = Date.now()): Promise<AccessTokenClaims> {
+    const { jwtVerify } = await loadJose();
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, this.key, {
+        algorithms: [ALG],
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        typ: TYP,
+        requiredClaims: ['sub', 'jti', 'iat', 'exp'],
+        currentDate: new Date(nowMs),
+      }));
+    } catch {
+      throw new AppError('UNAUTHENTICATED', INVALID_ACCESS_TOKEN);
+    }
+    const { sub, jti, iat, exp, email, token_use: tokenUse } = payload;
+    if (
+      tokenUse !== TOKEN_USE ||
+      typeof sub !== 'string' ||
+      typeof jti !== 'string' ||
+      typeof email !== 'string' ||
+      typeof iat !== 'number' ||
+      typeof exp !== 'number'
+    ) {
+      throw new AppError('UNAUTHENTICATED', INVALID_ACCESS_TOKEN);
+    }
+    return { userId: sub, email, jti, issuedAt: iat, expiresAt: exp };
+  }
+}

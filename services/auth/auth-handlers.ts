@@ -1,0 +1,161 @@
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { AuthServiceService, type AuthServiceServer, type TokenPair } from '../../gen/auth/v1/auth';
+import { AppError } from '../../shared/errors/app-error';
+import { implement, type AsyncService, type HandlerContext } from '../../shared/grpc/handler';
+import { bearerToken } from '../../shared/grpc/metadata';
+import type { Logger } from '../../shared/logging/logger';
+import * as fields from '../../shared/validation/schemas';
+import { parseOrThrow } from '../../shared/validation/schemas';
+import { INVALID_ACCESS_TOKEN, type AccessTokenClaims, type AccessTokens, type AccessTokenSubject } from './access-token';
+import { CredentialsRepository } from './credentials-repository';
+import type { AuthDatabase } from './db/schema';
+import { hashPassword, verifyDummyPassword, verifyPassword } from './password';
+import type { RefreshTokens } from './refresh-token';
+import { RevokedTokenRepository } from './revoked-token-repository';
+import { unixSeconds } from './unix-time';
+
+/** `service` on this process's spans and log lines. */
+export const AUTH_SERVICE_NAME = 'auth-service';
+
+/** What the handlers work with. */
+export interface AuthServiceDeps {
+  db: Kysely<AuthDatabase>;
+  accessTokens: AccessTokens;
+  refreshTokens: RefreshTokens;
+}
+
+const registerInput = z.object({ userId: fields.userId, email: fields.email, password: fields.password });
+const loginInput = z.object({ email: fields.email, password: fields.password });
+const refreshInput = z.object({ refreshToken: fields.refreshToken });
+const updateInput = z.object({ userId: fields.userId, email: fields.email });
+const deleteInput = z.object({ userId: fields.userId });
+
+// Same code and message for an unknown email and a wrong password: Login must not reveal which
+// emails are registered.
+const INVALID_LOGIN = 'invalid email or password';
+
+const AUTH_METHODS: Record<string, string> = { Register: 'password', Login: 'password', RefreshToken: 'refresh_token' };
+
+/** The `auth.method` span attribute of an operation: how its caller proves who they are. */
+export function authMethodOf(operation: string): string {
+  return AUTH_METHODS[operation] ?? 'bearer';
+}
+
+/** The AuthService handlers, as plain async functions (see {@link createAuthService}). */
+export function createAuthHandlers(deps: AuthServiceDeps): AsyncService<AuthServiceServer> {
+  const { db, accessTokens, refreshTokens } = deps;
+  const credentials = new CredentialsRepository(db);
+
+  const tokenPair = async (subject: AccessTokenSubject, refreshToken: string): Promise<TokenPair> => {
+    const access = await accessTokens.issue(subject);
+    return { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: accessTokens.ttlSeconds };
+  };
+
+  /** The verified claims of the bearer token in metadata (signature and claims only). */
+  const bearerClaims = async (ctx: HandlerContext): Promise<AccessTokenClaims> => {
+    const token = bearerToken(ctx.metadata);
+    if (!token) throw new AppError('UNAUTHENTICATED', 'missing access token');
+    const claims = await accessTokens.verify(token);
+    ctx.span.setAttribute('enduser.id', claims.userId);
+    return claims;
+  };
+
+  /** Like bearerClaims, and the user still exists and the token was not logged out. */
+  const authenticate = async (ctx: HandlerContext) => {
+    const claims = await bearerClaims(ctx);
+    const session = await credentials.findActiveSession(claims.userId, claims.jti);
+    if (!session) throw new AppError('UNAUTHENTICATED', INVALID_ACCESS_TOKEN);
+    return { claims, session };
+  };
+
+  return {
+    async register(request, ctx) {
+      const input = parseOrThrow(registerInput, request);
+      ctx.span.setAttribute('enduser.id', input.userId);
+      const passwordHash = await hashPassword(input.password);
+      const nowMs = Date.now();
+      // Credentials and the first refresh token together: a failure leaves nothing half-registered.
+      const refreshToken = await db.transaction().execute(async (trx) => {
+        await new CredentialsRepository(trx).insert(
+          { userId: input.userId, email: input.email, passwordHash },
+          unixSeconds(nowMs),
+        );
+        return refreshTokens.startFamily(input.userId, nowMs, trx);
+      });
+      return { tokens: await tokenPair({ userId: input.userId, email: input.email }, refreshToken) };
+    },
+
+    async login(request, ctx) {
+      const input = parseOrThrow(loginInput, request);
+      const stored = await credentials.findByEmail(input.email);
+      // An unknown email still costs one scrypt, so timing does not reveal registered emails.
+      const ok = stored
+        ? await verifyPassword(input.password, stored.passwordHash)
+        : await verifyDummyPassword(input.password);
+      if (!stored || !ok) throw new AppError('UNAUTHENTICATED', INVALID_LOGIN);
+      ctx.span.setAttribute('enduser.id', stored.userId);
+      const refreshToken = await refreshTokens.startFamily(stored.userId);
+      return { tokens: await tokenPair(stored, refreshToken), userId: stored.userId };
+    },
+
+    async refreshToken(request, ctx) {
+      const input = parseOrThrow(refreshInput, request);
+      const rotated = await refreshTokens.rotate(input.refreshToken);
+      ctx.span.setAttribute('enduser.id', rotated.userId);
+      return { tokens: await tokenPair(rotated, rotated.refreshToken) };
+    },
+
+    async logout(request, ctx) {
+      const claims = await bearerClaims(ctx);
+      // The refresh token is optional: an empty one logs out the access token only.
+      if (request.refreshToken !== '') parseOrThrow(refreshInput, request);
+      const nowMs = Date.now();
+      await db.transaction().execute(async (trx) => {
+        const revoked = new RevokedTokenRepository(trx);
+        await revoked.revoke(claims.jti, claims.expiresAt);
+        if (request.refreshToken !== '') {
+          await refreshTokens.revokeFamilyOf(request.refreshToken, claims.userId, nowMs, trx);
+        }
+        // Opportunistic clean-up: expired rows can never be accepted again anyway.
+        await revoked.pruneExpired(unixSeconds(nowMs));
+        await refreshTokens.pruneExpired(nowMs, trx);
+      });
+      return {};
+    },
+
+    async getCurrentUser(_request, ctx) {
+      const { session } = await authenticate(ctx);
+      return { userId: session.userId, email: session.email };
+    },
+
+    async validateToken(_request, ctx) {
+      const { claims, session } = await authenticate(ctx);
+      return { userId: session.userId, email: session.email, expiresAt: claims.expiresAt };
+    },
+
+    async updateCredentials(request, ctx) {
+      const input = parseOrThrow(updateInput, request);
+      ctx.span.setAttribute('enduser.id', input.userId);
+      await credentials.updateEmail(input.userId, input.email, unixSeconds());
+      return {};
+    },
+
+    async deleteCredentials(request, ctx) {
+      const input = parseOrThrow(deleteInput, request);
+      ctx.span.setAttribute('enduser.id', input.userId);
+      await credentials.delete(input.userId);
+      return {};
+    },
+  };
+}
+
+/** The grpc-js implementation of auth.v1.AuthService: traced, logged and error-mapped. */
+export function createAuthService(deps: AuthServiceDeps, logger: Logger): UntypedServiceImplementation {
+  return implement<AuthServiceServer>(AuthServiceService, createAuthHandlers(deps), {
+    service: AUTH_SERVICE_NAME,
+    logger,
+    attributes: (operation) => ({ 'auth.method': authMethodOf(operation) }),
+  });
+}

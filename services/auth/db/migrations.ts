@@ -1,0 +1,52 @@
+import type { Kysely, Migration } from 'kysely';
+
+// Migrations take Kysely<any>: they must keep working when db/schema.ts has moved on.
+
+/** The auth database migrations, applied in name order by openSqlite. */
+export const authMigrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('credentials')
+        .addColumn('user_id', 'text', (c) => c.primaryKey())
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('credentials_email_unique').unique().on('credentials').column('email').execute();
+
+      await db.schema
+        .createTable('refresh_tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('family_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('credentials.user_id').onDelete('cascade'))
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('expires_at', 'integer', (c) => c.notNull())
+        .addColumn('used_at', 'integer')
+        .addColumn('revoked_at', 'integer')
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .execute();
+      // Family revocation and the cascade from credentials look rows up by these.
+      await db.schema.createIndex('refresh_tokens_family_id').on('refresh_tokens').column('family_id').execute();
+      await db.schema.createIndex('refresh_tokens_user_id').on('refresh_tokens').column('user_id').execute();
+      await db.schema.createIndex('refresh_tokens_expires_at').on('refresh_tokens').column('expires_at').execute();
+
+      await db.schema
+        .createTable('revoked_access_tokens')
+        .addColumn('jti', 'text', (c) => c.primaryKey())
+        .addColumn('expires_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('revoked_access_tokens_expires_at')
+        .on('revoked_access_tokens')
+        .column('expires_at')
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('revoked_access_tokens').execute();
+      await db.schema.dropTable('refresh_tokens').execute();
+      await db.schema.dropTable('credentials').execute();
+    },
+  },
+};
