@@ -21,6 +21,20 @@ const DEADLINE_MS = 1500;
 const complete = (services: string[], min: number) => (spans: StoredSpan[]) =>
   spans.length >= min && services.every((svc) => spans.some((s) => s.service === svc));
 
+/**
+ * Waits until a GET through the whole chain answers 200 again. A channel that saw its peer go away
+ * reconnects with backoff (capped at 2 s, shared/grpc/client.ts); until then calls fail fast.
+ */
+async function untilServing(stack: Stack, who: Account): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const res = await get(`${stack.gatewayUrl}/api/v1/users/${who.id}`, { token: who.accessToken });
+    if (res.status === 200) return;
+    if (Date.now() > deadline) throw new Error(`chain did not recover: last status ${res.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 for (const exporter of ['otlp', 'jaeger'] as const) {
   describe(`tracing scenarios (${exporter} exporter)`, function () {
     this.timeout(120_000);
@@ -137,6 +151,7 @@ for (const exporter of ['otlp', 'jaeger'] as const) {
         expect(toAuth.attributes['rpc.grpc.status_code']).to.equal(14);
       } finally {
         await stack.startService('auth');
+        await untilServing(stack, alice);
       }
     });
 
@@ -151,6 +166,7 @@ for (const exporter of ['otlp', 'jaeger'] as const) {
       } finally {
         stack.resume('auth');
       }
+      await untilServing(stack, alice);
       const spans = await jaeger.getTrace(traceId, complete(['gateway', 'user-service'], 6));
       const { http, client } = expectGatewaySpine(spans, 'GET /api/v1/users/:id', 'users.get', 'user.v1.UserService/GetUser');
       expect(http.attributes['http.response.status_code']).to.equal(504);
