@@ -211,6 +211,24 @@ for (const exporter of ['otlp', 'jaeger'] as const) {
       }
     });
 
+    it('never records secrets: token-like query parameters are redacted, no Authorization attribute', async () => {
+      const res = await get(`${stack.gatewayUrl}/api/v1/users/${alice.id}?access_token=${alice.accessToken}&refresh_token=${alice.refreshToken}&page=2`, {
+        token: alice.accessToken,
+      });
+      expect(res.status).to.equal(200);
+      const traceId = traceIdOf(res.headers);
+      const spans = await jaeger.getTrace(traceId, complete(ALL, 9));
+      const http = theSpan(spans, 'GET /api/v1/users/:id', { service: 'gateway', kind: KIND.SERVER });
+      const everything = JSON.stringify(spans.map((s) => [s.name, s.attributes, s.events, s.statusMessage]));
+      expect(everything).to.not.contain(alice.accessToken);
+      expect(everything).to.not.contain(alice.refreshToken);
+      expect(everything.toLowerCase()).to.not.contain('authorization');
+      if (http.attributes['url.query'] !== undefined) {
+        expect(http.attributes['url.query']).to.equal('access_token=REDACTED&refresh_token=REDACTED&page=2');
+      }
+      if (http.attributes['url.full'] !== undefined) expect(String(http.attributes['url.full'])).to.contain('access_token=REDACTED');
+    });
+
     it('health checks (/health, /ready, grpc.health.v1) produce no spans', async () => {
       const quiet = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
       const traceparent = `00-${quiet}-1111111111111111-01`;

@@ -1,0 +1,61 @@
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import express, { type Express } from 'express';
+import type { Logger } from '../shared/logging/logger';
+import type { GatewayConfig } from './config';
+import type { GatewayClients } from './grpc-clients';
+import { createHealthRouter } from './health';
+import { requestLog } from './request-log';
+import { errorHandler, notFound } from './rest/errors';
+import { JSON_BODY_LIMIT_BYTES } from './rest/json-body';
+import { buildOpenApiDocument } from './rest/openapi';
+import { createRestRouter } from './rest/rest-router';
+import { traceResponse } from './trace-response';
+import { appRouter } from './trpc/app-router';
+import { createContextFactory } from './trpc/context';
+
+/** What the gateway app is built from. */
+export interface AppDeps {
+  config: GatewayConfig;
+  clients: GatewayClients;
+  logger: Logger;
+}
+
+/**
+ * The gateway's express app: `/health`, `/ready`, `/openapi.json`, tRPC at `/trpc` and the REST
+ * API under `/api/v1`, with JSON errors everywhere.
+ */
+export function createApp(deps: AppDeps): Express {
+  const { logger } = deps;
+  const createContext = createContextFactory(deps);
+  const openApiDocument = buildOpenApiDocument();
+
+  const app = express();
+  app.disable('x-powered-by');
+  // Responses are per-caller API data; hashing every body for an ETag buys nothing here.
+  app.set('etag', false);
+  // Flat string values only (no `a[b]=` objects): the REST layer parses query numbers itself.
+  app.set('query parser', 'simple');
+
+  app.use(traceResponse);
+  app.use(requestLog(logger));
+  app.use(createHealthRouter(deps.clients.health));
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+  app.use(
+    '/trpc',
+    createExpressMiddleware({
+      router: appRouter,
+      createContext: ({ req }) => createContext(req),
+      allowBatching: true,
+      maxBodySize: JSON_BODY_LIMIT_BYTES,
+      onError: ({ error, path }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error.cause ?? error, path }, 'internal error');
+      },
+    }),
+  );
+  app.use(createRestRouter({ createContext, logger }));
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

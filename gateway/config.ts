@@ -1,0 +1,30 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { commonConfig } from '../shared/config/common';
+import { address, port } from '../shared/config/fields';
+import { loadConfigOrExit } from '../shared/config/load-config';
+import { projectRoot } from '../shared/paths';
+
+/** The gateway's config keys (environment names; config.yaml spells them as nested keys). */
+export const gatewayConfigSchema = z.object({
+  /** Interface the HTTP server binds. */
+  GATEWAY_HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+  /** HTTP port; 0 picks a free one. */
+  GATEWAY_PORT: port(8080),
+  /** host:port of the gRPC user service. */
+  USER_SERVICE_URL: address('127.0.0.1:50051'),
+  /** host:port of the gRPC auth service. */
+  AUTH_SERVICE_URL: address('127.0.0.1:50052'),
+  ...commonConfig,
+});
+
+/** Validated gateway configuration. */
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+
+/** The gateway's config.yaml (environment variables override it). */
+export const gatewayConfigFile = path.join(projectRoot, 'gateway', 'config.yaml');
+
+/** Loads the gateway config from the environment over config.yaml; exits the process if invalid. */
+export function loadGatewayConfig(): GatewayConfig {
+  return loadConfigOrExit(gatewayConfigSchema, { file: gatewayConfigFile });
+}

@@ -1,0 +1,76 @@
+import {
+  makeGenericClientConstructor,
+  type CallOptions,
+  type Client,
+  type ClientUnaryCall,
+  type Metadata,
+  type ServiceDefinition,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { Router } from 'express';
+import { service as healthService } from 'grpc-health-check';
+import { createClient, deadlineFor, unary } from '../shared/grpc/client';
+
+/** A `grpc.health.v1.Health` client (only `Check` is used). */
+export interface HealthClient extends Client {
+  Check(
+    request: { service: string },
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: { status: string }) => void,
+  ): ClientUnaryCall;
+}
+
+// grpc-health-check ships the service definition from its own proto-loader copy; at runtime it is
+// the plain method map grpc-js expects.
+const HealthClientCtor = makeGenericClientConstructor(
+  healthService as unknown as ServiceDefinition,
+  'grpc.health.v1.Health',
+) as unknown as new (...args: ConstructorParameters<ReturnType<typeof makeGenericClientConstructor>>) => HealthClient;
+
+/** Creates a health client for a gRPC server at `address` (host:port). */
+export function createHealthClient(address: string): HealthClient {
+  return createClient(HealthClientCtor, address);
+}
+
+/** A serving status as `/ready` reports it; `UNAVAILABLE` when the check itself failed. */
+export type ServingStatus = 'SERVING' | 'NOT_SERVING' | 'UNKNOWN' | 'SERVICE_UNKNOWN' | 'UNAVAILABLE';
+
+// Readiness must answer fast even when a service hangs, so checks get their own short deadline.
+const CHECK_DEADLINE_MS = 1000;
+
+/** Asks `client` whether `service` (fully qualified, e.g. `user.v1.UserService`) is serving. */
+export async function checkServing(client: HealthClient, service: string): Promise<ServingStatus> {
+  try {
+    const res = await unary(client.Check.bind(client), { service }, { deadline: deadlineFor(CHECK_DEADLINE_MS) });
+    return (res.status as ServingStatus) || 'UNKNOWN';
+  } catch {
+    return 'UNAVAILABLE';
+  }
+}
+
+/** The health clients `/ready` asks, one per downstream service. */
+export interface HealthTargets {
+  user: HealthClient;
+  auth: HealthClient;
+}
+
+/**
+ * `GET /health` (liveness: the process answers) and `GET /ready` (readiness: both services
+ * report SERVING on `grpc.health.v1.Health/Check`).
+ */
+export function createHealthRouter(targets: HealthTargets): Router {
+  const router = Router();
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/ready', async (_req, res) => {
+    const [user, auth] = await Promise.all([
+      checkServing(targets.user, 'user.v1.UserService'),
+      checkServing(targets.auth, 'auth.v1.AuthService'),
+    ]);
+    const ready = user === 'SERVING' && auth === 'SERVING';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', services: { user, auth } });
+  });
+  return router;
+}

@@ -1,0 +1,30 @@
+import { trace } from '@opentelemetry/api';
+import type { Request, RequestHandler } from 'express';
+import type { Logger } from '../shared/logging/logger';
+
+/** The route pattern of a request (`/api/v1/users/:id`) when a route took it, else its path. */
+export function routeOf(req: Request): string {
+  const pattern = (req.route as { path?: unknown } | undefined)?.path;
+  if (typeof pattern === 'string') return req.baseUrl + pattern;
+  return req.originalUrl.split('?', 1)[0] ?? req.originalUrl;
+}
+
+/**
+ * One log line per request when its response is done: method, path (route pattern when known),
+ * status, durationMs and traceId. Never headers, query strings or bodies: they carry tokens and
+ * passwords.
+ */
+export function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const start = process.hrtime.bigint();
+    const traceId = trace.getActiveSpan()?.spanContext().traceId;
+    res.once('close', () => {
+      const durationMs = Math.round(Number(process.hrtime.bigint() - start) / 1e4) / 100;
+      const line = { method: req.method, path: routeOf(req), status: res.statusCode, durationMs, traceId };
+      // A response closed before it finished means the client went away.
+      if (res.writableFinished) logger.info(line, 'request');
+      else logger.warn({ ...line, aborted: true }, 'request');
+    });
+    next();
+  };
+}

@@ -1,0 +1,65 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { TRPCError } from '@trpc/server';
+import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import type { Logger } from '../../shared/logging/logger';
+import { fromTrpcCode } from '../../shared/errors/status-map';
+import { publicMessage } from '../trpc/error-message';
+import { toTRPCError } from '../trpc/grpc-error';
+import { JSON_BODY_LIMIT_BYTES } from './json-body';
+
+/** The body of every REST error response. */
+export interface RestErrorBody {
+  error: { code: TRPC_ERROR_CODE_KEY; message: string };
+}
+
+/** Sends `{error: {code, message}}` with an explicit HTTP status. */
+export function sendErrorBody(res: Response, status: number, code: TRPC_ERROR_CODE_KEY, message: string): void {
+  const body: RestErrorBody = { error: { code, message } };
+  res.status(status).json(body);
+}
+
+/**
+ * Sends the REST error response for anything a route handler caught: the tRPC code and its safe
+ * message, with the HTTP status from the shared status map. Internal errors are logged here,
+ * because the response says only `internal error`.
+ */
+export function sendError(res: Response, err: unknown, logger: Logger): void {
+  const error = err instanceof TRPCError ? err : toTRPCError(err);
+  if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error.cause ?? error }, 'internal error');
+  sendErrorBody(res, fromTrpcCode(error.code).http, error.code, publicMessage(error));
+}
+
+/** Answers every request no route took with a JSON 404. */
+export const notFound: RequestHandler = (_req, res) => {
+  sendErrorBody(res, 404, 'NOT_FOUND', 'route not found');
+};
+
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+}
+
+/**
+ * The last error handler: body-parser failures become 4xx JSON naming the body, anything else a
+ * JSON 500 `internal error` (express's own handler would send an HTML page, with the stack
+ * outside production).
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: BodyParserError, _req, res, next) => {
+    if (res.headersSent) return next(err);
+    switch (err?.type) {
+      case 'entity.parse.failed':
+        return sendErrorBody(res, 400, 'BAD_REQUEST', 'body: malformed JSON');
+      case 'entity.too.large':
+        return sendErrorBody(res, 413, 'PAYLOAD_TOO_LARGE', `body: larger than ${JSON_BODY_LIMIT_BYTES} bytes`);
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        return sendErrorBody(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'body: unsupported encoding');
+      case 'request.aborted':
+        return sendErrorBody(res, 400, 'BAD_REQUEST', 'body: request aborted');
+      default:
+        logger.error({ err }, 'unhandled error');
+        return sendErrorBody(res, 500, 'INTERNAL_SERVER_ERROR', 'internal error');
+    }
+  };
+}

@@ -1,0 +1,142 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { projectRoot } from '../../shared/paths';
+import { procedureSchemas } from '../trpc/app-router';
+import { restRoutes, type RestRoute } from './routes';
+
+/** A JSON Schema object (as zod emits it). */
+type JsonSchema = Record<string, unknown> & {
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+};
+
+/** The OpenAPI 3.1 document `/openapi.json` serves. */
+export interface OpenApiDocument {
+  openapi: '3.1.0';
+  info: { title: string; version: string; description: string };
+  paths: Record<string, Record<string, Record<string, unknown>>>;
+  components: Record<string, Record<string, unknown>>;
+}
+
+// With io "input", a pipe is described by its input side, so the shared email rule (trim, then
+// pipe into z.email()) would lose its `format`. Carry a string format over from the output side.
+function keepPipeFormat(ctx: { zodSchema: z.core.$ZodTypes; jsonSchema: Record<string, unknown> }): void {
+  let def = ctx.zodSchema._zod.def as LooseDef;
+  if (def.type !== 'pipe' || ctx.jsonSchema.format !== undefined) return;
+  while (def.type === 'pipe' && def.out) def = def.out._zod.def;
+  if (def.type === 'string' && typeof def.format === 'string') ctx.jsonSchema.format = def.format;
+}
+
+/** The few zod definition fields {@link keepPipeFormat} reads. */
+interface LooseDef {
+  type: string;
+  out?: { _zod: { def: LooseDef } };
+  format?: unknown;
+}
+
+/** JSON Schema of a zod schema as a request (`input`) or response (`output`) body. */
+export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io, override: keepPipeFormat }) as JsonSchema;
+  return json;
+}
+
+const ERROR_REF = { $ref: '#/components/schemas/Error' };
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ERROR_REF } } });
+
+/** `/api/v1/users/:id` -> `/api/v1/users/{id}`. */
+export function openApiPath(expressPath: string): string {
+  return expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+/** The OpenAPI operation of one table row. */
+function operationFor(route: RestRoute): Record<string, unknown> {
+  const schemas = procedureSchemas[route.procedure];
+  const input = schemas.input ? toJsonSchema(schemas.input, 'input') : { properties: {} };
+  const properties = input.properties ?? {};
+  const required = new Set(input.required ?? []);
+  const parameters: Record<string, unknown>[] = [];
+  for (const name of route.input.params ?? []) {
+    parameters.push({ name, in: 'path', required: true, schema: properties[name] ?? { type: 'string' } });
+  }
+  for (const name of route.input.integerQuery ?? []) {
+    parameters.push({ name, in: 'query', required: required.has(name), schema: properties[name] ?? { type: 'integer' } });
+  }
+
+  const operation: Record<string, unknown> = {
+    operationId: route.procedure.replace(/\.(\w)/g, (_m, c: string) => c.toUpperCase()),
+    summary: route.summary,
+    tags: [route.procedure.split('.')[0]],
+    description: `tRPC procedure \`${route.procedure}\`.`,
+  };
+  if (parameters.length) operation.parameters = parameters;
+
+  if (route.input.body) {
+    const fromPath = new Set(route.input.params ?? []);
+    const bodyProperties = Object.fromEntries(Object.entries(properties).filter(([name]) => !fromPath.has(name)));
+    const bodyRequired = [...required].filter((name) => !fromPath.has(name));
+    const body: JsonSchema = { ...input, properties: bodyProperties };
+    if (bodyRequired.length) body.required = bodyRequired;
+    else delete body.required;
+    operation.requestBody = { required: bodyRequired.length > 0, content: { 'application/json': { schema: body } } };
+  }
+
+  const responses: Record<string, unknown> = {};
+  responses[String(route.status)] =
+    route.status === 204 || !schemas.output
+      ? { description: 'Done; no body.' }
+      : { description: 'Success.', content: { 'application/json': { schema: toJsonSchema(schemas.output, 'output') } } };
+  if (schemas.input) responses['400'] = errorResponse('Invalid input; the message names the field.');
+  if (route.protected) responses['401'] = errorResponse('Missing, invalid or expired bearer token.');
+  responses.default = errorResponse('Any other error (403, 404, 409, 429, 5xx) in the same shape.');
+  operation.responses = responses;
+
+  if (route.protected) operation.security = [{ bearerAuth: [] }];
+  return operation;
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Builds the OpenAPI 3.1 document of the REST table from the procedures' own zod schemas. */
+export function buildOpenApiDocument(routes: readonly RestRoute[] = restRoutes): OpenApiDocument {
+  const paths: OpenApiDocument['paths'] = {};
+  for (const route of routes) {
+    const item = (paths[openApiPath(route.path)] ??= {});
+    item[route.method] = operationFor(route);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Gateway REST API',
+      version: packageVersion(),
+      description: 'REST view of the gateway tRPC procedures (also served at /trpc).',
+    },
+    paths,
+    components: {
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: {
+                code: { type: 'string', description: 'tRPC error code, e.g. BAD_REQUEST, UNAUTHORIZED, CONFLICT' },
+                message: { type: 'string', description: 'Safe to show; input errors start with the field name.' },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import type { ProcedurePath } from '../trpc/app-router';
+
+/** Where a route's procedure input comes from. */
+export interface RouteInput {
+  /** Path parameters copied into the input under the same name (they win over body fields). */
+  params?: readonly string[];
+  /** Query parameters parsed strictly as whole numbers; absent ones are left to the schema default. */
+  integerQuery?: readonly string[];
+  /** Whether the JSON body (an object) is the rest of the input. */
+  body?: boolean;
+}
+
+/** One REST operation: an express route onto one tRPC procedure. */
+export interface RestRoute {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  /** Express path syntax, e.g. `/api/v1/users/:id`. */
+  path: string;
+  procedure: ProcedurePath;
+  input: RouteInput;
+  /** HTTP status of a success; 204 sends no body. */
+  status: 200 | 201 | 204;
+  summary: string;
+  /** Needs `Authorization: Bearer <access token>`. */
+  protected: boolean;
+}
+
+/** The REST API, one row per operation. The routes, their handlers and /openapi.json come from it. */
+export const restRoutes: readonly RestRoute[] = [
+  {
+    method: 'post',
+    path: '/api/v1/auth/register',
+    procedure: 'auth.register',
+    input: { body: true },
+    status: 201,
+    summary: 'Register a user and sign them in',
+    protected: false,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/auth/login',
+    procedure: 'auth.login',
+    input: { body: true },
+    status: 200,
+    summary: 'Sign in with email and password',
+    protected: false,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/auth/refresh',
+    procedure: 'auth.refresh',
+    input: { body: true },
+    status: 200,
+    summary: 'Rotate a refresh token',
+    protected: false,
+  },
+  {
+    method: 'post',
+    path: '/api/v1/auth/logout',
+    procedure: 'auth.logout',
+    input: { body: true },
+    status: 204,
+    summary: 'Revoke the access token and the refresh token family',
+    protected: true,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/auth/me',
+    procedure: 'auth.me',
+    input: {},
+    status: 200,
+    summary: 'The signed-in user',
+    protected: true,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/users',
+    procedure: 'users.list',
+    input: { integerQuery: ['limit', 'offset'] },
+    status: 200,
+    summary: 'List users, oldest first',
+    protected: true,
+  },
+  {
+    method: 'get',
+    path: '/api/v1/users/:id',
+    procedure: 'users.get',
+    input: { params: ['id'] },
+    status: 200,
+    summary: 'Get a user',
+    protected: true,
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/users/:id',
+    procedure: 'users.update',
+    input: { params: ['id'], body: true },
+    status: 200,
+    summary: 'Change a user (role: admins only)',
+    protected: true,
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/users/:id',
+    procedure: 'users.delete',
+    input: { params: ['id'] },
+    status: 204,
+    summary: 'Delete a user with their credentials and tokens',
+    protected: true,
+  },
+];

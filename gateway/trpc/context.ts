@@ -1,0 +1,41 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { parseBearer } from '../../shared/grpc/metadata';
+import type { GatewayConfig } from '../config';
+import type { GatewayClients } from '../grpc-clients';
+
+/** What the request said about credentials. */
+export interface RequestAuth {
+  /** Whether an Authorization header was sent at all (even an unusable one). */
+  present: boolean;
+  /** The bearer token to forward, when the header holds one that can travel as gRPC metadata. */
+  token: string | undefined;
+}
+
+/** The context every procedure sees. */
+export interface Context {
+  auth: RequestAuth;
+  clients: GatewayClients;
+  config: GatewayConfig;
+}
+
+/** The parts of the gateway a context is built from. */
+export interface ContextDeps {
+  clients: GatewayClients;
+  config: GatewayConfig;
+}
+
+// gRPC metadata values must be printable ASCII; a token with anything else cannot be a valid JWT,
+// and forwarding it would throw inside grpc-js instead of being rejected by the auth service.
+const METADATA_SAFE = /^[\x21-\x7e]+$/;
+
+/** Reads the Authorization header of a request. */
+export function readAuth(headers: IncomingHttpHeaders): RequestAuth {
+  const header = headers.authorization;
+  const token = parseBearer(header);
+  return { present: header !== undefined, token: token && METADATA_SAFE.test(token) ? token : undefined };
+}
+
+/** Returns the context builder shared by the tRPC endpoint and the REST routes. */
+export function createContextFactory(deps: ContextDeps): (req: { headers: IncomingHttpHeaders }) => Context {
+  return (req) => ({ auth: readAuth(req.headers), clients: deps.clients, config: deps.config });
+}

@@ -1,0 +1,65 @@
+import type { z } from 'zod';
+import { deadlineFor } from '../../../shared/grpc/client';
+import { callService } from '../call-service';
+import { procedure, protectedProcedure, router } from '../init';
+import { loginInput, refreshTokenInput, registerInput } from '../inputs';
+import {
+  toTokenPairOutput,
+  toUserOutput,
+  type registerOutput,
+  type tokenPairOutput,
+  type userEnvelopeOutput,
+} from '../outputs';
+
+/** `auth.*`: registration, sessions and the current user. */
+export const authRouter = router({
+  /** Creates a user (the user service registers the credentials) and returns their first tokens. */
+  register: procedure
+    .input(registerInput)
+    .mutation(async ({ ctx, input }): Promise<z.output<typeof registerOutput>> => {
+      const { user } = ctx.clients;
+      const res = await callService(user.createUser.bind(user), input, {
+        deadline: deadlineFor(ctx.config.GRPC_DEADLINE_MS),
+      });
+      return { user: toUserOutput(res.user), ...toTokenPairOutput(res.tokens) };
+    }),
+
+  /** Exchanges an email and password for a token pair. */
+  login: procedure
+    .input(loginInput)
+    .mutation(async ({ ctx, input }): Promise<z.output<typeof tokenPairOutput>> => {
+      const { auth } = ctx.clients;
+      const res = await callService(auth.login.bind(auth), input, { deadline: deadlineFor(ctx.config.GRPC_DEADLINE_MS) });
+      return toTokenPairOutput(res.tokens);
+    }),
+
+  /** Rotates a refresh token. */
+  refresh: procedure
+    .input(refreshTokenInput)
+    .mutation(async ({ ctx, input }): Promise<z.output<typeof tokenPairOutput>> => {
+      const { auth } = ctx.clients;
+      const res = await callService(auth.refreshToken.bind(auth), input, {
+        deadline: deadlineFor(ctx.config.GRPC_DEADLINE_MS),
+      });
+      return toTokenPairOutput(res.tokens);
+    }),
+
+  /** Revokes the bearer access token and the given refresh token's family. */
+  logout: protectedProcedure.input(refreshTokenInput).mutation(async ({ ctx, input }): Promise<void> => {
+    const { auth } = ctx.clients;
+    await callService(auth.logout.bind(auth), input, {
+      deadline: deadlineFor(ctx.config.GRPC_DEADLINE_MS),
+      token: ctx.token,
+    });
+  }),
+
+  /** The user the bearer token belongs to. */
+  me: protectedProcedure.query(async ({ ctx }): Promise<z.output<typeof userEnvelopeOutput>> => {
+    const { auth, user } = ctx.clients;
+    // One deadline for both hops: the request as a whole gets GRPC_DEADLINE_MS.
+    const options = { deadline: deadlineFor(ctx.config.GRPC_DEADLINE_MS), token: ctx.token };
+    const current = await callService(auth.getCurrentUser.bind(auth), {}, options);
+    const res = await callService(user.getUser.bind(user), { id: current.userId }, options);
+    return { user: toUserOutput(res.user) };
+  }),
+});

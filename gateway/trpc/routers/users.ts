@@ -1,0 +1,52 @@
+import type { z } from 'zod';
+import { deadlineFor } from '../../../shared/grpc/client';
+import { callService } from '../call-service';
+import { protectedProcedure, router } from '../init';
+import { listUsersInput, updateUserInput, userIdInput } from '../inputs';
+import { toUserOutput, type userEnvelopeOutput, type userListOutput } from '../outputs';
+
+// Every user service call but CreateUser needs the caller's token, so all of these are protected.
+
+/** `users.*`: reading and changing user profiles. */
+export const usersRouter = router({
+  /** A page of users, oldest first. */
+  list: protectedProcedure.input(listUsersInput).query(async ({ ctx, input }): Promise<z.output<typeof userListOutput>> => {
+    const { user } = ctx.clients;
+    const res = await callService(user.listUsers.bind(user), input, {
+      deadline: deadlineFor(ctx.config.GRPC_DEADLINE_MS),
+      token: ctx.token,
+    });
+    return { users: res.users.map(toUserOutput), total: res.total, limit: input.limit, offset: input.offset };
+  }),
+
+  /** One user by id. */
+  get: protectedProcedure.input(userIdInput).query(async ({ ctx, input }): Promise<z.output<typeof userEnvelopeOutput>> => {
+    const { user } = ctx.clients;
+    const res = await callService(user.getUser.bind(user), input, {
+      deadline: deadlineFor(ctx.config.GRPC_DEADLINE_MS),
+      token: ctx.token,
+    });
+    return { user: toUserOutput(res.user) };
+  }),
+
+  /** Changes a user's name, email or (admins only) role. */
+  update: protectedProcedure
+    .input(updateUserInput)
+    .mutation(async ({ ctx, input }): Promise<z.output<typeof userEnvelopeOutput>> => {
+      const { user } = ctx.clients;
+      const res = await callService(user.updateUser.bind(user), input, {
+        deadline: deadlineFor(ctx.config.GRPC_DEADLINE_MS),
+        token: ctx.token,
+      });
+      return { user: toUserOutput(res.user) };
+    }),
+
+  /** Removes a user with their credentials and tokens. */
+  delete: protectedProcedure.input(userIdInput).mutation(async ({ ctx, input }): Promise<void> => {
+    const { user } = ctx.clients;
+    await callService(user.deleteUser.bind(user), input, {
+      deadline: deadlineFor(ctx.config.GRPC_DEADLINE_MS),
+      token: ctx.token,
+    });
+  }),
+});

@@ -1,0 +1,37 @@
+/** The name of one of the three processes of the stack. */
+export type ProcessName = 'auth' | 'user' | 'gateway';
+
+/** How to start one process and which environment keys place it on the network. */
+export interface ProcessSpec {
+  /** Short name used in output prefixes and APIs. */
+  name: ProcessName;
+  /** Source folder relative to the repo root; the process runs `dist/<folder>/main.js`. */
+  folder: string;
+  /** Env key of the address the process binds. */
+  hostEnv: string;
+  /** Env key of the port the process binds. */
+  portEnv: string;
+  /** The port the process binds when nothing overrides it. */
+  defaultPort: number;
+  /** Env key of its SQLite file, for the processes that own one. */
+  dbPathEnv?: string;
+}
+
+/** The processes in start order: each one only calls processes started before it. */
+export const PROCESS_SPECS: readonly ProcessSpec[] = [
+  { name: 'auth', folder: 'services/auth', hostEnv: 'AUTH_SERVICE_HOST', portEnv: 'AUTH_SERVICE_PORT', defaultPort: 50052, dbPathEnv: 'AUTH_DB_PATH' },
+  { name: 'user', folder: 'services/user', hostEnv: 'USER_SERVICE_HOST', portEnv: 'USER_SERVICE_PORT', defaultPort: 50051, dbPathEnv: 'USER_DB_PATH' },
+  { name: 'gateway', folder: 'gateway', hostEnv: 'GATEWAY_HOST', portEnv: 'GATEWAY_PORT', defaultPort: 8080 },
+];
+
+/** The spec of one process by name. */
+export function specFor(name: ProcessName): ProcessSpec {
+  const spec = PROCESS_SPECS.find((s) => s.name === name);
+  if (!spec) throw new Error(`unknown process ${name}`);
+  return spec;
+}
+
+/** The processes in stop order: callers before the processes they call. */
+export function stopOrder(): ProcessSpec[] {
+  return [...PROCESS_SPECS].reverse();
+}

@@ -1,0 +1,203 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { expect } from 'chai';
+import { freePort, launchProcess, stop, waitForReady, type LaunchedProcess } from '../../scripts/stack/launch';
+import { projectRoot } from '../../shared/paths';
+import { get } from '../support/http';
+import { sleep } from '../support/stack';
+
+/** Whether a pid still names a live process. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits until none of `pids` is alive (they may be reaped a moment after their parent exits). */
+async function expectAllGone(pids: number[], withinMs = 5_000): Promise<void> {
+  const giveUp = Date.now() + withinMs;
+  while (pids.some(alive) && Date.now() < giveUp) await sleep(50);
+  expect(pids.filter(alive), 'still running').to.deep.equal([]);
+}
+
+describe('launcher: scripts/stack/launch', function () {
+  this.timeout(60_000);
+  const started: LaunchedProcess[] = [];
+  let dataDir: string;
+
+  before(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'launch-'));
+  });
+  after(async () => {
+    for (const proc of started) await stop(proc, 'SIGKILL', 1_000);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** Starts the auth service on a free port with its own database. */
+  async function launchAuth(extraEnv: Record<string, string> = {}): Promise<{ proc: LaunchedProcess; lines: string[] }> {
+    const lines: string[] = [];
+    const port = await freePort();
+    const proc = launchProcess({
+      name: 'auth',
+      folder: 'services/auth',
+      env: { AUTH_SERVICE_PORT: String(port), AUTH_DB_PATH: path.join(dataDir, `auth-${port}.db`), NODE_ENV: 'test', ...extraEnv },
+      onLine: (line) => lines.push(line),
+    });
+    started.push(proc);
+    return { proc, lines };
+  }
+
+  it('freePort() returns a port that can be bound on 127.0.0.1', async () => {
+    const port = await freePort();
+    expect(port).to.be.within(1024, 65535);
+    const server = net.createServer();
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('waitForReady() resolves with the ready record, after a too-short wait timed out', async () => {
+    const { proc, lines } = await launchAuth();
+    let timeoutError: Error | undefined;
+    await waitForReady(proc, 1).catch((err: Error) => (timeoutError = err));
+    expect(timeoutError?.message).to.match(/auth was not ready within 1 ms/);
+    const record = await waitForReady(proc, 30_000);
+    expect(record.msg).to.equal('ready');
+    expect(Number(record.port)).to.equal(Number(proc.readyRecord?.port));
+    expect(Number(record.port)).to.be.greaterThan(0);
+    expect(lines.some((l) => l.includes('"msg":"ready"'))).to.equal(true);
+    expect(await stop(proc)).to.equal(0);
+    expect(proc.running).to.equal(false);
+  });
+
+  it('waitForReady() rejects with the output tail when the process exits first', async () => {
+    const { proc } = await launchAuth({ AUTH_SERVICE_PORT: 'not-a-port' });
+    let error: Error | undefined;
+    await waitForReady(proc, 30_000).catch((err: Error) => (error = err));
+    expect(error?.message).to.match(/auth exited before it was ready \(exit code [1-9]/);
+    expect(error?.message).to.include('AUTH_SERVICE_PORT');
+  });
+
+  it('stop() wakes a frozen (SIGSTOP) process so it can shut down gracefully', async () => {
+    const { proc } = await launchAuth();
+    await waitForReady(proc, 30_000);
+    process.kill(proc.pid!, 'SIGSTOP');
+    expect(await stop(proc, 'SIGTERM', 10_000)).to.equal(0);
+  });
+
+  it('stop() escalates to SIGKILL when the signal is ignored', async () => {
+    const { proc } = await launchAuth();
+    await waitForReady(proc, 30_000);
+    // Node ignores SIGWINCH, so only the SIGKILL after the timeout ends it.
+    const started = Date.now();
+    expect(await stop(proc, 'SIGWINCH', 300)).to.equal(null);
+    expect(proc.exitInfo?.signal).to.equal('SIGKILL');
+    expect(Date.now() - started).to.be.within(250, 5_000);
+  });
+});
+
+describe('launcher: npm start (dist/scripts/start.js)', function () {
+  this.timeout(90_000);
+  let dataDir: string;
+  let child: ChildProcess | undefined;
+  let lines: string[] = [];
+  let exited: Promise<number | null>;
+
+  beforeEach(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-'));
+    const [authPort, userPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
+    lines = [];
+    // start.ts passes its environment through, so ports and files can be moved off the defaults.
+    child = spawn(process.execPath, ['dist/scripts/start.js'], {
+      cwd: projectRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        AUTH_SERVICE_PORT: String(authPort),
+        USER_SERVICE_PORT: String(userPort),
+        GATEWAY_PORT: String(gatewayPort),
+        AUTH_SERVICE_URL: `127.0.0.1:${authPort}`,
+        USER_SERVICE_URL: `127.0.0.1:${userPort}`,
+        AUTH_DB_PATH: path.join(dataDir, 'auth.db'),
+        USER_DB_PATH: path.join(dataDir, 'user.db'),
+      },
+    });
+    for (const stream of [child.stdout!, child.stderr!]) {
+      readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => lines.push(line));
+    }
+    exited = new Promise((resolve) => child!.once('close', (code) => resolve(code)));
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') process.stderr.write(`\nstart.js output:\n${lines.slice(-80).join('\n')}\n`);
+    // Kill leftovers if a test failed half-way: first the launcher's children, then the launcher.
+    for (const pid of childPids()) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    if (child?.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** The pids start.js reported for its children. */
+  function childPids(): number[] {
+    return lines.flatMap((l) => {
+      const m = /^\[start\]\s+\w+ started \(pid (\d+)\)/.exec(l);
+      return m ? [Number(m[1])] : [];
+    });
+  }
+
+  /** Waits for the "gateway listening on <url>" banner and returns the URL. */
+  async function bannerUrl(): Promise<string> {
+    const giveUp = Date.now() + 60_000;
+    while (Date.now() < giveUp) {
+      for (const line of lines) {
+        const m = /gateway listening on (http:\/\/\S+)/.exec(line);
+        if (m?.[1]) return m[1];
+      }
+      if (child?.exitCode !== null) throw new Error(`start.js exited early:\n${lines.join('\n')}`);
+      await sleep(100);
+    }
+    throw new Error(`no banner:\n${lines.join('\n')}`);
+  }
+
+  it('starts auth, user and gateway with prefixed output, and Ctrl-C stops them gateway-first with exit 0', async () => {
+    const url = await bannerUrl();
+    expect((await get(`${url}/ready`)).status).to.equal(200);
+    expect(lines.some((l) => l.includes(`${url}/openapi.json`))).to.equal(true);
+    expect(lines.some((l) => /curl .*\/api\/v1\/auth\/register/.test(l))).to.equal(true);
+    for (const name of ['auth', 'user', 'gateway']) {
+      expect(lines.some((l) => l.startsWith(`[${name}]`) && l.includes('"msg":"ready"')), `${name} ready line`).to.equal(true);
+    }
+    // Not a TTY here, so no color codes.
+    expect(lines.some((l) => l.includes('\u001b['))).to.equal(false);
+    const order = ['auth', 'user', 'gateway'].map((n) => lines.findIndex((l) => new RegExp(`^\\[start\\]\\s+${n} started`).test(l)));
+    expect(order[0]).to.be.within(0, order[1]! - 1);
+    expect(order[1]).to.be.lessThan(order[2]!);
+
+    const pids = childPids();
+    expect(pids).to.have.length(3);
+    child!.kill('SIGINT');
+    expect(await exited).to.equal(0);
+    const stopped = ['gateway', 'user', 'auth'].map((n) => lines.findIndex((l) => new RegExp(`^\\[start\\]\\s+${n} stopped \\(exit code 0\\)`).test(l)));
+    expect(stopped.every((i) => i >= 0), lines.slice(-20).join('\n')).to.equal(true);
+    expect(stopped[0]).to.be.lessThan(stopped[1]!);
+    expect(stopped[1]).to.be.lessThan(stopped[2]!);
+    await expectAllGone(pids);
+  });
+
+  it('stops the others and exits 1 when one process dies unexpectedly', async () => {
+    await bannerUrl();
+    const pids = childPids();
+    expect(pids).to.have.length(3);
+    process.kill(pids[1]!, 'SIGKILL'); // the user service
+    expect(await exited).to.equal(1);
+    expect(lines.some((l) => /user exited unexpectedly \(signal SIGKILL\)/.test(l))).to.equal(true);
+    await expectAllGone(pids);
+  });
+});

@@ -1,0 +1,107 @@
+import { expect } from 'chai';
+import { buildOpenApiDocument, openApiPath } from '../../../gateway/rest/openapi';
+import { restRoutes } from '../../../gateway/rest/routes';
+import { appRouter, procedureSchemas, proceduresOf } from '../../../gateway/trpc/app-router';
+
+type Operation = {
+  operationId: string;
+  parameters?: Array<{ name: string; in: string; required: boolean; schema: Record<string, unknown> }>;
+  requestBody?: { required: boolean; content: Record<string, { schema: any }> };
+  responses: Record<string, { content?: Record<string, { schema: any }> }>;
+  security?: unknown;
+};
+
+describe('gateway: REST table and OpenAPI document', () => {
+  const doc = buildOpenApiDocument();
+  const op = (method: string, path: string) => doc.paths[path]?.[method] as Operation;
+
+  it('has a REST row for every tRPC procedure, and schemas that are the procedures\' own', () => {
+    const procedures = proceduresOf(appRouter);
+    expect(Object.keys(procedures).sort()).to.deep.equal(restRoutes.map((r) => r.procedure).sort());
+    expect(Object.keys(procedureSchemas).sort()).to.deep.equal(Object.keys(procedures).sort());
+    for (const [path, procedure] of Object.entries(procedures)) {
+      const inputs = (procedure._def as unknown as { inputs: unknown[] }).inputs;
+      expect(inputs[0], path).to.equal(procedureSchemas[path as keyof typeof procedureSchemas].input);
+    }
+  });
+
+  it('marks reads as queries and changes as mutations', () => {
+    const types = Object.fromEntries(Object.entries(proceduresOf(appRouter)).map(([p, proc]) => [p, proc._def.type]));
+    expect(types).to.deep.equal({
+      'auth.register': 'mutation',
+      'auth.login': 'mutation',
+      'auth.refresh': 'mutation',
+      'auth.logout': 'mutation',
+      'auth.me': 'query',
+      'users.list': 'query',
+      'users.get': 'query',
+      'users.update': 'mutation',
+      'users.delete': 'mutation',
+    });
+  });
+
+  it('is OpenAPI 3.1 with a bearer scheme and an error schema', () => {
+    expect(doc.openapi).to.equal('3.1.0');
+    expect(doc.components.securitySchemes).to.deep.equal({ bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } });
+    expect(doc.components.schemas).to.have.nested.property('Error.properties.error.required').that.deep.equals(['code', 'message']);
+  });
+
+  it('documents every row with its method, success status and security', () => {
+    for (const route of restRoutes) {
+      const operation = op(route.method, openApiPath(route.path));
+      const what = `${route.method} ${route.path}`;
+      expect(operation, what).to.be.an('object');
+      expect(Object.keys(operation.responses), what).to.include(String(route.status));
+      expect(Object.keys(operation.responses).filter((s) => /^2/.test(s)), what).to.deep.equal([String(route.status)]);
+      if (route.protected) {
+        expect(operation.security, what).to.deep.equal([{ bearerAuth: [] }]);
+        expect(operation.responses['401'], what).to.be.an('object');
+      } else {
+        expect(operation.security, what).to.equal(undefined);
+      }
+      expect(operation.responses.default!.content!['application/json']!.schema, what).to.deep.equal({
+        $ref: '#/components/schemas/Error',
+      });
+    }
+    expect(Object.values(doc.paths).flatMap((item) => Object.keys(item))).to.have.length(restRoutes.length);
+  });
+
+  it('documents 201 and 204 as such: register returns a body, logout and delete none', () => {
+    const register = op('post', '/api/v1/auth/register').responses['201']!;
+    expect(register.content!['application/json']!.schema.required).to.include.members(['user', 'accessToken']);
+    expect(op('post', '/api/v1/auth/logout').responses['204']!.content).to.equal(undefined);
+    expect(op('delete', '/api/v1/users/{id}').responses['204']!.content).to.equal(undefined);
+  });
+
+  it('describes request bodies from the zod inputs, email format included', () => {
+    const body = op('post', '/api/v1/auth/register').requestBody!;
+    expect(body.required).to.equal(true);
+    const schema = body.content['application/json']!.schema;
+    expect(schema.required).to.have.members(['email', 'password', 'name']);
+    expect(schema.properties.email).to.include({ type: 'string', format: 'email' });
+    expect(schema.properties.password).to.include({ minLength: 8, maxLength: 128 });
+    expect(schema).to.not.have.property('$schema');
+  });
+
+  it('takes path parameters out of the body and lists them as parameters', () => {
+    const update = op('patch', '/api/v1/users/{id}');
+    expect(update.parameters).to.deep.equal([
+      { name: 'id', in: 'path', required: true, schema: update.parameters![0]!.schema },
+    ]);
+    expect(update.parameters![0]!.schema).to.include({ type: 'string', format: 'uuid' });
+    const body = update.requestBody!.content['application/json']!.schema;
+    expect(Object.keys(body.properties)).to.have.members(['name', 'email', 'role']);
+    expect(body).to.not.have.property('required');
+    expect(update.requestBody!.required).to.equal(false);
+    expect(body.properties.role.enum).to.deep.equal(['user', 'admin']);
+  });
+
+  it('documents list paging as optional integer query parameters with their ranges', () => {
+    const list = op('get', '/api/v1/users');
+    const byName = Object.fromEntries(list.parameters!.map((p) => [p.name, p]));
+    expect(byName.limit).to.deep.include({ in: 'query', required: false });
+    expect(byName.limit!.schema).to.include({ type: 'integer', minimum: 1, maximum: 100, default: 20 });
+    expect(byName.offset!.schema).to.include({ type: 'integer', minimum: 0, default: 0 });
+    expect(list.requestBody).to.equal(undefined);
+  });
+});
