@@ -1,3 +1,4 @@
+import { jaegerHook } from './jaeger-hook';
 import type { ProcessName } from './process-spec';
 
 /** What a hook contributes once its `beforeStart` has run. */
@@ -23,10 +24,7 @@ export interface StartHook {
   beforeStart(): Promise<StartContribution | undefined>;
 }
 
-// ---------------------------------------------------------------------------------------------
-// HOOK POINT: add hooks here (e.g. "start Jaeger too if it is built"). They run in order before
-// auth starts; their env reaches the processes, their readyLines are printed with the gateway
-// address, and their afterStop runs after auth has stopped.
-// ---------------------------------------------------------------------------------------------
+// Hooks run in order before auth starts; their env reaches the processes, their readyLines are
+// printed with the gateway address, and their afterStop runs after auth has stopped.
 /** The hooks `npm start` runs. */
-export const START_HOOKS: StartHook[] = [];
+export const START_HOOKS: StartHook[] = [jaegerHook];

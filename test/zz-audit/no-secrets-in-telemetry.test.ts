@@ -15,7 +15,7 @@ async function everySpan(): Promise<StoredSpan[]> {
   const max = new Date(Date.now() + 60_000).toISOString();
   const spans = new Map<string, StoredSpan>();
   for (const service of SERVICES) {
-    const url = `${jaeger.queryUrl}/api/v3/traces?query.service_name=${service}&query.start_time_min=${min}&query.start_time_max=${max}&query.search_depth=10000`;
+    const url = `${jaeger.queryUrl}/api/v3/traces?query.service_name=${service}&query.start_time_min=${min}&query.start_time_max=${max}&query.num_traces=10000`;
     const res = await fetch(url);
     if (res.status === 404) continue;
     expect(res.status, `${url}: ${res.status}`).to.equal(200);

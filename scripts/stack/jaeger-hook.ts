@@ -1,0 +1,52 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { projectRoot } from '../../shared/paths';
+import type { StartHook } from './start-hooks';
+
+const run = promisify(execFile);
+const script = path.join(projectRoot, 'scripts/jaeger.sh');
+const binary = path.join(projectRoot, '.tools/bin/jaeger');
+const healthUrl = `http://127.0.0.1:${process.env.JAEGER_HEALTH_PORT ?? '13133'}/status`;
+const queryUrl = `http://localhost:${process.env.JAEGER_QUERY_PORT ?? '16686'}`;
+
+async function answers(): Promise<boolean> {
+  try {
+    return (await fetch(healthUrl, { signal: AbortSignal.timeout(1000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+const where = [
+  `traces: ${queryUrl}/trace/<trace id from the traceresponse header> (API: ${queryUrl}/api/v3/traces/<id>)`,
+];
+
+/**
+ * `npm start` brings Jaeger along: it reuses one already listening on the configured ports,
+ * starts the locally built one otherwise (and stops it again on exit), and only says how to
+ * build it when it is not there. The services never wait for it: tracing degrades, requests don't.
+ */
+export const jaegerHook: StartHook = {
+  name: 'jaeger',
+  async beforeStart() {
+    if (await answers()) return { readyLines: [`Jaeger: already running, reused`, ...where] };
+    if (!fs.existsSync(binary)) {
+      return {
+        readyLines: [
+          'Jaeger: not built, so spans are not collected. Build it once with `npm run tools`',
+          '        (or point TRACING_COLLECTOR_URL / OTEL_EXPORTER_OTLP_ENDPOINT at your own collector).',
+        ],
+      };
+    }
+    const { stdout } = await run('bash', [script, 'start']);
+    process.stdout.write(stdout);
+    return {
+      readyLines: ['Jaeger: started (in-memory, loopback; stopped with the services)', ...where],
+      afterStop: async () => {
+        await run('bash', [script, 'stop']);
+      },
+    };
+  },
+};
