@@ -1,4 +1,3 @@
-import { trace } from '@opentelemetry/api';
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from '../shared/logging/logger';
 
@@ -11,16 +10,15 @@ export function routeOf(req: Request): string {
 
 /**
  * One log line per request when its response is done: method, path (route pattern when known),
- * status, durationMs and traceId. Never headers, query strings or bodies: they carry tokens and
- * passwords.
+ * status and durationMs; the pino instrumentation adds trace_id and span_id of the request's span.
+ * Never headers, query strings or bodies: they carry tokens and passwords.
  */
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const start = process.hrtime.bigint();
-    const traceId = trace.getActiveSpan()?.spanContext().traceId;
     res.once('close', () => {
       const durationMs = Math.round(Number(process.hrtime.bigint() - start) / 1e4) / 100;
-      const line = { method: req.method, path: routeOf(req), status: res.statusCode, durationMs, traceId };
+      const line = { method: req.method, path: routeOf(req), status: res.statusCode, durationMs };
       // A response closed before it finished means the client went away.
       if (res.writableFinished) logger.info(line, 'request');
       else logger.warn({ ...line, aborted: true }, 'request');
