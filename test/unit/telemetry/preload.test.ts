@@ -62,3 +62,29 @@ describe('telemetry preload (node --require)', () => {
     expect(result.traceparent).to.match(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
   });
 });
+
+describe('telemetry preload for ES modules (--import with the loader hook)', () => {
+  const incomingTrace = '0af7651916cd43dd8448eb211c80319c';
+  const esmProbe = path.join(fixtures, 'esm-probe.mjs');
+
+  async function esm(preload: string): Promise<{ traceparent: string | null; enabled: boolean | null }> {
+    const { stdout } = await run(process.execPath, ['--import', preload, esmProbe], {
+      env: { ...process.env, TRACING_EXPORTER: 'none' },
+      timeout: 20_000,
+    });
+    return JSON.parse(stdout.trim().split('\n').pop()!) as { traceparent: string | null; enabled: boolean | null };
+  }
+
+  it('register-esm.mjs patches grpc-js imported by an ES module: the call continues the trace', async () => {
+    const result = await esm(path.resolve(__dirname, '../../../shared/telemetry/register-esm.mjs'));
+    expect(result.enabled).to.equal(true);
+    expect(result.traceparent).to.match(new RegExp(`^00-${incomingTrace}-[0-9a-f]{16}-01$`));
+    expect(result.traceparent).to.not.contain('b7ad6b7169203331'); // a new client span, not a pass-through
+  });
+
+  it('without the loader hook the same bootstrap leaves ESM-imported grpc-js unpatched', async () => {
+    const result = await esm(path.join(fixtures, 'esm-without-hook.mjs'));
+    expect(result.enabled).to.equal(true);
+    expect(result.traceparent).to.equal(null);
+  });
+});
