@@ -25,7 +25,7 @@ ENV NODE_ENV=production
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-COPY --from=build /app/proto ./proto
+COPY --from=build /app/gen/descriptors.binpb ./gen/descriptors.binpb
 RUN mkdir -p /data && chown node:node /data
 USER node
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Fails when gen/ is not what `buf generate` makes from proto/ now: regenerates into a temporary
+// Fails when gen/ is not what `npm run gen` makes from proto/ now: regenerates into a temporary
 // folder and compares file by file, so a proto change without `npm run gen` cannot land.
 'use strict';
 const { execFileSync } = require('node:child_process');
@@ -19,7 +19,10 @@ function files(dir, base = dir) {
 }
 
 try {
-  execFileSync(path.join(root, 'node_modules/.bin/buf'), ['generate', '-o', tmp], { cwd: root, stdio: 'inherit' });
+  const buf = path.join(root, 'node_modules/.bin/buf');
+  // The same two steps as `npm run gen`: TypeScript, then the descriptor set reflection serves.
+  execFileSync(buf, ['generate', '-o', tmp], { cwd: root, stdio: 'inherit' });
+  execFileSync(buf, ['build', '--exclude-source-info', '-o', path.join(tmp, 'gen', 'descriptors.binpb')], { cwd: root, stdio: 'inherit' });
   const fresh = path.join(tmp, 'gen');
   const committed = path.join(root, 'gen');
   const names = new Set([...files(fresh), ...files(committed)]);

@@ -5,5 +5,3 @@ export const projectRoot = path.basename(path.resolve(__dirname, '..')) === 'dis
   ? path.resolve(__dirname, '..', '..')
   : path.resolve(__dirname, '..');
 
-/** The folder holding the .proto contracts (used for server reflection). */
-export const protoDir = path.join(projectRoot, 'proto');

@@ -40,7 +40,6 @@ export async function startAuthService(config: AuthConfig, logger: Logger): Prom
       host: config.AUTH_SERVICE_HOST,
       port: config.AUTH_SERVICE_PORT,
       services: [{ name: 'auth.v1.AuthService', definition: AuthServiceService, implementation }],
-      protoFiles: ['auth/v1/auth.proto'],
       logger,
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     });

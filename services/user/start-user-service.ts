@@ -34,7 +34,6 @@ export async function startUserService(config: UserConfig, logger: Logger): Prom
       host: config.USER_SERVICE_HOST,
       port: config.USER_SERVICE_PORT,
       services: [{ name: 'user.v1.UserService', definition: UserServiceService, implementation }],
-      protoFiles: ['user/v1/user.proto'],
       logger,
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     });

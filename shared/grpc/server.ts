@@ -1,10 +1,12 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import type { PackageDefinition } from '@grpc/proto-loader';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from '../logging/logger';
-import { protoDir } from '../paths';
+import { projectRoot } from '../paths';
 
 /** One service a server exposes. */
 export interface ServiceBinding {
@@ -19,8 +21,6 @@ export interface GrpcServerOptions {
   host: string;
   port: number;
   services: ServiceBinding[];
-  /** .proto files (relative to proto/) served through server reflection for grpcurl and ghz. */
-  protoFiles: string[];
   logger: Logger;
   /** How long {@link RunningGrpcServer.shutdown} lets in-flight calls finish before forcing. */
   shutdownTimeoutMs: number;
@@ -47,11 +47,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const health = new HealthImplementation(statuses);
   health.addToServer(server);
 
-  const packageDefinition = loadSync(
-    options.protoFiles.map((f) => path.join(protoDir, f)),
-    { includeDirs: [protoDir], keepCase: true },
-  );
-  new ReflectionService(packageDefinition).addToServer(server);
+  // Reflection (for grpcurl and ghz) serves buf's own descriptors of every contract, listing only
+  // the services bound here. proto-loader's regenerated descriptors drop the imports, so a client
+  // could not resolve auth.v1.TokenPair inside user.v1 from them.
+  new ReflectionService(contractDescriptors(), { services: options.services.map((s) => s.name) }).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (err, bound) =>
@@ -76,4 +75,22 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     }));
 
   return { server, port, shutdown };
+}
+
+/** gen/descriptors.binpb, written by `npm run gen` (`buf build`) and checked by `npm run gen:check`. */
+export const descriptorSetPath = path.join(projectRoot, 'gen', 'descriptors.binpb');
+
+/**
+ * The contracts as @grpc/reflection reads them: a package definition whose only use is its
+ * `fileDescriptorProtos`, taken as is from the FileDescriptorSet (field 1: repeated file).
+ */
+function contractDescriptors(): PackageDefinition {
+  const reader = new BinaryReader(fs.readFileSync(descriptorSetPath));
+  const files: Uint8Array[] = [];
+  while (reader.pos < reader.len) {
+    const [field, wireType] = reader.tag();
+    if (field === 1) files.push(reader.bytes());
+    else reader.skip(wireType);
+  }
+  return { contracts: { format: 'FileDescriptorSet', fileDescriptorProtos: files } } as unknown as PackageDefinition;
 }

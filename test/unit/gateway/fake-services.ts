@@ -110,7 +110,6 @@ export class FakeServices {
         { name: 'user.v1.UserService', definition: UserServiceService, implementation: implement('user', UserServiceService) },
         { name: 'auth.v1.AuthService', definition: AuthServiceService, implementation: implement('auth', AuthServiceService) },
       ],
-      protoFiles: ['user/v1/user.proto', 'auth/v1/auth.proto'],
       logger: pino({ level: 'silent' }),
       shutdownTimeoutMs: 200,
     });
