@@ -16,6 +16,7 @@ interface ProbeSpan {
   attributes: Record<string, unknown>;
 }
 interface ProbeResult {
+  resource: Record<string, unknown> | null;
   traceparent: string | null;
   rootTraceId: string;
   rootSpanId: string;
@@ -60,6 +61,44 @@ describe('telemetry preload (node --require)', () => {
     expect(root?.traceId).to.equal('0af7651916cd43dd8448eb211c80319c');
     expect(root?.parentSpanId).to.equal('b7ad6b7169203331');
     expect(result.traceparent).to.match(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
+  });
+});
+
+describe('telemetry bootstrap configuration, in a real process', () => {
+  it('names the service by precedence and honours OTEL_RESOURCE_ATTRIBUTES', async () => {
+    const otel = await probe({ OTEL_SERVICE_NAME: 'from-otel', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=staging,team=platform' });
+    expect(otel.resource).to.include({ 'service.name': 'from-otel', 'deployment.environment.name': 'staging', team: 'platform' });
+    const mine = await probe({ OTEL_SERVICE_NAME: 'from-otel', TRACING_SERVICE_NAME: 'from-tracing' });
+    expect(mine.resource).to.include({ 'service.name': 'from-tracing' });
+    const fallback = await probe({});
+    expect(fallback.resource).to.include({ 'service.name': 'telemetry-probe', 'service.version': '0.1.0' });
+  });
+
+  it('OTEL_SDK_DISABLED=true wins over TRACING_ENABLED=true', async () => {
+    const result = await probe({ OTEL_SDK_DISABLED: 'true', TRACING_ENABLED: 'true' });
+    expect(result.spans).to.deep.equal([]);
+  });
+
+  it('the console exporter prints the spans on stdout', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--require', path.join(fixtures, 'preload.js'), path.join(fixtures, 'probe.js')],
+      { env: { ...process.env, TRACING_EXPORTER: 'console' }, timeout: 20_000 },
+    );
+    expect(stdout).to.contain("name: 'grpc.user.v1.UserService/GetUser'");
+    expect(stdout).to.contain("name: 'probe-root'");
+  });
+
+  it('an invalid tracing setting stops the process at start, naming the key', async () => {
+    const err = await run(process.execPath, ['--require', path.join(fixtures, 'preload.js'), path.join(fixtures, 'probe.js')], {
+      env: { ...process.env, TRACING_SAMPLING_RATE: '2' },
+      timeout: 20_000,
+    }).then(
+      () => undefined,
+      (e: { code?: number; stderr?: string }) => e,
+    );
+    expect(err?.code).to.equal(1);
+    expect(err?.stderr).to.contain('TRACING_SAMPLING_RATE: must be a number from 0 to 1');
   });
 });
 
