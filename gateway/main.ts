@@ -1,39 +1,9 @@
-import type { AddressInfo } from 'node:net';
+// Entry point of the gateway: node --require ./dist/gateway/telemetry.js ./dist/gateway/main.js
 import { createLogger } from '../shared/logging/logger';
-import { onShutdownSignal } from '../shared/process/shutdown';
-import { shutdownTelemetry } from '../shared/telemetry/bootstrap';
-import { createApp } from './app';
+import { runProcess } from '../shared/process/run-process';
 import { loadGatewayConfig } from './config';
-import { createGatewayClients } from './grpc-clients';
+import { startGateway } from './start-gateway';
 
 const config = loadGatewayConfig();
 const logger = createLogger('gateway', config.LOG_LEVEL);
-const clients = createGatewayClients(config);
-const app = createApp({ config, clients, logger });
-
-const server = app.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, (err?: Error) => {
-  if (err) {
-    logger.fatal({ err }, 'cannot listen');
-    process.exit(1);
-  }
-  const { port } = server.address() as AddressInfo;
-  logger.info({ host: config.GATEWAY_HOST, port }, 'ready');
-});
-
-onShutdownSignal(logger, async () => {
-  // Stop accepting connections and let in-flight requests finish, up to the timeout.
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(() => {
-      logger.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'drain timed out: closing connections');
-      server.closeAllConnections();
-      resolve();
-    }, config.SHUTDOWN_TIMEOUT_MS);
-    server.close(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
-  clients.close();
-  await shutdownTelemetry();
-});
+void runProcess(logger, () => startGateway(config, logger), { host: config.GATEWAY_HOST });

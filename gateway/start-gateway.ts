@@ -1,0 +1,34 @@
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../shared/logging/logger';
+import type { RunningServer } from '../shared/process/run-process';
+import { createApp } from './app';
+import type { GatewayConfig } from './config';
+import { createGatewayClients } from './grpc-clients';
+
+/** Starts the gateway's HTTP server; shutdown stops accepting, drains requests, closes the gRPC clients. */
+export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningServer> {
+  const clients = createGatewayClients(config);
+  const app = createApp({ config, clients, logger });
+  const server = await new Promise<ReturnType<typeof app.listen>>((resolve, reject) => {
+    const s = app.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    async shutdown() {
+      // Stop accepting connections and let in-flight requests finish, up to the timeout.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          logger.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'drain timed out: closing connections');
+          server.closeAllConnections();
+          resolve();
+        }, config.SHUTDOWN_TIMEOUT_MS);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      clients.close();
+    },
+  };
+}
