@@ -11,6 +11,7 @@ import { parseOrThrow } from '../../shared/validation/schemas';
 import { INVALID_ACCESS_TOKEN, type AccessTokenClaims, type AccessTokens, type AccessTokenSubject } from './access-token';
 import { CredentialsRepository } from './credentials-repository';
 import type { AuthDatabase } from './db/schema';
+import type { HashingSlots } from './hashing-slots';
 import { hashPassword, verifyDummyPassword, verifyPassword } from './password';
 import type { RefreshTokens } from './refresh-token';
 import { RevokedTokenRepository } from './revoked-token-repository';
@@ -24,6 +25,8 @@ export interface AuthServiceDeps {
   db: Kysely<AuthDatabase>;
   accessTokens: AccessTokens;
   refreshTokens: RefreshTokens;
+  /** Bounds concurrent password hashing (HASH_CONCURRENCY, HASH_QUEUE_LIMIT). */
+  hashing: HashingSlots;
 }
 
 const registerInput = z.object({ userId: fields.userId, email: fields.email, password: fields.password });
@@ -45,7 +48,7 @@ export function authMethodOf(operation: string): string {
 
 /** The AuthService handlers, as plain async functions (see {@link createAuthService}). */
 export function createAuthHandlers(deps: AuthServiceDeps): AsyncService<AuthServiceServer> {
-  const { db, accessTokens, refreshTokens } = deps;
+  const { db, accessTokens, refreshTokens, hashing } = deps;
   const credentials = new CredentialsRepository(db);
 
   const tokenPair = async (subject: AccessTokenSubject, refreshToken: string): Promise<TokenPair> => {
@@ -74,7 +77,7 @@ export function createAuthHandlers(deps: AuthServiceDeps): AsyncService<AuthServ
     async register(request, ctx) {
       const input = parseOrThrow(registerInput, request);
       ctx.span.setAttribute('enduser.id', input.userId);
-      const passwordHash = await hashPassword(input.password);
+      const passwordHash = await hashing.run(ctx.deadline, () => hashPassword(input.password));
       const nowMs = Date.now();
       // Credentials and the first refresh token together: a failure leaves nothing half-registered.
       const refreshToken = await db.transaction().execute(async (trx) => {
@@ -91,9 +94,9 @@ export function createAuthHandlers(deps: AuthServiceDeps): AsyncService<AuthServ
       const input = parseOrThrow(loginInput, request);
       const stored = await credentials.findByEmail(input.email);
       // An unknown email still costs one scrypt, so timing does not reveal registered emails.
-      const ok = stored
-        ? await verifyPassword(input.password, stored.passwordHash)
-        : await verifyDummyPassword(input.password);
+      const ok = await hashing.run(ctx.deadline, () =>
+        stored ? verifyPassword(input.password, stored.passwordHash) : verifyDummyPassword(input.password),
+      );
       if (!stored || !ok) throw new AppError('UNAUTHENTICATED', INVALID_LOGIN);
       ctx.span.setAttribute('enduser.id', stored.userId);
       const refreshToken = await refreshTokens.startFamily(stored.userId);

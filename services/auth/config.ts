@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { commonConfig } from '../../shared/config/common';
@@ -28,6 +29,10 @@ export const authConfigSchema = z
     ),
     /** Absolute lifetime of a refresh-token family: rotating a token does not extend it. */
     REFRESH_TOKEN_TTL_SECONDS: positiveInt(2_592_000),
+    /** Password hashes computed at once (each ~100 ms of a core and 128 MiB): about one per core. */
+    HASH_CONCURRENCY: positiveInt(Math.max(1, os.availableParallelism())),
+    /** Password checks allowed to wait for a slot; beyond that Login/Register answer RESOURCE_EXHAUSTED (429). */
+    HASH_QUEUE_LIMIT: positiveInt(64),
   })
   .superRefine((config, ctx) => {
     // The dev default is public (it is in the repository), so anyone could mint tokens with it.

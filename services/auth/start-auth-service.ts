@@ -4,6 +4,7 @@ import { startGrpcServer, type RunningGrpcServer } from '../../shared/grpc/serve
 import type { Logger } from '../../shared/logging/logger';
 import { AccessTokens } from './access-token';
 import { createAuthService } from './auth-handlers';
+import { HashingSlots } from './hashing-slots';
 import { resolveDbPath, type AuthConfig } from './config';
 import { authMigrations } from './db/migrations';
 import type { AuthDatabase } from './db/schema';
@@ -30,6 +31,7 @@ export async function startAuthService(config: AuthConfig, logger: Logger): Prom
         ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
       }),
       refreshTokens: new RefreshTokens(db, config.REFRESH_TOKEN_TTL_SECONDS, logger),
+      hashing: new HashingSlots(config.HASH_CONCURRENCY, config.HASH_QUEUE_LIMIT),
     },
     logger,
   );
