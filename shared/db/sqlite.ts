@@ -25,7 +25,7 @@ export async function openSqlite<DB>(options: OpenSqliteOptions): Promise<Kysely
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<DB>({
-    dialect: tracedDialect(new SqliteDialect({ database: sqlite }), {
+    dialect: tracedDialect(new SqliteDialect({ database: withStatementCache(sqlite) }), {
       'db.system': 'sqlite',
       'db.system.name': 'sqlite',
       'db.namespace': options.file === ':memory:' ? ':memory:' : path.basename(options.file),
@@ -42,6 +42,30 @@ export async function openSqlite<DB>(options: OpenSqliteOptions): Promise<Kysely
     throw new Error(`database ${options.file}: migration ${failed} failed: ${(error as Error).message}`);
   }
   return db;
+}
+
+/** How many distinct statements stay prepared; the repositories use a few dozen. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely's SQLite driver calls `prepare()` for every query; preparing each distinct statement
+ * once measured ~5% of the auth service's CPU (bench/README.md). The driver uses only `prepare`
+ * and `close`, so that is all this exposes. Oldest statements are evicted beyond the bound.
+ */
+function withStatementCache(sqlite: Database.Database): { prepare(sql: string): Database.Statement; close(): void } {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    prepare(sql) {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = sqlite.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+    close: () => sqlite.close(),
+  };
 }
 
 /** True when `err` is SQLite's UNIQUE constraint violation. */
