@@ -1,0 +1,230 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  freePort,
+  launchProcess,
+  parseJsonLine,
+  stop,
+  waitForReady,
+  type LaunchedProcess,
+  type LaunchOptions,
+} from '../scripts/stack/launch';
+import { PROCESS_SPECS, stopOrder, type ProcessName } from '../scripts/stack/process-spec';
+import { track, spawnTracked } from './children';
+import { CONFIGS, SCRUBBED_ENV, type ConfigName, type TracingTargets } from './configs';
+
+/** Span counts one traced process printed at shutdown (`telemetry stats`). */
+export interface SpanStats {
+  ended: number;
+  exported: number;
+  failed: number;
+  dropped: number;
+}
+
+/** The user every stack registers before the loads, with a token for the authenticated loads. */
+export interface BenchAccount {
+  id: string;
+  email: string;
+  password: string;
+  accessToken: string;
+}
+
+/** A process of a running configuration, by role (`gateway`, `user`, `auth`, `echo`). */
+export interface RoleProcess {
+  role: ProcessName | 'echo';
+  proc: LaunchedProcess;
+}
+
+/** One configuration's processes, started and ready for load. */
+export interface RunningConfig {
+  name: ConfigName;
+  processes: RoleProcess[];
+  gatewayUrl?: string;
+  userAddr?: string;
+  authAddr?: string;
+  echoAddr?: string;
+  account?: BenchAccount;
+  /** Filled from each process's `telemetry stats` line once it has stopped. */
+  spanStats: Partial<Record<ProcessName, SpanStats>>;
+  /** Stops the processes (callers first) and removes the data folder; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 20_000;
+
+/** The admin every stack also knows of (ADMIN_EMAILS), as the tests do; the loads use a plain user. */
+const ADMIN_EMAIL = 'admin@bench.test';
+
+/** Environment that removes inherited settings which would change what a configuration means. */
+function scrubbed(): Record<string, undefined> {
+  return Object.fromEntries(SCRUBBED_ENV.map((k) => [k, undefined]));
+}
+
+function readSpanStats(line: string): SpanStats | undefined {
+  // Cheap test first: the services print thousands of log lines a second under load.
+  if (!line.includes('telemetry stats')) return undefined;
+  const record = parseJsonLine(line);
+  if (record?.msg !== 'telemetry stats') return undefined;
+  const spans = record.spans as Partial<SpanStats> | undefined;
+  return {
+    ended: Number(spans?.ended ?? 0),
+    exported: Number(spans?.exported ?? 0),
+    failed: Number(spans?.failed ?? 0),
+    dropped: Number(spans?.dropped ?? 0),
+  };
+}
+
+/** Starts one configuration: the three-process stack (registering the bench user) or the echo server. */
+export async function startConfig(name: ConfigName, targets: TracingTargets, cpuProfDir?: string): Promise<RunningConfig> {
+  return CONFIGS[name].kind === 'echo' ? startEcho() : startStack(name, targets, cpuProfDir);
+}
+
+/**
+ * Starts one stack process. Normally through scripts/stack/launch's launchProcess; when profiling
+ * or for `bare`, with the same command line plus `--cpu-prof` or minus the preload (launchProcess
+ * takes no node flags and always preloads, and NODE_OPTIONS does not accept --cpu-prof).
+ */
+function launchStackProcess(options: LaunchOptions, cpuProfDir: string | undefined, preload: boolean): LaunchedProcess {
+  if (!cpuProfDir && preload) return track(launchProcess(options));
+  const dist = (file: string) => `./${path.posix.join('dist', options.folder, file)}`;
+  const args = preload ? ['--require', dist('telemetry.js'), dist('main.js')] : [dist('main.js')];
+  if (cpuProfDir) {
+    const dir = path.join(cpuProfDir, options.name.replace('/', '-'));
+    fs.mkdirSync(dir, { recursive: true });
+    args.unshift('--cpu-prof', `--cpu-prof-dir=${dir}`);
+  }
+  return spawnTracked({ name: options.name, command: process.execPath, args, env: options.env, onLine: options.onLine });
+}
+
+async function startEcho(): Promise<RunningConfig> {
+  const port = await freePort();
+  const proc = spawnTracked({
+    name: 'echo',
+    command: process.execPath,
+    args: [path.join('dist', 'bench', 'echo-server.js')],
+    env: { ECHO_HOST: '127.0.0.1', ECHO_PORT: String(port) },
+  });
+  await waitForReady(proc, READY_TIMEOUT_MS);
+  return {
+    name: 'ceiling',
+    processes: [{ role: 'echo', proc }],
+    echoAddr: `127.0.0.1:${port}`,
+    spanStats: {},
+    stop: async () => {
+      await stop(proc, 'SIGTERM', STOP_TIMEOUT_MS);
+    },
+  };
+}
+
+/** Starts auth, user and gateway like test/support/stack.ts does: free ports, fresh SQLite files. */
+async function startStack(name: ConfigName, targets: TracingTargets, cpuProfDir: string | undefined): Promise<RunningConfig> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
+  const ports: Record<ProcessName, number> = { auth: await freePort(), user: await freePort(), gateway: await freePort() };
+  const authAddr = `127.0.0.1:${ports.auth}`;
+  const userAddr = `127.0.0.1:${ports.user}`;
+  const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+  const common: Record<string, string | undefined> = {
+    ...scrubbed(),
+    NODE_ENV: 'production',
+    // `ready` is logged at info; info is also the default a deployment runs with (one line per RPC).
+    LOG_LEVEL: 'info',
+    ...CONFIGS[name].tracingEnv(targets),
+  };
+  const own: Record<ProcessName, Record<string, string>> = {
+    auth: {
+      AUTH_DB_PATH: path.join(dataDir, 'auth.db'),
+      JWT_SECRET: crypto.randomBytes(32).toString('base64url'),
+      // The token is made once per stack; a full run lasts longer than the default 15 minutes.
+      ACCESS_TOKEN_TTL_SECONDS: '86400',
+    },
+    user: { USER_DB_PATH: path.join(dataDir, 'user.db'), AUTH_SERVICE_URL: authAddr, ADMIN_EMAILS: ADMIN_EMAIL },
+    gateway: { USER_SERVICE_URL: userAddr, AUTH_SERVICE_URL: authAddr },
+  };
+
+  const spanStats: Partial<Record<ProcessName, SpanStats>> = {};
+  const processes: RoleProcess[] = [];
+  let stopped = false;
+  const running: RunningConfig = {
+    name,
+    processes,
+    gatewayUrl,
+    userAddr,
+    authAddr,
+    spanStats,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const spec of stopOrder()) {
+        const proc = processes.find((p) => p.role === spec.name)?.proc;
+        if (proc) await stop(proc, 'SIGTERM', STOP_TIMEOUT_MS);
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+
+  try {
+    for (const spec of PROCESS_SPECS) {
+      const proc = launchStackProcess(
+        {
+          name: `${name}/${spec.name}`,
+          folder: spec.folder,
+          env: { ...common, [spec.hostEnv]: '127.0.0.1', [spec.portEnv]: String(ports[spec.name]), ...own[spec.name] },
+          onLine: (line, stream) => {
+            if (stream !== 'stderr') return;
+            const stats = readSpanStats(line);
+            if (stats) spanStats[spec.name] = stats;
+          },
+        },
+        cpuProfDir,
+        CONFIGS[name].preload !== false,
+      );
+      processes.push({ role: spec.name, proc });
+      await waitForReady(proc, READY_TIMEOUT_MS);
+    }
+    await waitForGatewayReady(gatewayUrl, READY_TIMEOUT_MS);
+    running.account = await registerAccount(gatewayUrl, name);
+  } catch (err) {
+    const tails = processes.map((p) => `--- ${p.proc.name} ---\n${p.proc.describeTail(30)}`).join('\n');
+    await running.stop();
+    throw new Error(`${name}: the stack did not start: ${(err as Error).message}\n${tails}`);
+  }
+  return running;
+}
+
+/** Polls the gateway's `/ready` until it answers 200 (both gRPC services reachable). */
+async function waitForGatewayReady(gatewayUrl: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${gatewayUrl}/ready`, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+      last = `status ${res.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`gateway /ready was not 200 within ${timeoutMs} ms (last: ${last})`);
+}
+
+/** Registers the stack's bench user through the REST API; its token authenticates the loads. */
+async function registerAccount(gatewayUrl: string, config: ConfigName): Promise<BenchAccount> {
+  const email = `bench-${config.replace(/[^a-z0-9]/g, '')}@bench.test`;
+  const password = crypto.randomBytes(18).toString('base64url');
+  const res = await fetch(`${gatewayUrl}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password, name: 'Bench User' }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const body = (await res.json().catch(() => undefined)) as { user?: { id?: string }; accessToken?: string } | undefined;
+  if (res.status !== 201 || !body?.user?.id || !body.accessToken) {
+    throw new Error(`registering the bench user answered ${res.status}: ${JSON.stringify(body)?.slice(0, 300)}`);
+  }
+  return { id: body.user.id, email, password, accessToken: body.accessToken };
+}

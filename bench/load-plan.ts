@@ -1,0 +1,85 @@
+import type { RunningConfig } from './bench-stack';
+import { ECHO_METHOD } from './echo-server';
+import { ghzArgs, runGhz, type GhzLoad } from './ghz-load';
+import { runHttpLoad, type HttpLoad } from './http-load';
+import type { LoadResult } from './load-result';
+import type { LoadName } from './loads';
+
+/** How hard and how long a load runs. */
+export interface LoadShape {
+  concurrency: number;
+  durationS: number;
+  ghzCpus: number;
+}
+
+/** A load made concrete for one running configuration. */
+export type PlannedLoad = { tool: 'ghz'; ghz: GhzLoad } | { tool: 'autocannon'; http: HttpLoad };
+
+// Per-request timeout of autocannon; the gateway's own gRPC deadline (5 s) answers first.
+const HTTP_TIMEOUT_S = 10;
+
+const USER_PROTO = { file: 'proto/user/v1/user.proto', importPath: 'proto' };
+const AUTH_PROTO = { file: 'proto/auth/v1/auth.proto', importPath: 'proto' };
+const ECHO_PROTO = { file: 'bench/proto/echo/v1/echo.proto', importPath: 'bench/proto' };
+
+function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`this configuration has no ${what}`);
+  return value;
+}
+
+/** Builds the concrete request of `load` against `running` (addresses, the bench user's id and token). */
+export function planLoad(load: LoadName, running: RunningConfig, shape: LoadShape): PlannedLoad {
+  const ghz = (target: string, call: string, proto: GhzLoad['proto'], data: Record<string, unknown>, metadata?: Record<string, string>): PlannedLoad => ({
+    tool: 'ghz',
+    ghz: { target, call, proto, data, metadata, concurrency: shape.concurrency, durationS: shape.durationS, cpus: shape.ghzCpus },
+  });
+  const http = (method: HttpLoad['method'], pathAndQuery: string, headers: Record<string, string>, body?: string): PlannedLoad => ({
+    tool: 'autocannon',
+    http: {
+      url: `${need(running.gatewayUrl, 'gateway')}${pathAndQuery}`,
+      method,
+      headers,
+      body,
+      connections: shape.concurrency,
+      durationS: shape.durationS,
+      timeoutS: HTTP_TIMEOUT_S,
+    },
+  });
+  if (load === 'ghz-get-user-c1') return planLoad('ghz-get-user', running, shape);
+  if (load === 'rest-get-user-c1') return planLoad('rest-get-user', running, shape);
+  if (load === 'ghz-echo') return ghz(need(running.echoAddr, 'echo server'), ECHO_METHOD, ECHO_PROTO, { message: 'ping' });
+
+  const account = need(running.account, 'bench user');
+  const bearer = `Bearer ${account.accessToken}`;
+  switch (load) {
+    case 'ghz-get-user':
+      return ghz(need(running.userAddr, 'user service'), 'user.v1.UserService/GetUser', USER_PROTO, { id: account.id }, { authorization: bearer });
+    case 'ghz-validate-token':
+      return ghz(need(running.authAddr, 'auth service'), 'auth.v1.AuthService/ValidateToken', AUTH_PROTO, {}, { authorization: bearer });
+    case 'rest-get-user':
+      return http('GET', `/api/v1/users/${encodeURIComponent(account.id)}`, { authorization: bearer });
+    case 'trpc-get-user':
+      return http('GET', `/trpc/users.get?input=${encodeURIComponent(JSON.stringify({ id: account.id }))}`, { authorization: bearer });
+    case 'rest-login':
+      return http('POST', '/api/v1/auth/login', { 'content-type': 'application/json' }, JSON.stringify({ email: account.email, password: account.password }));
+  }
+}
+
+/** Runs a planned load; `onStart` gets the load generator's pid. */
+export function runPlanned(planned: PlannedLoad, onStart?: (pid: number) => void, signal?: AbortSignal): Promise<LoadResult> {
+  return planned.tool === 'ghz' ? runGhz(planned.ghz, onStart, signal) : runHttpLoad(planned.http, onStart, signal);
+}
+
+/** A shell-ish rendering of the load for the report, with the token and password masked. */
+export function describePlanned(planned: PlannedLoad): string {
+  if (planned.tool === 'ghz') {
+    const masked = { ...planned.ghz, metadata: planned.ghz.metadata ? { authorization: 'Bearer <token>' } : undefined };
+    return `ghz ${ghzArgs(masked)
+      .map((a) => (/^[\w./:=-]+$/.test(a) ? a : `'${a}'`))
+      .join(' ')}`;
+  }
+  const h = planned.http;
+  const headers = Object.keys(h.headers).map((k) => `-H '${k}: ${k === 'authorization' ? 'Bearer <token>' : h.headers[k]}'`);
+  const body = h.body ? ` -b '${h.body.replace(/"password":"[^"]*"/, '"password":"<password>"')}'` : '';
+  return `autocannon -c ${h.connections} -d ${h.durationS} -m ${h.method} ${headers.join(' ')}${body} '${new URL(h.url).pathname}${new URL(h.url).search}'`;
+}

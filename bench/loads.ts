@@ -1,0 +1,97 @@
+import type { ConfigSpec } from './configs';
+
+/** The loads a benchmark run applies, in report order. */
+export const LOAD_NAMES = [
+  'ghz-get-user',
+  'ghz-validate-token',
+  'rest-get-user',
+  'trpc-get-user',
+  'rest-login',
+  'ghz-echo',
+  'ghz-get-user-c1',
+  'rest-get-user-c1',
+] as const;
+
+/** One load's name. */
+export type LoadName = (typeof LOAD_NAMES)[number];
+
+/** What a load drives and with which tool. */
+export interface LoadSpec {
+  name: LoadName;
+  tool: 'ghz' | 'autocannon';
+  /** One line for the report. */
+  description: string;
+  /**
+   * Concurrency cap under --smoke: a login takes ~0.5 s of CPU, so 10 at once would not finish
+   * within the smoke run's 2 s and the smoke test could not see it work.
+   */
+  smokeConcurrency?: number;
+  /** Runs at this concurrency whatever --concurrency says (the unloaded latency probes). */
+  fixedConcurrency?: number;
+  /** Runs at most this many seconds whatever --duration says. */
+  maxDurationS?: number;
+  /** Whether the load runs against this configuration. */
+  appliesTo(config: ConfigSpec): boolean;
+}
+
+const onStack = (c: ConfigSpec) => c.kind === 'stack';
+// The unloaded probes answer "what does one request cost" (gateway hop, tracing) without queueing;
+// off and on-1.0 are enough for that and keep the run short.
+const probed = (c: ConfigSpec) => c.name === 'off' || c.name === 'on-1.0';
+
+/** Every load by name. */
+export const LOADS: Record<LoadName, LoadSpec> = {
+  'ghz-get-user': {
+    name: 'ghz-get-user',
+    tool: 'ghz',
+    description: 'ghz user.v1.UserService/GetUser on the user service (which calls auth ValidateToken), own id, bearer token',
+    appliesTo: onStack,
+  },
+  'ghz-validate-token': {
+    name: 'ghz-validate-token',
+    tool: 'ghz',
+    description: 'ghz auth.v1.AuthService/ValidateToken on the auth service, bearer token',
+    appliesTo: onStack,
+  },
+  'rest-get-user': {
+    name: 'rest-get-user',
+    tool: 'autocannon',
+    description: 'autocannon GET /api/v1/users/:id through the gateway (gateway -> GetUser -> ValidateToken)',
+    appliesTo: onStack,
+  },
+  'trpc-get-user': {
+    name: 'trpc-get-user',
+    tool: 'autocannon',
+    description: 'autocannon GET /trpc/users.get?input={"id":...} through the gateway (same chain over tRPC)',
+    appliesTo: onStack,
+  },
+  'rest-login': {
+    name: 'rest-login',
+    tool: 'autocannon',
+    description: 'autocannon POST /api/v1/auth/login: scrypt N=2^17 per request, CPU-bound by design',
+    smokeConcurrency: 2,
+    appliesTo: onStack,
+  },
+  'ghz-echo': {
+    name: 'ghz-echo',
+    tool: 'ghz',
+    description: 'ghz echo.v1.EchoService/Echo on the bare echo server (the ceiling)',
+    appliesTo: (c) => c.kind === 'echo',
+  },
+  'ghz-get-user-c1': {
+    name: 'ghz-get-user-c1',
+    tool: 'ghz',
+    description: 'ghz GetUser at concurrency 1 (at most 10 s): unloaded latency, no queueing',
+    fixedConcurrency: 1,
+    maxDurationS: 10,
+    appliesTo: probed,
+  },
+  'rest-get-user-c1': {
+    name: 'rest-get-user-c1',
+    tool: 'autocannon',
+    description: 'autocannon GET /api/v1/users/:id at 1 connection (at most 10 s): unloaded latency through the gateway',
+    fixedConcurrency: 1,
+    maxDurationS: 10,
+    appliesTo: probed,
+  },
+};

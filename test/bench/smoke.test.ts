@@ -1,0 +1,125 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { CONFIGS, DEFAULT_CONFIGS } from '../../bench/configs';
+import { LOADS, LOAD_NAMES } from '../../bench/loads';
+import type { BenchReport, SummaryRow } from '../../bench/report';
+import { projectRoot } from '../../shared/paths';
+
+const RUN_TIMEOUT_MS = 220_000;
+
+/** Runs `node dist/bench/run.js` with `args`; SIGINT at the timeout (the harness then stops its children), SIGKILL 20 s later. */
+function runBench(args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join('dist', 'bench', 'run.js'), ...args], {
+      cwd: projectRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const keep = (d: Buffer) => {
+      output = (output + d.toString()).slice(-20_000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    let kill: NodeJS.Timeout | undefined;
+    const interrupt = setTimeout(() => {
+      child.kill('SIGINT');
+      kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(interrupt);
+      clearTimeout(kill);
+      process.off('exit', killOnExit);
+      resolve({ code, output });
+    });
+  });
+}
+
+describe('bench: npm run bench -- --smoke', function () {
+  let outDir: string;
+  let report: BenchReport;
+  let output = '';
+
+  before(async function () {
+    this.timeout(RUN_TIMEOUT_MS + 30_000);
+    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+    const run = await runBench(['--smoke', '--out', outDir], RUN_TIMEOUT_MS);
+    output = run.output;
+    expect(run.code, `bench exit code; output:\n${output}`).to.equal(0);
+    const reports = fs.readdirSync(outDir).filter((f) => /^\d{4}-\d\d-\d\dT[\d-]+Z\.json$/.test(f));
+    expect(reports, 'JSON reports written').to.have.length(1);
+    report = JSON.parse(fs.readFileSync(path.join(outDir, reports[0]!), 'utf8')) as BenchReport;
+  });
+
+  after(function () {
+    if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') process.stderr.write(`\nbench output (tail):\n${output.slice(-4000)}\n`);
+  });
+
+  const row = (config: string, load: string): SummaryRow | undefined =>
+    report.summary.find((r) => r.config === config && r.load === load);
+
+  it('ran a complete smoke run: 1 round, every configuration and load', function () {
+    expect(report.aborted).to.equal(false);
+    expect(report.options.smoke).to.equal(true);
+    expect(report.options.rounds).to.equal(1);
+    expect(report.configs.map((c) => c.name)).to.deep.equal([...DEFAULT_CONFIGS]);
+    expect(report.loads.map((l) => l.name)).to.deep.equal([...LOAD_NAMES]);
+  });
+
+  it('measured every applicable configuration x load with rps > 0 and real latencies', function () {
+    const missing: string[] = [];
+    for (const config of DEFAULT_CONFIGS) {
+      for (const load of LOAD_NAMES) {
+        if (!LOADS[load].appliesTo(CONFIGS[config])) continue;
+        const r = row(config, load);
+        if (!r || !(r.rps > 0) || !(r.count > 0) || !(r.p50Ms > 0) || r.p99Ms < r.p50Ms) {
+          missing.push(`${config} x ${load}: ${r ? `rps ${r.rps}, count ${r.count}, p50 ${r.p50Ms}, p99 ${r.p99Ms}` : 'absent'}`);
+        }
+      }
+    }
+    expect(missing, 'pairs without a real measurement').to.deep.equal([]);
+  });
+
+  it('had zero errors on ghz GetUser/ValidateToken and the REST/tRPC GET loads', function () {
+    const failing = report.summary
+      .filter((r) => ['ghz-get-user', 'ghz-validate-token', 'rest-get-user', 'trpc-get-user', 'ghz-get-user-c1', 'rest-get-user-c1'].includes(r.load))
+      .filter((r) => r.errors !== 0)
+      .map((r) => `${r.config} x ${r.load}: ${r.errors} errors ${JSON.stringify(r.statusCodes)} ${JSON.stringify(r.errorMessages)}`);
+    expect(failing).to.deep.equal([]);
+  });
+
+  it('counted spans: exported at on-1.0, none at off, failed or dropped with Jaeger down', function () {
+    const on = report.spans['on-1.0']?.total;
+    expect(on, 'on-1.0 span stats').to.not.equal(undefined);
+    expect(on!.exported).to.be.greaterThan(0);
+    expect(Object.keys(report.spans['on-1.0']!.processes).sort()).to.deep.equal(['auth', 'gateway', 'user']);
+    expect(report.spans.off?.total.ended).to.equal(0);
+    const down = report.spans['on-1.0-jaeger-down']?.total;
+    expect(down?.exported).to.equal(0);
+    expect((down?.failed ?? 0) + (down?.dropped ?? 0)).to.be.greaterThan(0);
+  });
+
+  it('sampled RSS and CPU of every process of the configuration under load', function () {
+    const r = row('off', 'rest-get-user');
+    for (const role of ['gateway', 'user', 'auth']) {
+      expect(r?.processes[role]?.peakRssMb, `${role} RSS`).to.be.within(10, 4096);
+      expect(r?.processes[role]?.cpuPct, `${role} CPU`).to.be.greaterThan(0);
+    }
+    expect(report.gatewayOverhead, 'gateway overhead').to.not.equal(undefined);
+    expect(report.targets.length).to.be.greaterThan(0);
+  });
+
+  it('wrote the markdown report and latest.md', function () {
+    const latest = fs.readFileSync(path.join(outDir, 'latest.md'), 'utf8');
+    expect(latest).to.include('| load | config | rps |');
+    expect(latest).to.match(/\*\*(PASS|MISS|n\/a)\*\*/);
+  });
+});
