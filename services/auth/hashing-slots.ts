@@ -2,20 +2,28 @@ import { AppError } from '../../shared/errors/app-error';
 
 interface Waiter {
   admit(): void;
+  refuse(err: AppError): void;
+  deadline?: number;
   timer?: NodeJS.Timeout;
 }
+
+const tooLate = () => new AppError('DEADLINE_EXCEEDED', 'deadline exceeded while waiting to check the password');
 
 /**
  * Admission control for password hashing. One scrypt at OWASP cost takes ~100 ms of a core and
  * 128 MiB, so a burst of logins must not all start at once: at most `slots` run together (about
  * one per core), at most `maxWaiting` queue behind them, and a caller whose deadline passes while
- * it waits leaves the queue with DEADLINE_EXCEEDED instead of being hashed for nobody. Without
- * this, a queue longer than the deadline allows makes every login fail (measured: 50 concurrent
- * logins, 0 of 750 succeeded) while the process holds 4 x 128 MiB.
+ * it waits leaves the queue with DEADLINE_EXCEEDED instead of being hashed for nobody. A caller
+ * whose deadline leaves less time than the expected wait plus one hash (from a running average of
+ * hash times) is refused at once with RESOURCE_EXHAUSTED, and a hash that could not finish in time
+ * is never started. Without this, a queue longer than the deadline allows makes every login fail
+ * (measured: 50 concurrent logins, 0 of 750 succeeded) while the process holds 4 x 128 MiB.
  */
 export class HashingSlots {
   private busy = 0;
   private readonly waiting: Waiter[] = [];
+  /** Running average of how long one job takes (ms); 0 until the first one finished. */
+  private averageMs = 0;
 
   constructor(
     private readonly slots: number,
@@ -25,14 +33,23 @@ export class HashingSlots {
   /** Runs `work` once a slot is free, or fails fast (RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED). */
   async run<T>(deadline: number | undefined, work: () => Promise<T>): Promise<T> {
     await this.acquire(deadline);
+    const started = Date.now();
     try {
       return await work();
     } finally {
+      const took = Date.now() - started;
+      this.averageMs = this.averageMs === 0 ? took : this.averageMs * 0.8 + took * 0.2;
       this.release();
     }
   }
 
   private acquire(deadline: number | undefined): Promise<void> {
+    if (deadline !== undefined && this.averageMs > 0) {
+      const rounds = Math.floor((this.waiting.length + this.busy) / this.slots) + 1;
+      if (deadline - Date.now() < rounds * this.averageMs) {
+        return Promise.reject(new AppError('RESOURCE_EXHAUSTED', 'too many password checks in progress; retry later'));
+      }
+    }
     if (this.busy < this.slots) {
       this.busy++;
       return Promise.resolve();
@@ -41,12 +58,12 @@ export class HashingSlots {
       return Promise.reject(new AppError('RESOURCE_EXHAUSTED', 'too many password checks in progress; retry later'));
     }
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = { admit: resolve };
+      const waiter: Waiter = { admit: resolve, refuse: reject, deadline };
       if (deadline !== undefined) {
         waiter.timer = setTimeout(() => {
           const i = this.waiting.indexOf(waiter);
           if (i !== -1) this.waiting.splice(i, 1);
-          reject(new AppError('DEADLINE_EXCEEDED', 'deadline exceeded while waiting to check the password'));
+          reject(tooLate());
         }, Math.max(0, deadline - Date.now()));
       }
       this.waiting.push(waiter);
@@ -54,13 +71,16 @@ export class HashingSlots {
   }
 
   private release(): void {
-    const next = this.waiting.shift();
-    if (!next) {
-      this.busy--;
+    // The slot passes straight to the next caller that can still finish in time.
+    for (let next = this.waiting.shift(); next; next = this.waiting.shift()) {
+      clearTimeout(next.timer);
+      if (next.deadline !== undefined && next.deadline - Date.now() < this.averageMs) {
+        next.refuse(tooLate());
+        continue;
+      }
+      next.admit();
       return;
     }
-    // The slot passes straight to the next caller still waiting.
-    clearTimeout(next.timer);
-    next.admit();
+    this.busy--;
   }
 }

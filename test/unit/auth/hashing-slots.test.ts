@@ -52,3 +52,18 @@ describe('auth: hashing admission control', () => {
     expect(await slots.run(Date.now() + 1000, async () => 'next')).to.equal('next');
   });
 });
+
+describe('auth: hashing admission by expected wait', () => {
+  it('refuses at once (RESOURCE_EXHAUSTED) a caller whose deadline is shorter than the expected wait plus one hash', async () => {
+    const slots = new HashingSlots(1, 10);
+    await slots.run(Date.now() + 5000, () => sleep(100)); // learn: one job takes ~100 ms
+    const busy = slots.run(Date.now() + 5000, () => sleep(100));
+    const started = Date.now();
+    const refused = await slots.run(Date.now() + 150, () => sleep(100)).catch((e: unknown) => e);
+    expect(Date.now() - started).to.be.lessThan(30);
+    expect(refused).to.be.instanceOf(AppError).with.property('code', 'RESOURCE_EXHAUSTED');
+    // A caller with enough time left still queues and runs.
+    expect(await slots.run(Date.now() + 1000, async () => 'ran')).to.equal('ran');
+    await busy;
+  });
+});
