@@ -7,6 +7,7 @@ import {
   launchProcess,
   parseJsonLine,
   stop,
+  waitForGatewayReady,
   waitForReady,
   type LaunchedProcess,
   type LaunchOptions,
@@ -192,24 +193,6 @@ async function startStack(name: ConfigName, targets: TracingTargets, cpuProfDir:
     throw new Error(`${name}: the stack did not start: ${(err as Error).message}\n${tails}`);
   }
   return running;
-}
-
-/** Polls the gateway's `/ready` until it answers 200 (both gRPC services reachable). */
-async function waitForGatewayReady(gatewayUrl: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'no answer';
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${gatewayUrl}/ready`, { signal: AbortSignal.timeout(2_000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-      last = `status ${res.status}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gateway /ready was not 200 within ${timeoutMs} ms (last: ${last})`);
 }
 
 /** Registers the stack's bench user through the REST API; its token authenticates the loads. */

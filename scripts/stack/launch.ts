@@ -228,3 +228,21 @@ export function prefixFor(name: string, color: boolean): string {
   const label = `[${name}]`.padEnd(PREFIX_WIDTH);
   return color ? `\u001b[${COLORS[name] ?? '90'}m${label}\u001b[0m` : label;
 }
+
+/** Polls the gateway's `/ready` until it answers 200 (both gRPC services reachable). */
+export async function waitForGatewayReady(gatewayUrl: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${gatewayUrl}/ready`, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+      last = `status ${res.status}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`gateway /ready was not 200 within ${timeoutMs} ms (last: ${last})`);
+}

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROCESS_SPECS, specFor, stopOrder, type ProcessName } from '../../scripts/stack/process-spec';
-import { freePort, launchProcess, sendSignal, stop, waitForReady, type LaunchedProcess } from '../../scripts/stack/launch';
+import { freePort, launchProcess, sendSignal, stop, waitForGatewayReady, waitForReady, type LaunchedProcess } from '../../scripts/stack/launch';
 import { sharedJaeger } from './shared-jaeger';
 
 /** The email that gets role admin in every test stack (ADMIN_EMAILS). */
@@ -174,24 +174,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw new Error(`${(err as Error).message}\n${logs}`);
   }
   return stack;
-}
-
-/** Polls `GET /ready` until it answers 200. */
-export async function waitForGatewayReady(gatewayUrl: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'no answer';
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`${gatewayUrl}/ready`, { signal: AbortSignal.timeout(2_000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-      last = `status ${res.status}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await sleep(100);
-  }
-  throw new Error(`gateway /ready was not 200 within ${timeoutMs} ms (last: ${last})`);
 }
 
 /** Stops every stack still running (for a root after-hook or a crash path). */
