@@ -3,11 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../shared/paths';
+import { jaegerBinary } from './jaeger-process';
 import type { StartHook } from './start-hooks';
 
 const run = promisify(execFile);
 const script = path.join(projectRoot, 'scripts/jaeger.sh');
-const binary = path.join(projectRoot, '.tools/bin/jaeger');
+const binary = jaegerBinary;
 const healthUrl = `http://127.0.0.1:${process.env.JAEGER_HEALTH_PORT ?? '13133'}/status`;
 const queryUrl = `http://localhost:${process.env.JAEGER_QUERY_PORT ?? '16686'}`;
 

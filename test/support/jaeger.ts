@@ -1,11 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { projectRoot } from '../../shared/paths';
-import { freePort } from '../../scripts/stack/launch';
-
-/** The Jaeger binary scripts/tools.sh builds. */
-export const jaegerBinary = path.join(projectRoot, '.tools/bin/jaeger');
+import { freeJaegerPorts, jaegerArgs, jaegerBinary, jaegerEnv, jaegerUrls, waitForJaegerHealth } from '../../scripts/stack/jaeger-process';
 
 /** One span as read back from Jaeger's /api/v3 (OTLP JSON), flattened. */
 export interface StoredSpan {
@@ -105,38 +100,18 @@ export interface TestJaeger {
 /** Starts Jaeger (built by scripts/tools.sh) with scripts/jaeger/config.yaml on free ports. */
 export async function startJaeger(): Promise<TestJaeger> {
   if (!fs.existsSync(jaegerBinary)) throw new Error(`${jaegerBinary} is missing: run \`npm run tools\` first`);
-  const ports = {
-    JAEGER_QUERY_PORT: await freePort(),
-    JAEGER_QUERY_GRPC_PORT: await freePort(),
-    JAEGER_OTLP_HTTP_PORT: await freePort(),
-    JAEGER_OTLP_GRPC_PORT: await freePort(),
-    JAEGER_THRIFT_HTTP_PORT: await freePort(),
-    JAEGER_HEALTH_PORT: await freePort(),
-  };
-  const queryUrl = `http://127.0.0.1:${ports.JAEGER_QUERY_PORT}`;
+  const ports = await freeJaegerPorts();
+  const { queryUrl, otlpHttpUrl, otlpGrpcUrl, thriftUrl } = jaegerUrls(ports);
   let child: ChildProcess | undefined;
   let output = '';
 
   const start = async () => {
     output = '';
-    child = spawn(jaegerBinary, ['--config', path.join(projectRoot, 'scripts/jaeger/config.yaml')], {
-      env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`jaeger exited at start:\n${output.slice(-2000)}`);
-      try {
-        const res = await fetch(`http://127.0.0.1:${ports.JAEGER_HEALTH_PORT}/status`);
-        if (res.ok) return;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`jaeger did not become healthy:\n${output.slice(-2000)}`);
+    const c = spawn(jaegerBinary, jaegerArgs, { env: { ...process.env, ...jaegerEnv(ports) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = c;
+    c.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    c.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    await waitForJaegerHealth(ports, () => c.exitCode === null, () => output.slice(-2000), 20_000);
   };
 
   const stop = async () => {
@@ -154,9 +129,6 @@ export async function startJaeger(): Promise<TestJaeger> {
   };
 
   await start();
-  const otlpHttpUrl = `http://127.0.0.1:${ports.JAEGER_OTLP_HTTP_PORT}/v1/traces`;
-  const otlpGrpcUrl = `http://127.0.0.1:${ports.JAEGER_OTLP_GRPC_PORT}`;
-  const thriftUrl = `http://127.0.0.1:${ports.JAEGER_THRIFT_HTTP_PORT}/api/traces`;
 
   return {
     queryUrl,
