@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import readline from 'node:readline';
-import { LaunchedProcess, sendSignal, type OutputStream } from '../scripts/stack/launch';
-import { projectRoot } from '../shared/paths';
+import type { ChildProcess } from 'node:child_process';
+import { sendSignal, spawnCommand, type LaunchedProcess, type OutputStream } from '../scripts/stack/launch';
 
 // Every child the harness started and that is still running: whatever way the harness ends
 // (an exception, Ctrl-C, a failed assertion in the smoke test), none is left behind.
@@ -42,22 +40,8 @@ export interface SpawnOptions {
  * work on it too.
  */
 export function spawnTracked(options: SpawnOptions): LaunchedProcess {
-  const child = spawn(options.command, options.args, {
-    cwd: projectRoot,
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const proc = new LaunchedProcess(options.name, child, 200);
-  child.on('error', (err) => proc.recordLine(`spawn failed: ${err.message}`, 'stderr'));
-  for (const stream of ['stdout', 'stderr'] as const) {
-    const source = child[stream];
-    if (!source) continue;
-    readline.createInterface({ input: source, crlfDelay: Infinity }).on('line', (line) => {
-      proc.recordLine(line, stream);
-      options.onLine?.(line, stream);
-    });
-  }
-  return track(proc);
+  // Quiet by default: the harness prints its own progress, not its children's output.
+  return track(spawnCommand({ ...options, onLine: options.onLine ?? (() => undefined) }));
 }
 
 /** Kills every tracked child at once (SIGKILL); for an abort path where order does not matter. */

@@ -119,13 +119,18 @@ export function describeExit(info: ExitInfo): string {
   return info.signal ? `signal ${info.signal}` : `exit code ${String(info.code)}`;
 }
 
+/** Options of {@link spawnCommand}: any command, run from the repo root. */
+export interface SpawnCommandOptions extends Omit<LaunchOptions, 'folder'> {
+  command: string;
+  args: string[];
+}
+
 /**
- * Starts `node --require ./dist/<folder>/telemetry.js ./dist/<folder>/main.js` from the repo root.
- * The tracing preload must load before main so its instrumentations patch modules first.
+ * Starts `command` from the repo root as a {@link LaunchedProcess}: output split into lines, kept
+ * for error messages and passed to `onLine` (default: printed after a `[name]` prefix).
  */
-export function launchProcess(options: LaunchOptions): LaunchedProcess {
-  const dist = (file: string) => `./${path.posix.join('dist', options.folder, file)}`;
-  const child = spawn(process.execPath, ['--require', dist('telemetry.js'), dist('main.js')], {
+export function spawnCommand(options: SpawnCommandOptions): LaunchedProcess {
+  const child = spawn(options.command, options.args, {
     cwd: projectRoot,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -147,6 +152,15 @@ export function launchProcess(options: LaunchOptions): LaunchedProcess {
     });
   }
   return proc;
+}
+
+/**
+ * Starts `node --require ./dist/<folder>/telemetry.js ./dist/<folder>/main.js` from the repo root.
+ * The tracing preload must load before main so its instrumentations patch modules first.
+ */
+export function launchProcess(options: LaunchOptions): LaunchedProcess {
+  const dist = (file: string) => `./${path.posix.join('dist', options.folder, file)}`;
+  return spawnCommand({ ...options, command: process.execPath, args: ['--require', dist('telemetry.js'), dist('main.js')] });
 }
 
 /**
