@@ -1,7 +1,8 @@
 import { AuthServiceService } from '../../gen/auth/v1/auth';
 import { openSqlite } from '../../shared/db/sqlite';
-import { startGrpcServer, type RunningGrpcServer } from '../../shared/grpc/server';
+import { startGrpcServer } from '../../shared/grpc/server';
 import type { Logger } from '../../shared/logging/logger';
+import type { RunningServer } from '../../shared/process/run-process';
 import { AccessTokens } from './access-token';
 import { createAuthService } from './auth-handlers';
 import { HashingSlots } from './hashing-slots';
@@ -10,13 +11,8 @@ import { authMigrations } from './db/migrations';
 import type { AuthDatabase } from './db/schema';
 import { RefreshTokens } from './refresh-token';
 
-/** A running auth service. */
-export interface RunningAuthService {
-  /** The port actually bound (useful with AUTH_SERVICE_PORT=0). */
-  port: number;
-  /** Drains the server, then closes the database. */
-  shutdown(): Promise<void>;
-}
+/** A running auth service: shutdown drains the server, then closes the database. */
+export type RunningAuthService = RunningServer;
 
 /** Opens (and migrates) the database and serves auth.v1.AuthService. */
 export async function startAuthService(config: AuthConfig, logger: Logger): Promise<RunningAuthService> {
@@ -36,28 +32,12 @@ export async function startAuthService(config: AuthConfig, logger: Logger): Prom
     logger,
   );
 
-  let server: RunningGrpcServer;
-  try {
-    server = await startGrpcServer({
-      host: config.AUTH_SERVICE_HOST,
-      port: config.AUTH_SERVICE_PORT,
-      services: [{ name: 'auth.v1.AuthService', definition: AuthServiceService, implementation }],
-      logger,
-      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    });
-  } catch (err) {
-    await db.destroy();
-    throw err;
-  }
-
-  let stopped: Promise<void> | undefined;
-  return {
-    port: server.port,
-    // In-flight calls still use the database, so it closes after the drain.
-    shutdown: () =>
-      (stopped ??= (async () => {
-        await server.shutdown();
-        await db.destroy();
-      })()),
-  };
+  return startGrpcServer({
+    host: config.AUTH_SERVICE_HOST,
+    port: config.AUTH_SERVICE_PORT,
+    services: [{ name: 'auth.v1.AuthService', definition: AuthServiceService, implementation }],
+    logger,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    release: () => db.destroy(),
+  });
 }

@@ -2,6 +2,7 @@ import { UserServiceService } from '../../gen/user/v1/user';
 import { openSqlite } from '../../shared/db/sqlite';
 import { startGrpcServer } from '../../shared/grpc/server';
 import type { Logger } from '../../shared/logging/logger';
+import type { RunningServer } from '../../shared/process/run-process';
 import { AuthClient } from './auth-client';
 import { resolveDbPath, type UserConfig } from './config';
 import { userMigrations } from './db/migrations';
@@ -9,13 +10,8 @@ import type { UserDatabase } from './db/schema';
 import { createUserService } from './user-handlers';
 import { UserRepository } from './user-repository';
 
-/** A running user service. */
-export interface RunningUserService {
-  /** The port actually bound (useful with USER_SERVICE_PORT=0). */
-  port: number;
-  /** Drains the server, then closes the auth channel and the database. */
-  shutdown(): Promise<void>;
-}
+/** A running user service: shutdown drains the server, then closes the auth channel and the database. */
+export type RunningUserService = RunningServer;
 
 /** Opens the database, connects to the auth service and serves user.v1.UserService. */
 export async function startUserService(config: UserConfig, logger: Logger): Promise<RunningUserService> {
@@ -28,31 +24,15 @@ export async function startUserService(config: UserConfig, logger: Logger): Prom
     logger,
   });
 
-  let server;
-  try {
-    server = await startGrpcServer({
-      host: config.USER_SERVICE_HOST,
-      port: config.USER_SERVICE_PORT,
-      services: [{ name: 'user.v1.UserService', definition: UserServiceService, implementation }],
-      logger,
-      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    });
-  } catch (err) {
-    auth.close();
-    await db.destroy();
-    throw err;
-  }
-
-  const running = server;
-  let stopped: Promise<void> | undefined;
-  return {
-    port: running.port,
-    // In-flight calls still use the auth channel and the database, so those close after the drain.
-    shutdown: () =>
-      (stopped ??= (async () => {
-        await running.shutdown();
-        auth.close();
-        await db.destroy();
-      })()),
-  };
+  return startGrpcServer({
+    host: config.USER_SERVICE_HOST,
+    port: config.USER_SERVICE_PORT,
+    services: [{ name: 'user.v1.UserService', definition: UserServiceService, implementation }],
+    logger,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    release: async () => {
+      auth.close();
+      await db.destroy();
+    },
+  });
 }

@@ -24,6 +24,11 @@ export interface GrpcServerOptions {
   logger: Logger;
   /** How long {@link RunningGrpcServer.shutdown} lets in-flight calls finish before forcing. */
   shutdownTimeoutMs: number;
+  /**
+   * Releases what the handlers use (database, client channels): after the drain, since in-flight
+   * calls still use it, or at once if the port cannot be bound.
+   */
+  release?: () => void | Promise<void>;
 }
 
 /** A started server. */
@@ -31,7 +36,7 @@ export interface RunningGrpcServer {
   server: Server;
   /** The port actually bound (useful with port 0). */
   port: number;
-  /** Health NOT_SERVING, then drain in-flight calls, forcing after the timeout. */
+  /** Health NOT_SERVING, then drain in-flight calls (forcing after the timeout), then `release`. Once. */
   shutdown(): Promise<void>;
 }
 
@@ -52,16 +57,21 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   // could not resolve auth.v1.TokenPair inside user.v1 from them.
   new ReflectionService(contractDescriptors(), { services: options.services.map((s) => s.name) }).addToServer(server);
 
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    ),
-  );
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (err, bound) =>
+        err ? reject(err) : resolve(bound),
+      ),
+    );
+  } catch (err) {
+    await options.release?.();
+    throw err;
+  }
   options.logger.info({ address: `${options.host}:${port}`, services: options.services.map((s) => s.name) }, 'gRPC server listening');
 
-  let stopped: Promise<void> | undefined;
-  const shutdown = () =>
-    (stopped ??= new Promise<void>((resolve) => {
+  const drain = () =>
+    new Promise<void>((resolve) => {
       for (const name of Object.keys(statuses)) health.setStatus(name, 'NOT_SERVING');
       const timer = setTimeout(() => {
         options.logger.warn({ timeoutMs: options.shutdownTimeoutMs }, 'drain timed out: forcing shutdown');
@@ -72,7 +82,13 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
         clearTimeout(timer);
         resolve();
       });
-    }));
+    });
+  let stopped: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopped ??= (async () => {
+      await drain();
+      await options.release?.();
+    })());
 
   return { server, port, shutdown };
 }
