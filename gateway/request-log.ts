@@ -1,5 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from '../shared/logging/logger';
+import { traceLogFields } from '../shared/telemetry/trace-headers';
+import { requestTrace } from './request-trace';
 
 /** The route pattern of a request (`/api/v1/users/:id`) when a route took it, else its path. */
 export function routeOf(req: Request): string {
@@ -10,7 +12,8 @@ export function routeOf(req: Request): string {
 
 /**
  * One log line per request when its response is done: method, path (route pattern when known),
- * status and durationMs; the pino instrumentation adds trace_id and span_id of the request's span.
+ * status and durationMs; trace_id and span_id of the request's span (added by the pino
+ * instrumentation, or with tracing off those of the caller's traceparent).
  * Never headers, query strings or bodies: they carry tokens and passwords.
  */
 export function requestLog(logger: Logger): RequestHandler {
@@ -18,7 +21,7 @@ export function requestLog(logger: Logger): RequestHandler {
     const start = process.hrtime.bigint();
     res.once('close', () => {
       const durationMs = Math.round(Number(process.hrtime.bigint() - start) / 1e4) / 100;
-      const line = { method: req.method, path: routeOf(req), status: res.statusCode, durationMs };
+      const line = { method: req.method, path: routeOf(req), status: res.statusCode, durationMs, ...traceLogFields(requestTrace(req)) };
       // A response closed before it finished means the client went away.
       if (res.writableFinished) logger.info(line, 'request');
       else logger.warn({ ...line, aborted: true }, 'request');

@@ -1,23 +1,32 @@
+import { deadlineFor, unary, type UnaryMethod } from '../../shared/grpc/client';
 import { bearerMetadata } from '../../shared/grpc/metadata';
-import { unary, type UnaryMethod } from '../../shared/grpc/client';
+import type { Context } from './context';
 import { toTRPCError } from './grpc-error';
 
 /** Per-call options of {@link callService}. */
 export interface ServiceCallOptions {
-  /** Absolute deadline shared by every call made for one procedure call. */
-  deadline: number;
+  /** Absolute deadline; default GRPC_DEADLINE_MS from now. Pass one to share it between calls. */
+  deadline?: number;
   /** Bearer token to forward as `authorization` metadata. */
   token?: string | undefined;
 }
 
-/** Calls a unary gRPC method; a failure is rethrown as the TRPCError the caller should see. */
+/**
+ * Calls a unary gRPC method for a procedure: with a deadline, the caller's token and (tracing
+ * disabled) the caller's trace context. A failure is rethrown as the TRPCError the caller should see.
+ */
 export async function callService<Req, Res>(
+  ctx: Pick<Context, 'config' | 'trace'>,
   method: UnaryMethod<Req, Res>,
   request: Req,
-  options: ServiceCallOptions,
+  options: ServiceCallOptions = {},
 ): Promise<Res> {
   try {
-    return await unary(method, request, { deadline: options.deadline, metadata: bearerMetadata(options.token) });
+    return await unary(method, request, {
+      deadline: options.deadline ?? deadlineFor(ctx.config.GRPC_DEADLINE_MS),
+      metadata: bearerMetadata(options.token),
+      trace: ctx.trace,
+    });
   } catch (err) {
     throw toTRPCError(err);
   }

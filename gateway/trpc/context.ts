@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { parseBearer } from '../../shared/grpc/metadata';
+import type { TraceHeaders } from '../../shared/telemetry/trace-headers';
+import { requestTrace } from '../request-trace';
 import type { GatewayConfig } from '../config';
 import type { GatewayClients } from '../grpc-clients';
 
@@ -16,6 +18,8 @@ export interface Context {
   auth: RequestAuth;
   clients: GatewayClients;
   config: GatewayConfig;
+  /** The caller's trace context to forward by hand (tracing disabled only). */
+  trace: TraceHeaders | undefined;
 }
 
 /** The parts of the gateway a context is built from. */
@@ -37,5 +41,5 @@ export function readAuth(headers: IncomingHttpHeaders): RequestAuth {
 
 /** Returns the context builder shared by the tRPC endpoint and the REST routes. */
 export function createContextFactory(deps: ContextDeps): (req: { headers: IncomingHttpHeaders }) => Context {
-  return (req) => ({ auth: readAuth(req.headers), clients: deps.clients, config: deps.config });
+  return (req) => ({ auth: readAuth(req.headers), clients: deps.clients, config: deps.config, trace: requestTrace(req) });
 }

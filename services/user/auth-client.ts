@@ -5,23 +5,24 @@ import {
   type UpdateCredentialsRequest,
   type ValidateTokenResponse,
 } from '../../gen/auth/v1/auth';
-import { createClient, deadlineFor, unary } from '../../shared/grpc/client';
+import { createClient, deadlineFor, unary, type CallParent, type UnaryOptions } from '../../shared/grpc/client';
 import { bearerMetadata } from '../../shared/grpc/metadata';
 
 /**
- * The AuthService calls the user service makes. Every method takes the deadline of the call being
- * served (if any), so a downstream call never outlives the request that caused it. Errors are the
+ * The AuthService calls the user service makes. Every method takes the call being served as its
+ * parent (a handler passes its context): its deadline, so a downstream call never outlives the
+ * request that caused it, and its trace context when tracing is disabled. Errors are the
  * auth service's gRPC statuses (or UNAVAILABLE / DEADLINE_EXCEEDED from the channel), unchanged.
  */
 export interface AuthApi {
   /** Verifies an access token; resolves with whom it belongs to. */
-  validateToken(token: string, inheritedDeadline?: number): Promise<ValidateTokenResponse>;
+  validateToken(token: string, parent?: CallParent): Promise<ValidateTokenResponse>;
   /** Stores credentials for a just-created user and issues their first tokens. */
-  register(request: RegisterRequest, inheritedDeadline?: number): Promise<TokenPair | undefined>;
+  register(request: RegisterRequest, parent?: CallParent): Promise<TokenPair | undefined>;
   /** Changes a user's login email. */
-  updateCredentials(request: UpdateCredentialsRequest, inheritedDeadline?: number): Promise<void>;
+  updateCredentials(request: UpdateCredentialsRequest, parent?: CallParent): Promise<void>;
   /** Removes a user's credentials and every token they hold. */
-  deleteCredentials(userId: string, inheritedDeadline?: number): Promise<void>;
+  deleteCredentials(userId: string, parent?: CallParent): Promise<void>;
 }
 
 /** {@link AuthApi} over one gRPC channel to the auth service; create once per process. */
@@ -35,30 +36,24 @@ export class AuthClient implements AuthApi {
     this.client = createClient(AuthServiceClient, address);
   }
 
-  async validateToken(token: string, inheritedDeadline?: number): Promise<ValidateTokenResponse> {
+  async validateToken(token: string, parent?: CallParent): Promise<ValidateTokenResponse> {
     return unary(this.client.validateToken.bind(this.client), {}, {
+      ...this.options(parent),
       metadata: bearerMetadata(token),
-      deadline: this.deadline(inheritedDeadline),
     });
   }
 
-  async register(request: RegisterRequest, inheritedDeadline?: number): Promise<TokenPair | undefined> {
-    const response = await unary(this.client.register.bind(this.client), request, {
-      deadline: this.deadline(inheritedDeadline),
-    });
+  async register(request: RegisterRequest, parent?: CallParent): Promise<TokenPair | undefined> {
+    const response = await unary(this.client.register.bind(this.client), request, this.options(parent));
     return response.tokens;
   }
 
-  async updateCredentials(request: UpdateCredentialsRequest, inheritedDeadline?: number): Promise<void> {
-    await unary(this.client.updateCredentials.bind(this.client), request, {
-      deadline: this.deadline(inheritedDeadline),
-    });
+  async updateCredentials(request: UpdateCredentialsRequest, parent?: CallParent): Promise<void> {
+    await unary(this.client.updateCredentials.bind(this.client), request, this.options(parent));
   }
 
-  async deleteCredentials(userId: string, inheritedDeadline?: number): Promise<void> {
-    await unary(this.client.deleteCredentials.bind(this.client), { userId }, {
-      deadline: this.deadline(inheritedDeadline),
-    });
+  async deleteCredentials(userId: string, parent?: CallParent): Promise<void> {
+    await unary(this.client.deleteCredentials.bind(this.client), { userId }, this.options(parent));
   }
 
   /** Closes the channel; in-flight calls fail with CANCELLED. */
@@ -66,7 +61,7 @@ export class AuthClient implements AuthApi {
     this.client.close();
   }
 
-  private deadline(inherited: number | undefined): number {
-    return deadlineFor(this.defaultDeadlineMs, inherited);
+  private options(parent: CallParent | undefined): UnaryOptions {
+    return { deadline: deadlineFor(this.defaultDeadlineMs, parent?.deadline), trace: parent?.trace };
   }
 }

@@ -13,7 +13,7 @@ import type { UserRepository } from './user-repository';
 export async function authenticate(ctx: HandlerContext, auth: AuthApi, users: UserRepository): Promise<Caller> {
   const token = bearerToken(ctx.metadata);
   if (!token) throw new AppError('UNAUTHENTICATED', 'missing bearer token');
-  const { userId } = await auth.validateToken(token, ctx.deadline);
+  const { userId } = await auth.validateToken(token, ctx);
   ctx.span.setAttribute('enduser.id', userId);
   const row = await users.findById(userId);
   // A valid token for a deleted profile (e.g. a delete racing a request) identifies no one.

@@ -67,7 +67,7 @@ export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServ
       });
       ctx.span.setAttribute('enduser.id', row.id);
       try {
-        const tokens = await auth.register({ userId: row.id, email: row.email, password: input.password }, ctx.deadline);
+        const tokens = await auth.register({ userId: row.id, email: row.email, password: input.password }, ctx);
         return { user: toUser(row), tokens };
       } catch (err) {
         // Whatever went wrong downstream (a conflict, an outage, a timeout after the auth service
@@ -102,7 +102,7 @@ export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServ
 
       if (given.email !== undefined && given.email !== previous.email) {
         try {
-          await auth.updateCredentials({ userId: id, email: given.email }, ctx.deadline);
+          await auth.updateCredentials({ userId: id, email: given.email }, ctx);
         } catch (err) {
           // Profile and login email must not disagree: undo the whole update.
           await compensate('restoring a user whose credential update failed', id, () => users.restore(previous));
@@ -121,7 +121,7 @@ export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServ
       try {
         // Credentials (and so every token) go first: a failure here leaves the user intact and
         // able to retry, rather than a profile-less login that still works.
-        await auth.deleteCredentials(id, ctx.deadline);
+        await auth.deleteCredentials(id, ctx);
       } catch (err) {
         // Nothing to delete there is the state we want (e.g. credentials already removed).
         if (!hasStatus(err, GrpcStatus.NOT_FOUND)) throw err;

@@ -9,6 +9,7 @@ import {
   type ServiceError,
   Metadata as GrpcMetadata,
 } from '@grpc/grpc-js';
+import { injectTraceHeaders, type TraceHeaders } from '../telemetry/trace-headers';
 
 /** The constructor shape ts-proto generates for a grpc-js service client. */
 export type ClientConstructor<C extends Client> = new (
@@ -39,11 +40,24 @@ export type UnaryMethod<Req, Res> = (
   callback: (error: ServiceError | null, response: Res) => void,
 ) => ClientUnaryCall;
 
+/**
+ * What a downstream call inherits from the call being served: its deadline and, with tracing
+ * disabled, its caller's trace context. A service handler's context is one.
+ */
+export interface CallParent {
+  /** The served call's deadline (ms since epoch), if it has one. */
+  deadline?: number | undefined;
+  /** The caller's trace context to carry by hand (set only when tracing is disabled). */
+  trace?: TraceHeaders | undefined;
+}
+
 /** Per-call options of {@link unary}. */
 export interface UnaryOptions {
   metadata?: Metadata;
   /** Absolute deadline (ms since epoch). */
   deadline: number;
+  /** Trace context to send as `traceparent`/`tracestate`/`baggage` metadata (tracing disabled). */
+  trace?: TraceHeaders | undefined;
 }
 
 /**
@@ -51,10 +65,10 @@ export interface UnaryOptions {
  * one from {@link deadlineFor}, so a downstream call never outlives the request that caused it.
  */
 export function unary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, options: UnaryOptions): Promise<Res> {
+  const metadata = options.metadata ?? new GrpcMetadata();
+  if (options.trace) injectTraceHeaders(options.trace, (name, value) => metadata.set(name, value));
   return new Promise((resolve, reject) => {
-    method(request, options.metadata ?? new GrpcMetadata(), { deadline: options.deadline }, (err, res) =>
-      err ? reject(err) : resolve(res),
-    );
+    method(request, metadata, { deadline: options.deadline }, (err, res) => (err ? reject(err) : resolve(res)));
   });
 }
 

@@ -11,12 +11,16 @@ import type { Attributes, Span } from '@opentelemetry/api';
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
 import { inSpan, operationKey } from '../telemetry/spans';
+import { explicitTraceHeaders, metadataGetter, traceLogFields, type TraceHeaders } from '../telemetry/trace-headers';
+import type { CallParent } from './client';
 
-/** What a handler gets besides its request. */
-export interface HandlerContext {
+/** What a handler gets besides its request; pass it as the parent of downstream calls. */
+export interface HandlerContext extends CallParent {
   metadata: Metadata;
   /** The caller's deadline (ms since epoch), or undefined if it set none. */
   deadline: number | undefined;
+  /** The caller's trace context when tracing is disabled (carried by hand), else undefined. */
+  trace: TraceHeaders | undefined;
   /** The operation span (`GetUser`, `Login`, ...): add attributes such as `enduser.id`. */
   span: Span;
 }
@@ -84,15 +88,16 @@ export function implement<S>(
       const started = process.hrtime.bigint();
       const deadline = call.getDeadline();
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
-      inSpan(operation, attributes, (span) => handler(call.request, { metadata: call.metadata, deadline: deadlineMs, span }))
+      const trace = explicitTraceHeaders(metadataGetter(call.metadata));
+      inSpan(operation, attributes, (span) => handler(call.request, { metadata: call.metadata, deadline: deadlineMs, trace, span }))
         .then(
           (response) => {
-            log(options.logger, method.path, GrpcStatus.OK, started);
+            log(options.logger, method.path, GrpcStatus.OK, started, trace);
             callback(null, response);
           },
           (err: unknown) => {
             const mapped = toGrpcError(err);
-            log(options.logger, method.path, mapped.code, started, mapped.code === GrpcStatus.INTERNAL ? err : undefined);
+            log(options.logger, method.path, mapped.code, started, trace, mapped.code === GrpcStatus.INTERNAL ? err : undefined);
             callback(mapped);
           },
         );
@@ -101,9 +106,9 @@ export function implement<S>(
   return impl;
 }
 
-function log(logger: Logger, rpc: string, code: GrpcStatus, started: bigint, err?: unknown): void {
+function log(logger: Logger, rpc: string, code: GrpcStatus, started: bigint, trace: TraceHeaders | undefined, err?: unknown): void {
   const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const line = { rpc, code: GrpcStatus[code], durationMs: Math.round(durationMs * 100) / 100 };
+  const line = { rpc, code: GrpcStatus[code], durationMs: Math.round(durationMs * 100) / 100, ...traceLogFields(trace) };
   if (err) logger.error({ ...line, err }, 'rpc failed');
   else logger.info(line, 'rpc');
 }

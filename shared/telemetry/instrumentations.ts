@@ -23,13 +23,9 @@ function pathOf(url: string | undefined): string {
   return q === -1 ? url : url.slice(0, q);
 }
 
-/**
- * The instrumentations every process loads. With tracing disabled only http and grpc remain
- * (under a no-op tracer they still carry the caller's traceparent downstream) plus pino (log
- * lines keep the caller's trace id).
- */
-export function createInstrumentations(enabled: boolean): Instrumentation[] {
-  const list: Instrumentation[] = [
+/** The instrumentations every process loads when tracing is enabled (none when it is not). */
+export function createInstrumentations(): Instrumentation[] {
+  return [
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has(pathOf(req.url)),
       // This project makes no outgoing HTTP calls of its own; the only ones are exporters
@@ -41,15 +37,10 @@ export function createInstrumentations(enabled: boolean): Instrumentation[] {
     }),
     new GrpcInstrumentation({ ignoreGrpcMethods: UNTRACED_GRPC_METHODS }),
     new PinoInstrumentation({ disableLogSending: true }),
+    // Every middleware layer would otherwise be a span of its own; the route still names the
+    // HTTP server span (`GET /api/v1/users/:id`), which is what matters.
+    new ExpressInstrumentation({
+      ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER, ExpressLayerType.REQUEST_HANDLER],
+    }),
   ];
-  if (enabled) {
-    list.push(
-      // Every middleware layer would otherwise be a span of its own; the route still names the
-      // HTTP server span (`GET /api/v1/users/:id`), which is what matters.
-      new ExpressInstrumentation({
-        ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER, ExpressLayerType.REQUEST_HANDLER],
-      }),
-    );
-  }
-  return list;
 }

@@ -18,9 +18,7 @@ export const authRouter = router({
     .input(registerInput)
     .mutation(async ({ ctx, input }): Promise<z.output<typeof registerOutput>> => {
       const { user } = ctx.clients;
-      const res = await callService(user.createUser.bind(user), input, {
-        deadline: deadlineFor(ctx.config.GRPC_DEADLINE_MS),
-      });
+      const res = await callService(ctx, user.createUser.bind(user), input);
       return { user: toUserOutput(res.user), ...toTokenPairOutput(res.tokens) };
     }),
 
@@ -29,7 +27,7 @@ export const authRouter = router({
     .input(loginInput)
     .mutation(async ({ ctx, input }): Promise<z.output<typeof tokenPairOutput>> => {
       const { auth } = ctx.clients;
-      const res = await callService(auth.login.bind(auth), input, { deadline: deadlineFor(ctx.config.GRPC_DEADLINE_MS) });
+      const res = await callService(ctx, auth.login.bind(auth), input);
       return toTokenPairOutput(res.tokens);
     }),
 
@@ -38,19 +36,14 @@ export const authRouter = router({
     .input(refreshTokenInput)
     .mutation(async ({ ctx, input }): Promise<z.output<typeof tokenPairOutput>> => {
       const { auth } = ctx.clients;
-      const res = await callService(auth.refreshToken.bind(auth), input, {
-        deadline: deadlineFor(ctx.config.GRPC_DEADLINE_MS),
-      });
+      const res = await callService(ctx, auth.refreshToken.bind(auth), input);
       return toTokenPairOutput(res.tokens);
     }),
 
   /** Revokes the bearer access token and the given refresh token's family. */
   logout: protectedProcedure.input(refreshTokenInput).mutation(async ({ ctx, input }): Promise<void> => {
     const { auth } = ctx.clients;
-    await callService(auth.logout.bind(auth), input, {
-      deadline: deadlineFor(ctx.config.GRPC_DEADLINE_MS),
-      token: ctx.token,
-    });
+    await callService(ctx, auth.logout.bind(auth), input, { token: ctx.token });
   }),
 
   /** The user the bearer token belongs to. */
@@ -58,8 +51,8 @@ export const authRouter = router({
     const { auth, user } = ctx.clients;
     // One deadline for both hops: the request as a whole gets GRPC_DEADLINE_MS.
     const options = { deadline: deadlineFor(ctx.config.GRPC_DEADLINE_MS), token: ctx.token };
-    const current = await callService(auth.getCurrentUser.bind(auth), {}, options);
-    const res = await callService(user.getUser.bind(user), { id: current.userId }, options);
+    const current = await callService(ctx, auth.getCurrentUser.bind(auth), {}, options);
+    const res = await callService(ctx, user.getUser.bind(user), { id: current.userId }, options);
     return { user: toUserOutput(res.user) };
   }),
 });

@@ -80,18 +80,18 @@ describe('gateway: tracing', () => {
   });
 
   describe('traceresponse header', () => {
-    const run = (): Record<string, string> => {
+    const run = (incoming: Record<string, string> = {}): Record<string, string> => {
       const headers: Record<string, string> = {};
       const res = { setHeader: (name: string, value: string) => (headers[name] = value) } as unknown as Response;
       let nextCalled = false;
-      traceResponse({} as Request, res, () => (nextCalled = true));
+      traceResponse({ headers: incoming } as unknown as Request, res, () => (nextCalled = true));
       expect(nextCalled).to.equal(true);
       return headers;
     };
 
     it('is 00-<trace-id>-<span-id>-<flags> of the active span', () => {
       const span = tracer.startSpan('http server');
-      const headers = context.with(trace.setSpan(ROOT_CONTEXT, span), run);
+      const headers = context.with(trace.setSpan(ROOT_CONTEXT, span), () => run());
       span.end();
       const { traceId, spanId } = span.spanContext();
       expect(headers).to.deep.equal({ traceresponse: `00-${traceId}-${spanId}-01` });
@@ -100,7 +100,17 @@ describe('gateway: tracing', () => {
     it('is left out without a valid span context', () => {
       expect(run()).to.deep.equal({});
       const invalid = trace.wrapSpanContext({ traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 });
-      expect(context.with(trace.setSpan(ROOT_CONTEXT, invalid), run)).to.deep.equal({});
+      expect(context.with(trace.setSpan(ROOT_CONTEXT, invalid), () => run())).to.deep.equal({});
+    });
+
+    // This test process never started telemetry, which is how a disabled gateway behaves.
+    it("with tracing off (no span) is the caller's own valid traceparent, re-serialised as version 00", () => {
+      const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      expect(run({ traceparent: tp })).to.deep.equal({ traceresponse: tp });
+      expect(run({ traceparent: '01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-future' })).to.deep.equal({
+        traceresponse: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00',
+      });
+      expect(run({ traceparent: 'ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })).to.deep.equal({});
     });
   });
 });

@@ -57,7 +57,7 @@ describe('user service: operation span attributes', () => {
 
   const ctx = (metadata: Metadata = new Metadata()) => {
     const recorded = recordingSpan();
-    const context: HandlerContext = { metadata, deadline: undefined, span: recorded.span };
+    const context: HandlerContext = { metadata, deadline: undefined, trace: undefined, span: recorded.span };
     return { context, attributes: recorded.attributes };
   };
 

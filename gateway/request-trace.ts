@@ -1,0 +1,17 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { explicitTraceHeaders, httpHeaderGetter, type TraceHeaders } from '../shared/telemetry/trace-headers';
+
+// Parsed once per request: the traceresponse header, the request log line and every gRPC call
+// of the request's procedures all read it.
+const carried = new WeakMap<object, TraceHeaders | undefined>();
+
+/**
+ * The trace context an incoming request carries, to pass on by hand when tracing is disabled
+ * (undefined when tracing is on: the http instrumentation has made it the active context).
+ */
+export function requestTrace(req: { headers: IncomingHttpHeaders }): TraceHeaders | undefined {
+  if (carried.has(req)) return carried.get(req);
+  const trace = explicitTraceHeaders(httpHeaderGetter(req.headers));
+  carried.set(req, trace);
+  return trace;
+}

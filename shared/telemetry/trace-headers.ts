@@ -1,0 +1,88 @@
+import { parseTraceParent, TraceState } from '@opentelemetry/core';
+import { tracingConfig } from './active-config';
+
+/**
+ * The W3C trace context a request arrived with, carried by hand from the incoming request to the
+ * calls it makes. Only used when tracing is disabled: then no instrumentation and no
+ * AsyncLocalStorage context manager are loaded (they cost 17-27% of throughput on their own,
+ * bench/README.md), so the choke points (`implement`, `unary`, the gateway's context) pass the
+ * caller's trace along themselves.
+ */
+export interface TraceHeaders {
+  /** `00-<trace-id>-<parent-id>-<flags>`, validated and re-serialised as version 00. */
+  traceparent: string;
+  traceId: string;
+  spanId: string;
+  tracestate?: string;
+  baggage?: string;
+}
+
+// The W3C Baggage limit for a whole header; a longer one is dropped rather than forwarded.
+const MAX_BAGGAGE_LENGTH = 8192;
+
+/** Reads one header or metadata value by lower-case name. */
+export type HeaderGetter = (name: string) => string | undefined;
+
+/**
+ * Parses the trace context of an incoming request by the W3C rules: a malformed `traceparent`
+ * (all-zero ids, version ff, bad length or characters) is ignored, and `tracestate` with it.
+ */
+export function parseTraceHeaders(get: HeaderGetter): TraceHeaders | undefined {
+  const raw = get('traceparent');
+  const parsed = raw === undefined ? null : parseTraceParent(raw.trim());
+  if (!parsed) return undefined;
+  const flags = (parsed.traceFlags & 0xff).toString(16).padStart(2, '0');
+  const headers: TraceHeaders = {
+    traceparent: `00-${parsed.traceId}-${parsed.spanId}-${flags}`,
+    traceId: parsed.traceId,
+    spanId: parsed.spanId,
+  };
+  const state = get('tracestate');
+  if (state) {
+    const serialised = new TraceState(state).serialize();
+    if (serialised) headers.tracestate = serialised;
+  }
+  const baggage = get('baggage');
+  if (baggage && baggage.length <= MAX_BAGGAGE_LENGTH) headers.baggage = baggage;
+  return headers;
+}
+
+/**
+ * The trace context to carry by hand for a request: its parsed headers when tracing is disabled
+ * (or no telemetry was started, as in a process run without the preload), undefined when tracing
+ * is on, because then the http and grpc instrumentations propagate through the active context.
+ */
+export function explicitTraceHeaders(get: HeaderGetter): TraceHeaders | undefined {
+  return tracingConfig()?.enabled ? undefined : parseTraceHeaders(get);
+}
+
+/** Writes `headers` with `set` (gRPC metadata or HTTP headers). */
+export function injectTraceHeaders(headers: TraceHeaders, set: (name: string, value: string) => void): void {
+  set('traceparent', headers.traceparent);
+  if (headers.tracestate) set('tracestate', headers.tracestate);
+  if (headers.baggage) set('baggage', headers.baggage);
+}
+
+/**
+ * The log fields the pino instrumentation adds when tracing is on (`trace_id`, `span_id`), from
+ * carried headers, so a log line keeps its caller's trace id with tracing off.
+ */
+export function traceLogFields(headers: TraceHeaders | undefined): { trace_id?: string; span_id?: string } {
+  return headers ? { trace_id: headers.traceId, span_id: headers.spanId } : {};
+}
+
+/** A getter over gRPC metadata (`metadata.get(name)[0]` when it is a string). */
+export function metadataGetter(metadata: { get(key: string): unknown[] }): HeaderGetter {
+  return (name) => {
+    const value = metadata.get(name)[0];
+    return typeof value === 'string' ? value : undefined;
+  };
+}
+
+/** A getter over Node's incoming HTTP headers (a repeated header's first value). */
+export function httpHeaderGetter(headers: Record<string, string | string[] | undefined>): HeaderGetter {
+  return (name) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+}
