@@ -9,10 +9,10 @@ import type { Logger } from '../../shared/logging/logger';
 import * as fields from '../../shared/validation/schemas';
 import { parseOrThrow } from '../../shared/validation/schemas';
 import { INVALID_ACCESS_TOKEN, type AccessTokenClaims, type AccessTokens, type AccessTokenSubject } from './access-token';
-import { CredentialsRepository } from './credentials-repository';
+import { CredentialsRepository, type StoredCredentials } from './credentials-repository';
 import type { AuthDatabase } from './db/schema';
 import type { HashingSlots } from './hashing-slots';
-import { hashPassword, verifyDummyPassword, verifyPassword } from './password';
+import { hashPassword, needsRehash, verifyDummyPassword, verifyPassword } from './password';
 import type { RefreshTokens } from './refresh-token';
 import { RevokedTokenRepository } from './revoked-token-repository';
 import { unixSeconds } from './unix-time';
@@ -47,9 +47,23 @@ export function authMethodOf(operation: string): string {
 }
 
 /** The AuthService handlers, as plain async functions (see {@link createAuthService}). */
-export function createAuthHandlers(deps: AuthServiceDeps): AsyncService<AuthServiceServer> {
+export function createAuthHandlers(deps: AuthServiceDeps, logger: Logger): AsyncService<AuthServiceServer> {
   const { db, accessTokens, refreshTokens, hashing } = deps;
   const credentials = new CredentialsRepository(db);
+
+  /**
+   * Stores a current-parameter hash of a password that just matched an outdated one (legacy
+   * scrypt, older argon2id parameters). Best effort: the login has succeeded either way, and the
+   * next one tries again.
+   */
+  const upgradeHash = async (stored: StoredCredentials, password: string): Promise<void> => {
+    try {
+      const upgraded = await hashPassword(password);
+      await credentials.replacePasswordHash(stored.userId, stored.passwordHash, upgraded, unixSeconds());
+    } catch (err) {
+      logger.warn({ userId: stored.userId, err }, 'password hash upgrade failed; kept the old hash');
+    }
+  };
 
   const tokenPair = async (subject: AccessTokenSubject, refreshToken: string): Promise<TokenPair> => {
     const access = await accessTokens.issue(subject);
@@ -93,10 +107,14 @@ export function createAuthHandlers(deps: AuthServiceDeps): AsyncService<AuthServ
     async login(request, ctx) {
       const input = parseOrThrow(loginInput, request);
       const stored = await credentials.findByEmail(input.email);
-      // An unknown email still costs one scrypt, so timing does not reveal registered emails.
-      const ok = await hashing.run(ctx.deadline, () =>
-        stored ? verifyPassword(input.password, stored.passwordHash) : verifyDummyPassword(input.password),
-      );
+      // An unknown email still costs one hash, so timing does not reveal registered emails. The
+      // upgrade of an outdated hash hashes too, so it runs in the same admission slot.
+      const ok = await hashing.run(ctx.deadline, async () => {
+        if (!stored) return verifyDummyPassword(input.password);
+        const matches = await verifyPassword(input.password, stored.passwordHash);
+        if (matches && needsRehash(stored.passwordHash)) await upgradeHash(stored, input.password);
+        return matches;
+      });
       if (!stored || !ok) throw new AppError('UNAUTHENTICATED', INVALID_LOGIN);
       ctx.span.setAttribute('enduser.id', stored.userId);
       const refreshToken = await refreshTokens.startFamily(stored.userId);
@@ -156,7 +174,7 @@ export function createAuthHandlers(deps: AuthServiceDeps): AsyncService<AuthServ
 
 /** The grpc-js implementation of auth.v1.AuthService: traced, logged and error-mapped. */
 export function createAuthService(deps: AuthServiceDeps, logger: Logger): UntypedServiceImplementation {
-  return implement<AuthServiceServer>(AuthServiceService, createAuthHandlers(deps), {
+  return implement<AuthServiceServer>(AuthServiceService, createAuthHandlers(deps, logger), {
     service: AUTH_SERVICE_NAME,
     logger,
     attributes: (operation) => ({ 'auth.method': authMethodOf(operation) }),

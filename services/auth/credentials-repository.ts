@@ -88,6 +88,20 @@ export class CredentialsRepository {
     if (result.numUpdatedRows === 0n) throw new AppError('NOT_FOUND', 'userId: no credentials for this user');
   }
 
+  /**
+   * Replaces a user's password hash, but only if it still is `currentHash`; returns whether it did.
+   * The condition keeps a late rehash from overwriting a hash that changed meanwhile.
+   */
+  async replacePasswordHash(userId: string, currentHash: string, newHash: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('credentials')
+      .set({ password_hash: newHash, updated_at: now })
+      .where('user_id', '=', userId)
+      .where('password_hash', '=', currentHash)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
   /** Deletes a user's credentials (their refresh tokens cascade); a no-op for an unknown user. */
   async delete(userId: string): Promise<void> {
     await this.db.deleteFrom('credentials').where('user_id', '=', userId).execute();

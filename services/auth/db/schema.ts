@@ -6,7 +6,7 @@ export interface CredentialsTable {
   user_id: string;
   /** Lower-cased; unique. */
   email: string;
-  /** `scrypt$<log2 N>$<r>$<p>$<salt>$<hash>` (see password.ts). */
+  /** argon2id PHC string `$argon2id$v=19$m=..,t=..,p=..$<salt>$<hash>`, or a legacy `scrypt$...` one (see password.ts). */
   password_hash: string;
   created_at: number;
   updated_at: number;

@@ -10,9 +10,13 @@ export function openTestDb(): Promise<Kysely<AuthDatabase>> {
   return openSqlite<AuthDatabase>({ file: ':memory:', migrations: authMigrations });
 }
 
-/** Stores credentials for a new user (the hash is a placeholder) and returns the user id. */
-export async function addUser(db: Kysely<AuthDatabase>, email = `${crypto.randomUUID()}@example.com`): Promise<string> {
+/** Stores credentials for a new user (by default with a placeholder hash) and returns the user id. */
+export async function addUser(
+  db: Kysely<AuthDatabase>,
+  email = `${crypto.randomUUID()}@example.com`,
+  passwordHash = 'placeholder',
+): Promise<string> {
   const userId = crypto.randomUUID();
-  await new CredentialsRepository(db).insert({ userId, email, passwordHash: 'placeholder' }, Math.floor(Date.now() / 1000));
+  await new CredentialsRepository(db).insert({ userId, email, passwordHash }, Math.floor(Date.now() / 1000));
   return userId;
 }
