@@ -22,7 +22,7 @@ export interface ConfigSpec {
   kind: 'stack' | 'echo';
   /**
    * false: start the stack without the tracing preload at all (`node dist/<folder>/main.js`), to
-   * show what `off` (preload loaded, instrumentations only propagating) itself costs.
+   * show what `off` (preload loaded, nothing patched, trace context carried by hand) itself costs.
    */
   preload?: boolean;
   /** Needs the harness's Jaeger running. */
@@ -53,7 +53,7 @@ export const CONFIGS: Record<ConfigName, ConfigSpec> = {
     name: 'off',
     kind: 'stack',
     needsJaeger: false,
-    description: 'TRACING_ENABLED=false (propagation only): the baseline',
+    description: 'TRACING_ENABLED=false (nothing patched, trace context carried by hand): the baseline',
     tracingEnv: () => ({ TRACING_ENABLED: 'false' }),
   },
   'on-1.0': {

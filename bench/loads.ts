@@ -21,11 +21,6 @@ export interface LoadSpec {
   tool: 'ghz' | 'autocannon';
   /** One line for the report. */
   description: string;
-  /**
-   * Concurrency cap under --smoke: a login takes ~0.5 s of CPU, so 10 at once would not finish
-   * within the smoke run's 2 s and the smoke test could not see it work.
-   */
-  smokeConcurrency?: number;
   /** Runs at this concurrency whatever --concurrency says (the unloaded latency probes). */
   fixedConcurrency?: number;
   /** Runs at most this many seconds whatever --duration says. */
@@ -68,8 +63,7 @@ export const LOADS: Record<LoadName, LoadSpec> = {
   'rest-login': {
     name: 'rest-login',
     tool: 'autocannon',
-    description: 'autocannon POST /api/v1/auth/login: scrypt N=2^17 per request, CPU-bound by design',
-    smokeConcurrency: 2,
+    description: 'autocannon POST /api/v1/auth/login: one argon2id (m=19 MiB, t=2) per request, CPU-bound by design',
     appliesTo: onStack,
   },
   'ghz-echo': {

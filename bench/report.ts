@@ -289,7 +289,7 @@ export function evaluateTargets(
     };
     const peaks = worst(cfgRows);
     const over = Object.values(peaks).some((p) => p.rss > 200);
-    // Login hashes with scrypt at 128 MiB a call: say what the other loads alone reach too.
+    // Login hashes passwords (argon2id, 19 MiB per hash in flight): say what the other loads alone reach too.
     const withoutLogin = cfgRows.some((r) => r.load === 'rest-login') ? worst(cfgRows.filter((r) => r.load !== 'rest-login')) : undefined;
     lines.push({
       target: `peak RSS of each process <= 200 MB under load (${config})`,

@@ -210,8 +210,7 @@ async function main(): Promise<number> {
       const target = running[step.config];
       if (!target) continue;
       const spec = LOADS[step.load];
-      const smokeCap = options.smoke ? spec.smokeConcurrency : undefined;
-      const concurrency = spec.fixedConcurrency ?? (smokeCap ? Math.min(smokeCap, options.concurrency) : options.concurrency);
+      const concurrency = spec.fixedConcurrency ?? options.concurrency;
       const durationS = Math.min(options.durationS, spec.maxDurationS ?? Infinity);
       const shape = { concurrency, durationS, ghzCpus: options.ghzCpus };
       const planned = planLoad(step.load, target, shape);

@@ -88,9 +88,9 @@ describe('bench: npm run bench -- --smoke', function () {
     expect(missing, 'pairs without a real measurement').to.deep.equal([]);
   });
 
-  it('had zero errors on ghz GetUser/ValidateToken and the REST/tRPC GET loads', function () {
+  it('had zero errors on every load, login included', function () {
     const failing = report.summary
-      .filter((r) => ['ghz-get-user', 'ghz-validate-token', 'rest-get-user', 'trpc-get-user', 'ghz-get-user-c1', 'rest-get-user-c1'].includes(r.load))
+      // With Jaeger down only export fails; the requests must not.
       .filter((r) => r.errors !== 0)
       .map((r) => `${r.config} x ${r.load}: ${r.errors} errors ${JSON.stringify(r.statusCodes)} ${JSON.stringify(r.errorMessages)}`);
     expect(failing).to.deep.equal([]);
