@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import './argon2-allocator';
 import { Algorithm, hashRaw } from '@node-rs/argon2';
 
 // argon2id at OWASP's first-choice setting (m=19 MiB, t=2, p=1): ~16 ms of one core per hash on
