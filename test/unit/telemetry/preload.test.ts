@@ -16,6 +16,8 @@ interface ProbeSpan {
   attributes: Record<string, unknown>;
 }
 interface ProbeResult {
+  patched: boolean;
+  contextManager: boolean;
   resource: Record<string, unknown> | null;
   traceparent: string | null;
   rootTraceId: string;
@@ -35,6 +37,8 @@ async function probe(env: NodeJS.ProcessEnv): Promise<ProbeResult> {
 describe('telemetry preload (node --require)', () => {
   it('patches grpc-js: client and server spans exist and the server receives traceparent', async () => {
     const result = await probe({});
+    expect(result.patched, 'grpc-js patched').to.equal(true);
+    expect(result.contextManager, 'a context manager is active').to.equal(true);
     const client = result.spans.find((s) => s.kind === SpanKind.CLIENT && s.name === 'grpc.user.v1.UserService/GetUser');
     const server = result.spans.find((s) => s.kind === SpanKind.SERVER && s.name === 'grpc.user.v1.UserService/GetUser');
     expect(client, 'gRPC client span').to.exist;
@@ -51,6 +55,9 @@ describe('telemetry preload (node --require)', () => {
     const incoming = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     const result = await probe({ TRACING_ENABLED: 'false', PROBE_TRACEPARENT: incoming });
     expect(result.spans).to.deep.equal([]);
+    // Off costs nothing: no module is patched and no context manager runs (bench/README.md).
+    expect(result.patched, 'grpc-js patched').to.equal(false);
+    expect(result.contextManager, 'a context manager is active').to.equal(false);
     expect(result.traceparent).to.equal(incoming);
   });
 
