@@ -19,6 +19,9 @@ export interface TraceHeaders {
 
 // The W3C Baggage limit for a whole header; a longer one is dropped rather than forwarded.
 const MAX_BAGGAGE_LENGTH = 8192;
+// Baggage is percent-encoded ASCII; anything else could not travel as gRPC metadata (grpc-js
+// throws on it), so such a header is dropped rather than failing the request.
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /** Reads one header or metadata value by lower-case name. */
 export type HeaderGetter = (name: string) => string | undefined;
@@ -43,7 +46,7 @@ export function parseTraceHeaders(get: HeaderGetter): TraceHeaders | undefined {
     if (serialised) headers.tracestate = serialised;
   }
   const baggage = get('baggage');
-  if (baggage && baggage.length <= MAX_BAGGAGE_LENGTH) headers.baggage = baggage;
+  if (baggage && baggage.length <= MAX_BAGGAGE_LENGTH && PRINTABLE_ASCII.test(baggage)) headers.baggage = baggage;
   return headers;
 }
 

@@ -48,6 +48,14 @@ describe('trace headers carried by hand (tracing disabled)', () => {
     expect(parsed).to.deep.equal({ traceparent: `00-${TRACE}-${SPAN}-01`, traceId: TRACE, spanId: SPAN });
   });
 
+  it('drops a baggage header that could not travel as gRPC metadata (non-ASCII), instead of failing the call', () => {
+    const parsed = from({ traceparent: `00-${TRACE}-${SPAN}-01`, baggage: 'user=j\u00fcrgen' });
+    expect(parsed?.baggage).to.equal(undefined);
+    const md = new Metadata();
+    expect(() => injectTraceHeaders(parsed!, (name, value) => md.set(name, value))).to.not.throw();
+    expect(() => md.set('baggage', 'user=j\u00fcrgen'), 'grpc-js itself refuses it').to.throw();
+  });
+
   it('reads gRPC metadata and HTTP headers, and writes metadata a server reads back', () => {
     const incoming = new Metadata();
     incoming.set('traceparent', `00-${TRACE}-${SPAN}-01`);
