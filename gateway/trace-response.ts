@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import type { RequestHandler } from 'express';
+import { formatTraceparent } from '../shared/telemetry/trace-headers';
 import { requestTrace } from './request-trace';
 
 /**
@@ -10,7 +11,7 @@ import { requestTrace } from './request-trace';
 export function traceResponseValue(req: { headers: IncomingHttpHeaders }): string | undefined {
   const sc = trace.getActiveSpan()?.spanContext();
   if (!sc || !isSpanContextValid(sc)) return requestTrace(req)?.traceparent;
-  return `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+  return formatTraceparent(sc.traceId, sc.spanId, sc.traceFlags);
 }
 
 /**

@@ -23,6 +23,11 @@ const MAX_BAGGAGE_LENGTH = 8192;
 // throws on it), so such a header is dropped rather than failing the request.
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
+/** `00-<trace-id>-<span-id>-<flags>`: a W3C traceparent (or traceresponse) value, version 00. */
+export function formatTraceparent(traceId: string, spanId: string, traceFlags: number): string {
+  return `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+}
+
 /** Reads one header or metadata value by lower-case name. */
 export type HeaderGetter = (name: string) => string | undefined;
 
@@ -34,9 +39,8 @@ export function parseTraceHeaders(get: HeaderGetter): TraceHeaders | undefined {
   const raw = get('traceparent');
   const parsed = raw === undefined ? null : parseTraceParent(raw.trim());
   if (!parsed) return undefined;
-  const flags = (parsed.traceFlags & 0xff).toString(16).padStart(2, '0');
   const headers: TraceHeaders = {
-    traceparent: `00-${parsed.traceId}-${parsed.spanId}-${flags}`,
+    traceparent: formatTraceparent(parsed.traceId, parsed.spanId, parsed.traceFlags),
     traceId: parsed.traceId,
     spanId: parsed.spanId,
   };
