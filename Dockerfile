@@ -2,7 +2,7 @@
 # the same way, with the telemetry preload before main.
 # Build: docker build --target gateway -t traced-gateway .
 
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles natively when no prebuilt binary fits.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -19,7 +19,7 @@ COPY test ./test
 COPY bench ./bench
 RUN npx tsc -p tsconfig.json && npm prune --omit=dev
 
-FROM node:22-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/package.json ./
