@@ -1,0 +1,229 @@
+// Microbenchmark of the span export hot path: our hand-written OTLP/protobuf encoder
+// (shared/telemetry/otlp/encode-trace.ts) vs the stock ProtobufTraceSerializer from
+// @opentelemetry/otlp-transformer, on batches of 512 realistic spans (~10 attributes each).
+//
+//   npx tsc -p tsconfig.json && node dist/bench/encode-micro.js [--rounds 7] [--iterations 200]
+//
+// Rounds alternate between the encoders so drift (thermal, other load) hits both alike;
+// the median round is reported. Prints µs/span and bytes/span per variant.
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { encodeExportTraceRequest, encodeExportTraceRequestView, encoderShiftStats } from '../shared/telemetry/otlp/encode-trace';
+
+const BATCH = 512;
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+}
+
+/** Spans shaped like this project's: gRPC server spans with client and DB children, one resource, two scopes, an exception now and then. */
+function buildBatch(): ReadableSpan[] {
+  const exporter = new InMemorySpanExporter();
+  const resource = resourceFromAttributes({
+    'service.name': 'user-service',
+    'service.version': '0.1.0',
+    'service.instance.id': '5f0c8b7e-2a41-4d7a-9b1e-6c3f1d2e9a10',
+    'host.name': 'ip-10-0-3-17',
+    'host.arch': 'amd64',
+    'process.pid': 31337,
+    'process.runtime.name': 'nodejs',
+    'process.runtime.version': '24.0.0',
+    'telemetry.sdk.name': 'opentelemetry',
+    'telemetry.sdk.language': 'nodejs',
+    'telemetry.sdk.version': '2.12.0',
+  });
+  const provider = new BasicTracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const grpc = provider.getTracer('@opentelemetry/instrumentation-grpc', '0.223.0');
+  const app = provider.getTracer('user-service', '0.1.0');
+  let n = 0;
+  while (exporter.getFinishedSpans().length < BATCH) {
+    const id = 1000 + n++;
+    const server = grpc.startSpan(
+      'user.v1.UserService/GetUser',
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'rpc.system': 'grpc',
+          'rpc.service': 'user.v1.UserService',
+          'rpc.method': 'GetUser',
+          'rpc.grpc.status_code': 0,
+          'server.address': 'user-service',
+          'server.port': 50051,
+          'network.peer.address': `10.0.0.${id % 250}`,
+          'network.peer.port': 40000 + (id % 20000),
+          'user.id': `usr_${id.toString(36)}`,
+          'app.request.size': 118.5 + (id % 7),
+        },
+      },
+      ROOT_CONTEXT,
+    );
+    const ctx = trace.setSpan(ROOT_CONTEXT, server);
+    const client = grpc.startSpan(
+      'auth.v1.AuthService/ValidateToken',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'rpc.system': 'grpc',
+          'rpc.service': 'auth.v1.AuthService',
+          'rpc.method': 'ValidateToken',
+          'rpc.grpc.status_code': 0,
+          'server.address': 'auth-service',
+          'server.port': 50052,
+          'network.peer.address': '10.0.0.9',
+          'network.peer.port': 50052,
+          'app.token.kind': 'access',
+          'app.cache.hit': id % 3 === 0,
+        },
+      },
+      ctx,
+    );
+    client.end();
+    const db = app.startSpan(
+      'SELECT users',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'db.system.name': 'sqlite',
+          'db.namespace': 'users.db',
+          'db.operation.name': 'SELECT',
+          'db.collection.name': 'users',
+          'db.query.text': 'select id, email, display_name, created_at from users where id = ? limit 1',
+          'db.response.returned_rows': 1,
+          'app.query.ms': 0.35 + (id % 10) / 100,
+          'app.query.cached': false,
+          'app.roles': ['reader', 'user'],
+          'code.function.name': 'UserRepository.findById',
+        },
+      },
+      ctx,
+    );
+    db.end();
+    if (id % 16 === 0) {
+      server.recordException(new Error(`user usr_${id.toString(36)} not found`));
+      server.setStatus({ code: SpanStatusCode.ERROR, message: 'NOT_FOUND' });
+    }
+    server.end();
+  }
+  return exporter.getFinishedSpans().slice(0, BATCH);
+}
+
+type Variant = { name: string; run: (spans: ReadableSpan[]) => Uint8Array };
+
+const variants: Variant[] = [
+  { name: 'stock ProtobufTraceSerializer', run: (s) => ProtobufTraceSerializer.serializeRequest(s)! },
+  { name: 'ours (owned copy)', run: (s) => encodeExportTraceRequest(s) },
+  { name: 'ours (view, no copy)', run: (s) => encodeExportTraceRequestView(s) },
+];
+
+/** Every string a size-first (two-pass) encoder would have to measure: the minimum extra work that scheme adds. */
+function collectStrings(spans: ReadableSpan[]): string[] {
+  const out: string[] = [];
+  const attrs = (a: Record<string, unknown> | undefined) => {
+    for (const k in a) {
+      out.push(k);
+      const v = a[k];
+      if (typeof v === 'string') out.push(v);
+      else if (Array.isArray(v)) for (const x of v) if (typeof x === 'string') out.push(x);
+    }
+  };
+  for (const s of spans) {
+    out.push(s.name);
+    attrs(s.attributes);
+    for (const e of s.events) {
+      out.push(e.name);
+      attrs(e.attributes);
+    }
+    if (s.status.message) out.push(s.status.message);
+  }
+  return out;
+}
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c < 0xd800 || c >= 0xe000) n += 3;
+    else {
+      i++;
+      n += 4;
+    }
+  }
+  return n;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function main(): void {
+  const rounds = arg('rounds', 7);
+  const iterations = arg('iterations', 200);
+  const spans = buildBatch();
+
+  // Same bytes, or the comparison is meaningless.
+  const reference = Buffer.from(variants[0]!.run(spans));
+  for (const v of variants.slice(1)) {
+    if (!Buffer.from(v.run(spans)).equals(reference)) throw new Error(`${v.name} differs from stock output`);
+  }
+
+  for (const v of variants) for (let i = 0; i < 300; i++) v.run(spans); // JIT warm-up
+
+  // Wall time and CPU time (user+system of this process): on a shared machine the CPU time
+  // is the less noisy of the two, since waiting for a core does not count.
+  const perSpan = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  const cpuPerSpan = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  let sink = 0;
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? variants : [...variants].reverse();
+    for (const v of order) {
+      const c0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < iterations; i++) sink += v.run(spans).length;
+      const ns = Number(process.hrtime.bigint() - t0);
+      const cpu = process.cpuUsage(c0);
+      perSpan.get(v.name)!.push(ns / 1000 / (iterations * spans.length));
+      cpuPerSpan.get(v.name)!.push((cpu.user + cpu.system) / (iterations * spans.length));
+    }
+  }
+
+  // Reservation misses of ours, per encode of this batch.
+  const before = encoderShiftStats();
+  encodeExportTraceRequestView(spans);
+  const after = encoderShiftStats();
+
+  // Lower bound for a size-first second pass: UTF-8 length of every string, nothing else.
+  const strings = collectStrings(spans);
+  const sizingNs: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) for (let k = 0; k < strings.length; k++) sink += utf8Length(strings[k]!);
+    sizingNs.push(Number(process.hrtime.bigint() - t0) / 1000 / (iterations * spans.length));
+  }
+
+  const stockUs = median(perSpan.get(variants[0]!.name)!);
+  const stockCpu = median(cpuPerSpan.get(variants[0]!.name)!);
+  console.log(`batch: ${spans.length} spans, ${reference.length} bytes (${(reference.length / spans.length).toFixed(1)} bytes/span, identical for all variants)`);
+  console.log(`node ${process.version}, ${rounds} rounds x ${iterations} batches, median round\n`);
+  console.log(`${'variant'.padEnd(32)} ${'wall µs/span'.padStart(12)} ${'µs/batch'.padStart(9)} ${'speedup'.padStart(8)} ${'cpu µs/span'.padStart(12)} ${'speedup'.padStart(8)}`);
+  for (const v of variants) {
+    const us = median(perSpan.get(v.name)!);
+    const cpu = median(cpuPerSpan.get(v.name)!);
+    console.log(
+      `${v.name.padEnd(32)} ${us.toFixed(3).padStart(12)} ${(us * spans.length).toFixed(0).padStart(9)} ${('x' + (stockUs / us).toFixed(2)).padStart(8)} ${cpu.toFixed(3).padStart(12)} ${('x' + (stockCpu / cpu).toFixed(2)).padStart(8)}`,
+    );
+  }
+  console.log(
+    `\nours, length reservations that missed: ${after.shifts - before.shifts} per batch, ${((after.shiftedBytes - before.shiftedBytes) / spans.length).toFixed(1)} bytes moved/span`,
+  );
+  console.log(`a sizing pass would add at least ${median(sizingNs).toFixed(3)} µs/span (UTF-8 length of ${strings.length} strings/batch alone)`);
+  if (sink === 42) console.log(''); // keep the work observable
+}
+
+main();
