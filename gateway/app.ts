@@ -5,6 +5,7 @@ import type { GatewayConfig } from './config';
 import type { GatewayClients } from './grpc-clients';
 import { createHealthRouter } from './health';
 import { requestLog } from './request-log';
+import { mountRoute, requestSpan } from './request-span';
 import { errorHandler, notFound } from './rest/errors';
 import { JSON_BODY_LIMIT_BYTES } from './rest/json-body';
 import { buildOpenApiDocument } from './rest/openapi';
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps): Express {
   // Flat string values only (no `a[b]=` objects): the REST layer parses query numbers itself.
   app.set('query parser', 'simple');
 
+  app.use(requestSpan);
   app.use(traceResponse);
   app.use(requestLog(logger));
   app.use(createHealthRouter(deps.clients.health));
@@ -44,6 +46,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(
     '/trpc',
+    mountRoute('/trpc'),
     createExpressMiddleware({
       router: appRouter,
       createContext: ({ req }) => createContext(req),

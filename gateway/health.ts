@@ -42,7 +42,7 @@ const CHECK_DEADLINE_MS = 1000;
 /** Asks `client` whether `service` (fully qualified, e.g. `user.v1.UserService`) is serving. */
 export async function checkServing(client: HealthClient, service: string): Promise<ServingStatus> {
   try {
-    const res = await unary(client.Check.bind(client), { service }, { deadline: deadlineFor(CHECK_DEADLINE_MS) });
+    const res = await unary(client, client.Check, { service }, { deadline: deadlineFor(CHECK_DEADLINE_MS) });
     return (res.status as ServingStatus) || 'UNKNOWN';
   } catch {
     return 'UNAVAILABLE';

@@ -1,16 +1,18 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { isSpanContextValid, trace } from '@opentelemetry/api';
+import { INVALID_TRACEID, trace } from '@opentelemetry/api';
 import type { RequestHandler } from 'express';
 import { formatTraceparent } from '../shared/telemetry/trace-headers';
+import { requestSpanOf } from './request-span';
 import { requestTrace } from './request-trace';
 
 /**
- * The `traceresponse` value for a request: its active span's context when tracing is on, the
+ * The `traceresponse` value for a request: its SERVER span's context when tracing is on, the
  * caller's own traceparent when tracing is off, undefined when there is neither.
  */
 export function traceResponseValue(req: { headers: IncomingHttpHeaders }): string | undefined {
-  const sc = trace.getActiveSpan()?.spanContext();
-  if (!sc || !isSpanContextValid(sc)) return requestTrace(req)?.traceparent;
+  const sc = (requestSpanOf(req) ?? trace.getActiveSpan())?.spanContext();
+  // Span contexts here come from validated headers or fresh ids; only the invalid one is checked for.
+  if (!sc || sc.traceId === INVALID_TRACEID) return requestTrace(req)?.traceparent;
   return formatTraceparent(sc.traceId, sc.spanId, sc.traceFlags);
 }
 

@@ -1,3 +1,4 @@
+import type { Client } from '@grpc/grpc-js';
 import { deadlineFor, unary, type UnaryMethod } from '../../shared/grpc/client';
 import { bearerMetadata } from '../../shared/grpc/metadata';
 import type { Context } from './context';
@@ -13,19 +14,22 @@ export interface ServiceCallOptions {
 
 /**
  * Calls a unary gRPC method for a procedure: with a deadline, the caller's token and (tracing
- * disabled) the caller's trace context. A failure is rethrown as the TRPCError the caller should see.
+ * disabled) the caller's trace context. A failure is rethrown as the TRPCError the caller should see. The
+ * CLIENT span's parent is the procedure's `trpc` span (`ctx.otel`, lean tracing).
  */
-export async function callService<Req, Res>(
-  ctx: Pick<Context, 'config' | 'trace'>,
+export async function callService<C extends Client, Req, Res>(
+  ctx: Pick<Context, 'config' | 'trace' | 'otel'>,
+  client: C,
   method: UnaryMethod<Req, Res>,
   request: Req,
   options: ServiceCallOptions = {},
 ): Promise<Res> {
   try {
-    return await unary(method, request, {
+    return await unary(client, method, request, {
       deadline: options.deadline ?? deadlineFor(ctx.config.GRPC_DEADLINE_MS),
       metadata: bearerMetadata(options.token),
       trace: ctx.trace,
+      context: ctx.otel,
     });
   } catch (err) {
     throw toTRPCError(err);

@@ -1,6 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Context as OtelContext } from '@opentelemetry/api';
 import { parseBearer } from '../../shared/grpc/metadata';
 import type { TraceHeaders } from '../../shared/telemetry/trace-headers';
+import { requestSpanContext } from '../request-span';
 import { requestTrace } from '../request-trace';
 import type { GatewayConfig } from '../config';
 import type { GatewayClients } from '../grpc-clients';
@@ -20,6 +22,11 @@ export interface Context {
   config: GatewayConfig;
   /** The caller's trace context to forward by hand (tracing disabled only). */
   trace: TraceHeaders | undefined;
+  /**
+   * The span procedures' spans are children of (lean tracing): the request's HTTP server span,
+   * replaced by each procedure's `trpc` span for the calls it makes. Undefined otherwise.
+   */
+  otel: OtelContext | undefined;
 }
 
 /** The parts of the gateway a context is built from. */
@@ -41,5 +48,11 @@ export function readAuth(headers: IncomingHttpHeaders): RequestAuth {
 
 /** Returns the context builder shared by the tRPC endpoint and the REST routes. */
 export function createContextFactory(deps: ContextDeps): (req: { headers: IncomingHttpHeaders }) => Context {
-  return (req) => ({ auth: readAuth(req.headers), clients: deps.clients, config: deps.config, trace: requestTrace(req) });
+  return (req) => ({
+    auth: readAuth(req.headers),
+    clients: deps.clients,
+    config: deps.config,
+    trace: requestTrace(req),
+    otel: requestSpanContext(req),
+  });
 }

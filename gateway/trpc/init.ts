@@ -25,13 +25,18 @@ export const createCallerFactory = t.createCallerFactory;
  * recorded. Tests pass their own tracer; the app uses the shared one.
  */
 export function tracedProcedure(spanTracer: Tracer) {
-  return t.procedure.use(async ({ path, type, next }) => {
-    const span = spanTracer.startSpan(`trpc ${path}`, {
-      kind: SpanKind.INTERNAL,
-      attributes: { 'rpc.system': 'trpc', 'rpc.method': path, 'trpc.type': type },
-    });
+  return t.procedure.use(async ({ ctx, path, type, next }) => {
+    // Lean tracing hands the HTTP server span over explicitly (a body parser's callbacks run
+    // outside the request's async context); otherwise the active context holds it.
+    const parent = ctx.otel ?? context.active();
+    const span = spanTracer.startSpan(
+      `trpc ${path}`,
+      { kind: SpanKind.INTERNAL, attributes: { 'rpc.system': 'trpc', 'rpc.method': path, 'trpc.type': type } },
+      parent,
+    );
     try {
-      const result = await context.with(trace.setSpan(context.active(), span), () => next());
+      const active = trace.setSpan(parent, span);
+      const result = await context.with(active, () => next({ ctx: { otel: ctx.otel === undefined ? undefined : active } }));
       // A v11 middleware's next() reports a failed procedure in its result instead of throwing.
       if (!result.ok) {
         span.setAttribute('trpc.error_code', result.error.code);

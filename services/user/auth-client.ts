@@ -37,23 +37,23 @@ export class AuthClient implements AuthApi {
   }
 
   async validateToken(token: string, parent?: CallParent): Promise<ValidateTokenResponse> {
-    return unary(this.client.validateToken.bind(this.client), {}, {
+    return unary(this.client, this.client.validateToken, {}, {
       ...this.options(parent),
       metadata: bearerMetadata(token),
     });
   }
 
   async register(request: RegisterRequest, parent?: CallParent): Promise<TokenPair | undefined> {
-    const response = await unary(this.client.register.bind(this.client), request, this.options(parent));
+    const response = await unary(this.client, this.client.register, request, this.options(parent));
     return response.tokens;
   }
 
   async updateCredentials(request: UpdateCredentialsRequest, parent?: CallParent): Promise<void> {
-    await unary(this.client.updateCredentials.bind(this.client), request, this.options(parent));
+    await unary(this.client, this.client.updateCredentials, request, this.options(parent));
   }
 
   async deleteCredentials(userId: string, parent?: CallParent): Promise<void> {
-    await unary(this.client.deleteCredentials.bind(this.client), { userId }, this.options(parent));
+    await unary(this.client, this.client.deleteCredentials, { userId }, this.options(parent));
   }
 
   /** Closes the channel; in-flight calls fail with CANCELLED. */
@@ -62,6 +62,6 @@ export class AuthClient implements AuthApi {
   }
 
   private options(parent: CallParent | undefined): UnaryOptions {
-    return { deadline: deadlineFor(this.defaultDeadlineMs, parent?.deadline), trace: parent?.trace };
+    return { deadline: deadlineFor(this.defaultDeadlineMs, parent?.deadline), trace: parent?.trace, context: parent?.context };
   }
 }

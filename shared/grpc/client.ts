@@ -9,6 +9,9 @@ import {
   type ServiceError,
   Metadata as GrpcMetadata,
 } from '@grpc/grpc-js';
+import type { Context } from '@opentelemetry/api';
+import { tracingMode } from '../telemetry/active-config';
+import { activeContext, endClientSpan, isUntracedMethod, peerOf, startClientSpan } from '../telemetry/grpc-spans';
 import { injectTraceHeaders, type TraceHeaders } from '../telemetry/trace-headers';
 
 /** The constructor shape ts-proto generates for a grpc-js service client. */
@@ -32,13 +35,13 @@ export function createClient<C extends Client>(Ctor: ClientConstructor<C>, addre
   return new Ctor(address, credentials.createInsecure(), CHANNEL_OPTIONS);
 }
 
-/** A generated unary method, bound to its client. */
-export type UnaryMethod<Req, Res> = (
+/** A generated unary method of a client (unbound: grpc-js puts its `path` on it). */
+export type UnaryMethod<Req, Res> = ((
   request: Req,
   metadata: Metadata,
   options: Partial<CallOptions>,
   callback: (error: ServiceError | null, response: Res) => void,
-) => ClientUnaryCall;
+) => ClientUnaryCall) & { path?: string };
 
 /**
  * What a downstream call inherits from the call being served: its deadline and, with tracing
@@ -49,6 +52,8 @@ export interface CallParent {
   deadline?: number | undefined;
   /** The caller's trace context to carry by hand (set only when tracing is disabled). */
   trace?: TraceHeaders | undefined;
+  /** The span context downstream client spans are children of (lean tracing); else the active one. */
+  context?: Context | undefined;
 }
 
 /** Per-call options of {@link unary}. */
@@ -58,17 +63,45 @@ export interface UnaryOptions {
   deadline: number;
   /** Trace context to send as `traceparent`/`tracestate`/`baggage` metadata (tracing disabled). */
   trace?: TraceHeaders | undefined;
+  /** Parent of the call's CLIENT span (lean tracing); the active context when absent. */
+  context?: Context | undefined;
+}
+
+// server.address/server.port of a client's channel, parsed once per client.
+const peers = new WeakMap<Client, { address: string | undefined; port: number }>();
+
+function peerOfClient(client: Client) {
+  let peer = peers.get(client);
+  if (!peer) {
+    peer = peerOf(client.getChannel().getTarget());
+    peers.set(client, peer);
+  }
+  return peer;
 }
 
 /**
- * Calls a unary method and resolves with its response. Every call has a deadline: callers pass
- * one from {@link deadlineFor}, so a downstream call never outlives the request that caused it.
+ * Calls `client`'s unary `method` (e.g. `client.getUser`) and resolves with its response. Every
+ * call has a deadline: callers pass one from {@link deadlineFor}, so a downstream call never
+ * outlives the request that caused it. The one place outgoing calls are traced: with lean tracing
+ * it makes the CLIENT span and propagates its context; with tracing off it forwards the carried
+ * headers; with auto instrumentation the patched client does both.
  */
-export function unary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, options: UnaryOptions): Promise<Res> {
+export function unary<C extends Client, Req, Res>(client: C, method: UnaryMethod<Req, Res>, request: Req, options: UnaryOptions): Promise<Res> {
   const metadata = options.metadata ?? new GrpcMetadata();
+  const mode = tracingMode();
+  if (mode === 'lean' && method.path !== undefined && !isUntracedMethod(method.path)) {
+    const span = startClientSpan(method.path, peerOfClient(client), options.context ?? activeContext(), metadata);
+    return new Promise((resolve, reject) => {
+      method.call(client, request, metadata, { deadline: options.deadline }, (err, res) => {
+        endClientSpan(span, err);
+        if (err) reject(err);
+        else resolve(res);
+      });
+    });
+  }
   if (options.trace) injectTraceHeaders(options.trace, (name, value) => metadata.set(name, value));
   return new Promise((resolve, reject) => {
-    method(request, metadata, { deadline: options.deadline }, (err, res) => (err ? reject(err) : resolve(res)));
+    method.call(client, request, metadata, { deadline: options.deadline }, (err, res) => (err ? reject(err) : resolve(res)));
   });
 }
 

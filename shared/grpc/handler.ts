@@ -7,11 +7,13 @@ import {
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import type { Attributes, Span } from '@opentelemetry/api';
+import { context as otelContext, SpanKind, trace as otelTrace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
-import { inSpan, operationKey } from '../telemetry/spans';
-import { explicitTraceHeaders, metadataGetter, traceLogFields, type TraceHeaders } from '../telemetry/trace-headers';
+import { tracingMode } from '../telemetry/active-config';
+import { endServerSpan, startServerSpan } from '../telemetry/grpc-spans';
+import { inSpan, operationKey, recordError, tracer } from '../telemetry/spans';
+import { explicitTraceHeaders, metadataGetter, spanLogFields, traceLogFields, type TraceHeaders } from '../telemetry/trace-headers';
 import type { CallParent } from './client';
 
 /** What a handler gets besides its request; pass it as the parent of downstream calls. */
@@ -23,6 +25,8 @@ export interface HandlerContext extends CallParent {
   trace: TraceHeaders | undefined;
   /** The operation span (`GetUser`, `Login`, ...): add attributes such as `enduser.id`. */
   span: Span;
+  /** The context holding the operation span: the parent of downstream calls (lean tracing). */
+  context?: Context | undefined;
 }
 
 /** A promise-returning handler for one unary RPC. */
@@ -84,20 +88,25 @@ export function implement<S>(
       service: options.service,
       ...options.attributes?.(operation),
     };
+    const handle = (request: unknown, ctx: HandlerContext) => handler(request, ctx);
     impl[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const started = process.hrtime.bigint();
       const deadline = call.getDeadline();
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
+      if (tracingMode() === 'lean') {
+        leanCall(method.path, operation, attributes, call, deadlineMs, handle, options.logger, started, callback);
+        return;
+      }
       const trace = explicitTraceHeaders(metadataGetter(call.metadata));
-      inSpan(operation, attributes, (span) => handler(call.request, { metadata: call.metadata, deadline: deadlineMs, trace, span }))
+      inSpan(operation, attributes, (span) => handle(call.request, { metadata: call.metadata, deadline: deadlineMs, trace, span }))
         .then(
           (response) => {
-            log(options.logger, method.path, GrpcStatus.OK, started, trace);
+            log(options.logger, method.path, GrpcStatus.OK, started, traceLogFields(trace));
             callback(null, response);
           },
           (err: unknown) => {
             const mapped = toGrpcError(err);
-            log(options.logger, method.path, mapped.code, started, trace, mapped.code === GrpcStatus.INTERNAL ? err : undefined);
+            log(options.logger, method.path, mapped.code, started, traceLogFields(trace), mapped.code === GrpcStatus.INTERNAL ? err : undefined);
             callback(mapped);
           },
         );
@@ -106,9 +115,54 @@ export function implement<S>(
   return impl;
 }
 
-function log(logger: Logger, rpc: string, code: GrpcStatus, started: bigint, trace: TraceHeaders | undefined, err?: unknown): void {
+/**
+ * One call with lean tracing: the SERVER span (child of the caller's, from the metadata) and the
+ * operation span under it, made here rather than by a patched grpc-js. The operation span is the
+ * active context while the handler runs, so DB spans (and any span a handler starts) are its
+ * children; downstream calls get it explicitly through the handler context.
+ */
+function leanCall(
+  path: string,
+  operation: string,
+  attributes: Attributes,
+  call: ServerUnaryCall<unknown, unknown>,
+  deadline: number | undefined,
+  handle: (request: unknown, ctx: HandlerContext) => Promise<unknown>,
+  logger: Logger,
+  started: bigint,
+  callback: sendUnaryData<unknown>,
+): void {
+  const server = startServerSpan(path, call.metadata);
+  const span = tracer.startSpan(operation, { kind: SpanKind.INTERNAL, attributes }, server.context);
+  const active = otelTrace.setSpan(server.context, span);
+  const ctx: HandlerContext = { metadata: call.metadata, deadline, trace: undefined, span, context: active };
+  let result: Promise<unknown>;
+  try {
+    result = otelContext.with(active, handle, undefined, call.request, ctx);
+  } catch (err) {
+    result = Promise.reject(err);
+  }
+  result.then(
+    (response) => {
+      span.end();
+      log(logger, path, GrpcStatus.OK, started, spanLogFields(server.span));
+      endServerSpan(server.span, null);
+      callback(null, response);
+    },
+    (err: unknown) => {
+      recordError(span, err);
+      span.end();
+      const mapped = toGrpcError(err);
+      log(logger, path, mapped.code, started, spanLogFields(server.span), mapped.code === GrpcStatus.INTERNAL ? err : undefined);
+      endServerSpan(server.span, mapped);
+      callback(mapped);
+    },
+  );
+}
+
+function log(logger: Logger, rpc: string, code: GrpcStatus, started: bigint, traceFields: Record<string, string | undefined>, err?: unknown): void {
   const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const line = { rpc, code: GrpcStatus[code], durationMs: Math.round(durationMs * 100) / 100, ...traceLogFields(trace) };
+  const line = { rpc, code: GrpcStatus[code], durationMs: Math.round(durationMs * 100) / 100, ...traceFields };
   if (err) logger.error({ ...line, err }, 'rpc failed');
   else logger.info(line, 'rpc');
 }

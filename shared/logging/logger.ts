@@ -1,4 +1,7 @@
+import { trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
+import { tracingMode } from '../telemetry/active-config';
+import { spanLogFields } from '../telemetry/trace-headers';
 
 export type { Logger } from 'pino';
 
@@ -21,9 +24,24 @@ const REDACT = [
   'req.headers.cookie',
 ];
 
-/** Creates the process logger: JSON lines on stdout, `service` on every line, secrets redacted. */
+// With lean tracing no pino instrumentation is loaded; this does its one job, the active span's
+// ids on every line written inside it. A line that carries its own (the request and rpc lines)
+// skips the lookup, and nothing is merged when there is nothing to add.
+const NOTHING = Object.freeze({});
+const activeSpanFields = (line: object) => {
+  if ((line as { trace_id?: unknown }).trace_id !== undefined) return NOTHING;
+  const span = trace.getActiveSpan();
+  return span ? spanLogFields(span) : NOTHING;
+};
+const mergeSpanFields = (line: object, fields: object) => (fields === NOTHING ? line : Object.assign(fields, line));
+
+/**
+ * Creates the process logger: JSON lines on stdout, `service` on every line, secrets redacted,
+ * and (tracing on) the active span's `trace_id`/`span_id`/`trace_flags`.
+ */
 export function createLogger(service: string, level: string): Logger {
   return pino({
+    ...(tracingMode() === 'lean' ? { mixin: activeSpanFields, mixinMergeStrategy: mergeSpanFields } : {}),
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,

@@ -11,3 +11,13 @@ export function tracingConfig(): TracingConfig | undefined {
 export function setTracingConfig(config: TracingConfig): void {
   active = config;
 }
+
+/**
+ * Who makes the HTTP and gRPC spans in this process: `off` (nobody: the caller's trace is carried
+ * by hand), `lean` (the project's choke points) or `auto` (the stock instrumentations). Read on
+ * every request, so it is a plain field lookup.
+ */
+export function tracingMode(): 'off' | 'lean' | 'auto' {
+  if (!active?.enabled) return 'off';
+  return active.instrumentation;
+}

@@ -1,25 +1,8 @@
-import { context, diag, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { detectResources, envDetector, processDetector, hostDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  type Sampler,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { diag } from '@opentelemetry/api';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ConfigError, readConfigFile } from '../config/load-config';
-import { projectRoot } from '../paths';
 import { createDiagLogger, diagLevel } from './diag-logger';
-import { createExporter } from './exporters';
-import { CountingExporter, CountingProcessor, droppedSpans, exportStats } from './export-stats';
-import { createInstrumentations } from './instrumentations';
+import { droppedSpans, exportStats } from './export-stats';
 import { setTracingConfig, tracingConfig } from './active-config';
 import { resolveTracingConfig, type TracingConfig } from './tracing-config';
 
@@ -34,29 +17,23 @@ export interface StartTelemetryOptions {
   spanProcessors?: SpanProcessor[];
 }
 
-let provider: NodeTracerProvider | undefined;
+// The running SDK; the SDK packages are loaded only when tracing is enabled.
+let started: { shutdown(): Promise<void> } | undefined;
 
 export { tracingConfig };
 
-function samplerFor(config: TracingConfig): Sampler {
-  const root =
-    config.samplingRate >= 1
-      ? new AlwaysOnSampler()
-      : config.samplingRate <= 0
-        ? new AlwaysOffSampler()
-        : new TraceIdRatioBasedSampler(config.samplingRate);
-  return config.parentBased ? new ParentBasedSampler({ root }) : root;
-}
-
 /**
  * Starts tracing for this process. Call once, from the preload (`node --require`), before any
- * other module: the instrumentations patch http, express, grpc-js and pino as they are first
- * required. With tracing disabled nothing is patched; the caller's W3C traceparent, tracestate
- * and baggage are still passed downstream, by hand (trace-headers.ts).
+ * other module. Built on sdk-node's NodeSDK: sampler, W3C propagators, the AsyncLocalStorage
+ * context manager and the exporting span processor. With `instrumentation: auto` it also loads
+ * the stock http, express, grpc-js and pino instrumentations, which patch those modules as they
+ * are first required; the default `lean` loads none (the choke points in shared/ and gateway/
+ * make the same spans). With tracing disabled nothing is started at all; the caller's W3C
+ * traceparent, tracestate and baggage are still passed downstream, by hand (trace-headers.ts).
  */
 export function startTelemetry(options: StartTelemetryOptions): TracingConfig {
-  const started = tracingConfig();
-  if (started) return started;
+  const already = tracingConfig();
+  if (already) return already;
   const env = options.env ?? process.env;
   let config: TracingConfig;
   try {
@@ -74,37 +51,14 @@ export function startTelemetry(options: StartTelemetryOptions): TracingConfig {
   }
   setTracingConfig(config);
 
-  diag.setLogger(createDiagLogger(config.serviceName), { logLevel: diagLevel(env.OTEL_LOG_LEVEL), suppressOverrideMessage: true });
-  propagation.setGlobalPropagator(
-    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
-  );
-  // Disabled means no patching and no AsyncLocalStorage at all: measured, they cost 17-27% of
-  // throughput even with nothing recorded. The caller's trace is then carried by hand
+  const diagOptions = { logLevel: diagLevel(env.OTEL_LOG_LEVEL), suppressOverrideMessage: true };
+  diag.setLogger(createDiagLogger(config.serviceName), diagOptions);
+  // Disabled means no SDK, no patching and no AsyncLocalStorage at all: measured, they cost
+  // 17-27% of throughput even with nothing recorded. The caller's trace is then carried by hand
   // (trace-headers.ts) through the few places every request passes.
   if (!config.enabled) return config;
 
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  // Instrumentations first: they take their tracer from the global proxy provider, which
-  // delegates to the real provider once it is set below. The exporter (which may load grpc-js)
-  // is created only after the patching is in place.
-  registerInstrumentations({ instrumentations: createInstrumentations() });
-
-  const exporter = createExporter(config);
-  const detected = detectResources({ detectors: [envDetector, processDetector, hostDetector] });
-  provider = new NodeTracerProvider({
-    resource: detected.merge(
-      resourceFromAttributes({
-        [ATTR_SERVICE_NAME]: config.serviceName,
-        [ATTR_SERVICE_VERSION]: (require(`${projectRoot}/package.json`) as { version: string }).version,
-      }),
-    ),
-    sampler: samplerFor(config),
-    spanProcessors: [
-      ...(exporter ? [new CountingProcessor(), new BatchSpanProcessor(new CountingExporter(exporter), config.batch)] : []),
-      ...(options.spanProcessors ?? []),
-    ],
-  });
-  trace.setGlobalTracerProvider(provider);
+  started = (require('./start-sdk') as typeof import('./start-sdk')).startSdk(config, options.spanProcessors ?? [], env);
   return config;
 }
 
@@ -113,8 +67,8 @@ export function startTelemetry(options: StartTelemetryOptions): TracingConfig {
  * and never takes longer than `timeoutMs`: a collector that is down must not hold up an exit.
  */
 export async function shutdownTelemetry(timeoutMs = 5000): Promise<void> {
-  const p = provider;
-  provider = undefined;
+  const p = started;
+  started = undefined;
   if (!p) return;
   let timer: NodeJS.Timeout | undefined;
   try {

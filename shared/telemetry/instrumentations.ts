@@ -3,27 +3,9 @@ import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrum
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
+import { pathOf, REDACTED_QUERY_PARAMS, UNTRACED_GRPC_METHODS, UNTRACED_PATHS } from './untraced';
 
-/** Paths that never get a span: liveness and readiness probes. */
-export const UNTRACED_PATHS = new Set(['/health', '/ready']);
-
-/** gRPC methods that never get a span: health checks and reflection (grpcurl, ghz). */
-export const UNTRACED_GRPC_METHODS = ['Check', 'Watch', 'ServerReflectionInfo'];
-
-/** Query parameters whose values are replaced by REDACTED on HTTP server spans. */
-export const REDACTED_QUERY_PARAMS = [
-  'access_token', 'accessToken', 'refresh_token', 'refreshToken', 'id_token', 'token', 'code', 'password',
-  'secret', 'client_secret', 'api_key', 'apikey', 'key', 'sig', 'signature', 'X-Amz-Signature',
-  'X-Amz-Credential', 'X-Goog-Signature', 'AWSAccessKeyId', 'Signature', 'session',
-];
-
-function pathOf(url: string | undefined): string {
-  if (!url) return '';
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
-}
-
-/** The instrumentations every process loads when tracing is enabled (none when it is not). */
+/** The stock instrumentations, loaded with `instrumentation: auto` only. */
 export function createInstrumentations(): Instrumentation[] {
   return [
     new HttpInstrumentation({

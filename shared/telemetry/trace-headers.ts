@@ -78,6 +78,20 @@ export function traceLogFields(headers: TraceHeaders | undefined): { trace_id?: 
   return headers ? { trace_id: headers.traceId, span_id: headers.spanId } : {};
 }
 
+/**
+ * The log fields of a span as the pino instrumentation writes them (`trace_id`, `span_id`,
+ * `trace_flags`), for lines written by the lean path, which loads no pino instrumentation.
+ */
+export function spanLogFields(span: { spanContext(): { traceId: string; spanId: string; traceFlags: number } } | undefined): {
+  trace_id?: string;
+  span_id?: string;
+  trace_flags?: string;
+} {
+  if (!span) return {};
+  const sc = span.spanContext();
+  return { trace_id: sc.traceId, span_id: sc.spanId, trace_flags: `0${sc.traceFlags.toString(16)}`.slice(-2) };
+}
+
 /** A getter over gRPC metadata (`metadata.get(name)[0]` when it is a string). */
 export function metadataGetter(metadata: { get(key: string): unknown[] }): HeaderGetter {
   return (name) => {

@@ -3,6 +3,14 @@ import { ConfigError } from '../config/load-config';
 /** Where spans go. */
 export type ExporterKind = 'otlp' | 'jaeger' | 'console' | 'none';
 
+/**
+ * How spans are made. `lean`: by the project's own code at the few places every request passes
+ * (HTTP server, tRPC, gRPC client and server, operation, DB), no monkey-patching. `auto`: the
+ * stock http, express, grpc and pino instrumentations make the HTTP and gRPC spans, for users who
+ * add libraries only auto-instrumentation covers. Both give the same trace.
+ */
+export type InstrumentationMode = 'lean' | 'auto';
+
 /** OTLP transport: protobuf over HTTP (port 4318) or gRPC (port 4317). */
 export type OtlpProtocol = 'http/protobuf' | 'grpc';
 
@@ -10,6 +18,12 @@ export type OtlpProtocol = 'http/protobuf' | 'grpc';
 export interface TracingConfig {
   enabled: boolean;
   serviceName: string;
+  instrumentation: InstrumentationMode;
+  /**
+   * OTLP/HTTP protobuf export: `lean` (the project's encoder and batcher, verified byte for byte
+   * against the stock serializer) or `stock` (BatchSpanProcessor + OTLPTraceExporter).
+   */
+  otlpPipeline: 'lean' | 'stock';
   exporter: ExporterKind;
   otlpProtocol: OtlpProtocol;
   /** The exporter's full URL (OTLP traces URL, OTLP gRPC endpoint, or Jaeger's /api/traces). */
@@ -70,6 +84,18 @@ function parseExporter(key: string, value: string): ExporterKind {
   return v as ExporterKind;
 }
 
+function parseInstrumentation(key: string, value: string): InstrumentationMode {
+  const v = value.toLowerCase();
+  if (v === 'lean' || v === 'auto') return v;
+  throw new ConfigError(`invalid configuration:\n  ${key}: must be lean or auto, got "${value}"`);
+}
+
+function parsePipeline(key: string, value: string): 'lean' | 'stock' {
+  const v = value.toLowerCase();
+  if (v === 'lean' || v === 'stock') return v;
+  throw new ConfigError(`invalid configuration:\n  ${key}: must be lean or stock, got "${value}"`);
+}
+
 function parseProtocol(key: string, value: string): OtlpProtocol {
   if (value === 'grpc' || value === 'http/protobuf') return value;
   throw new ConfigError(`invalid configuration:\n  ${key}: must be grpc or http/protobuf, got "${value}"`);
@@ -105,6 +131,17 @@ export function resolveTracingConfig({ env, file, defaultServiceName }: TracingC
       ['OTEL_SERVICE_NAME', env.OTEL_SERVICE_NAME],
       [yamlKey('service_name'), file.TRACING_SERVICE_NAME],
     )?.[1] ?? defaultServiceName;
+
+  const instrumentationFrom = first(
+    ['TRACING_INSTRUMENTATION', env.TRACING_INSTRUMENTATION],
+    [yamlKey('instrumentation'), file.TRACING_INSTRUMENTATION],
+  );
+  const instrumentation = instrumentationFrom ? parseInstrumentation(...instrumentationFrom) : 'lean';
+  const pipelineFrom = first(
+    ['TRACING_OTLP_PIPELINE', env.TRACING_OTLP_PIPELINE],
+    [yamlKey('otlp_pipeline'), file.TRACING_OTLP_PIPELINE],
+  );
+  const otlpPipeline = pipelineFrom ? parsePipeline(...pipelineFrom) : 'lean';
 
   const protocolFrom = first(
     ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL],
@@ -196,5 +233,5 @@ export function resolveTracingConfig({ env, file, defaultServiceName }: TracingC
     throw new ConfigError('invalid configuration:\n  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: must not exceed OTEL_BSP_MAX_QUEUE_SIZE');
   }
 
-  return { enabled, serviceName, exporter, otlpProtocol, endpoint, samplingRate, parentBased, batch };
+  return { enabled, serviceName, instrumentation, otlpPipeline, exporter, otlpProtocol, endpoint, samplingRate, parentBased, batch };
 }

@@ -1,5 +1,7 @@
 // The original plan's tracing scenarios, end to end: real processes, real Jaeger, traces read
-// back through Jaeger's stable /api/v3 API and checked span by span. Run once per exporter.
+// back through Jaeger's stable /api/v3 API and checked span by span. Run once per exporter and
+// once per instrumentation mode: the lean choke points and the stock auto-instrumentation must
+// give the same trace.
 import { expect } from 'chai';
 import { registerAccount, uniqueEmail, GOOD_PASSWORD, type Account } from '../support/accounts';
 import { get, post } from '../support/http';
@@ -35,8 +37,15 @@ async function untilServing(stack: Stack, who: Account): Promise<void> {
   }
 }
 
-for (const exporter of ['otlp', 'jaeger'] as const) {
-  describe(`tracing scenarios (${exporter} exporter)`, function () {
+const MODES = [
+  { instrumentation: 'lean', exporter: 'otlp' },
+  { instrumentation: 'lean', exporter: 'jaeger' },
+  { instrumentation: 'auto', exporter: 'otlp' },
+  { instrumentation: 'auto', exporter: 'jaeger' },
+] as const;
+
+for (const { instrumentation, exporter } of MODES) {
+  describe(`tracing scenarios (${instrumentation} instrumentation, ${exporter} exporter)`, function () {
     this.timeout(120_000);
     let jaeger: TestJaeger;
     let stack: Stack;
@@ -45,7 +54,12 @@ for (const exporter of ['otlp', 'jaeger'] as const) {
     before(async () => {
       jaeger = await startJaeger();
       stack = await startStack({
-        env: { ...jaeger.envFor(exporter), OTEL_BSP_SCHEDULE_DELAY: '100', GRPC_DEADLINE_MS: String(DEADLINE_MS) },
+        env: {
+          ...jaeger.envFor(exporter),
+          TRACING_INSTRUMENTATION: instrumentation,
+          OTEL_BSP_SCHEDULE_DELAY: '100',
+          GRPC_DEADLINE_MS: String(DEADLINE_MS),
+        },
       });
       alice = await registerAccount(stack.gatewayUrl);
     });

@@ -18,7 +18,7 @@ export const authRouter = router({
     .input(registerInput)
     .mutation(async ({ ctx, input }): Promise<z.output<typeof registerOutput>> => {
       const { user } = ctx.clients;
-      const res = await callService(ctx, user.createUser.bind(user), input);
+      const res = await callService(ctx, user, user.createUser, input);
       return { user: toUserOutput(res.user), ...toTokenPairOutput(res.tokens) };
     }),
 
@@ -27,7 +27,7 @@ export const authRouter = router({
     .input(loginInput)
     .mutation(async ({ ctx, input }): Promise<z.output<typeof tokenPairOutput>> => {
       const { auth } = ctx.clients;
-      const res = await callService(ctx, auth.login.bind(auth), input);
+      const res = await callService(ctx, auth, auth.login, input);
       return toTokenPairOutput(res.tokens);
     }),
 
@@ -36,14 +36,14 @@ export const authRouter = router({
     .input(refreshTokenInput)
     .mutation(async ({ ctx, input }): Promise<z.output<typeof tokenPairOutput>> => {
       const { auth } = ctx.clients;
-      const res = await callService(ctx, auth.refreshToken.bind(auth), input);
+      const res = await callService(ctx, auth, auth.refreshToken, input);
       return toTokenPairOutput(res.tokens);
     }),
 
   /** Revokes the bearer access token and the given refresh token's family. */
   logout: protectedProcedure.input(refreshTokenInput).mutation(async ({ ctx, input }): Promise<void> => {
     const { auth } = ctx.clients;
-    await callService(ctx, auth.logout.bind(auth), input, { token: ctx.token });
+    await callService(ctx, auth, auth.logout, input, { token: ctx.token });
   }),
 
   /** The user the bearer token belongs to. */
@@ -51,8 +51,8 @@ export const authRouter = router({
     const { auth, user } = ctx.clients;
     // One deadline for both hops: the request as a whole gets GRPC_DEADLINE_MS.
     const options = { deadline: deadlineFor(ctx.config.GRPC_DEADLINE_MS), token: ctx.token };
-    const current = await callService(ctx, auth.getCurrentUser.bind(auth), {}, options);
-    const res = await callService(ctx, user.getUser.bind(user), { id: current.userId }, options);
+    const current = await callService(ctx, auth, auth.getCurrentUser, {}, options);
+    const res = await callService(ctx, user, user.getUser, { id: current.userId }, options);
     return { user: toUserOutput(res.user) };
   }),
 });

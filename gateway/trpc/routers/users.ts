@@ -11,14 +11,14 @@ export const usersRouter = router({
   /** A page of users, oldest first. */
   list: protectedProcedure.input(listUsersInput).query(async ({ ctx, input }): Promise<z.output<typeof userListOutput>> => {
     const { user } = ctx.clients;
-    const res = await callService(ctx, user.listUsers.bind(user), input, { token: ctx.token });
+    const res = await callService(ctx, user, user.listUsers, input, { token: ctx.token });
     return { users: res.users.map(toUserOutput), total: res.total, limit: input.limit, offset: input.offset };
   }),
 
   /** One user by id. */
   get: protectedProcedure.input(userIdInput).query(async ({ ctx, input }): Promise<z.output<typeof userEnvelopeOutput>> => {
     const { user } = ctx.clients;
-    const res = await callService(ctx, user.getUser.bind(user), input, { token: ctx.token });
+    const res = await callService(ctx, user, user.getUser, input, { token: ctx.token });
     return { user: toUserOutput(res.user) };
   }),
 
@@ -27,13 +27,13 @@ export const usersRouter = router({
     .input(updateUserInput)
     .mutation(async ({ ctx, input }): Promise<z.output<typeof userEnvelopeOutput>> => {
       const { user } = ctx.clients;
-      const res = await callService(ctx, user.updateUser.bind(user), input, { token: ctx.token });
+      const res = await callService(ctx, user, user.updateUser, input, { token: ctx.token });
       return { user: toUserOutput(res.user) };
     }),
 
   /** Removes a user with their credentials and tokens. */
   delete: protectedProcedure.input(userIdInput).mutation(async ({ ctx, input }): Promise<void> => {
     const { user } = ctx.clients;
-    await callService(ctx, user.deleteUser.bind(user), input, { token: ctx.token });
+    await callService(ctx, user, user.deleteUser, input, { token: ctx.token });
   }),
 });

@@ -33,16 +33,16 @@ describe('auth service over gRPC (real server, :memory: database)', () => {
   const deadline = () => Date.now() + 10_000;
   const call = {
     register: (req: { userId: string; email: string; password: string }) =>
-      unary(client.register.bind(client), req, { deadline: deadline() }),
-    login: (email: string, pw: string) => unary(client.login.bind(client), { email, password: pw }, { deadline: deadline() }),
-    refresh: (refreshToken: string) => unary(client.refreshToken.bind(client), { refreshToken }, { deadline: deadline() }),
+      unary(client, client.register, req, { deadline: deadline() }),
+    login: (email: string, pw: string) => unary(client, client.login, { email, password: pw }, { deadline: deadline() }),
+    refresh: (refreshToken: string) => unary(client, client.refreshToken, { refreshToken }, { deadline: deadline() }),
     validate: (token?: string) =>
-      unary(client.validateToken.bind(client), {}, { metadata: bearerMetadata(token), deadline: deadline() }),
-    me: (token?: string) => unary(client.getCurrentUser.bind(client), {}, { metadata: bearerMetadata(token), deadline: deadline() }),
+      unary(client, client.validateToken, {}, { metadata: bearerMetadata(token), deadline: deadline() }),
+    me: (token?: string) => unary(client, client.getCurrentUser, {}, { metadata: bearerMetadata(token), deadline: deadline() }),
     logout: (token: string | undefined, refreshToken: string) =>
-      unary(client.logout.bind(client), { refreshToken }, { metadata: bearerMetadata(token), deadline: deadline() }),
-    update: (id: string, email: string) => unary(client.updateCredentials.bind(client), { userId: id, email }, { deadline: deadline() }),
-    remove: (id: string) => unary(client.deleteCredentials.bind(client), { userId: id }, { deadline: deadline() }),
+      unary(client, client.logout, { refreshToken }, { metadata: bearerMetadata(token), deadline: deadline() }),
+    update: (id: string, email: string) => unary(client, client.updateCredentials, { userId: id, email }, { deadline: deadline() }),
+    remove: (id: string) => unary(client, client.deleteCredentials, { userId: id }, { deadline: deadline() }),
   };
 
   before(async () => {

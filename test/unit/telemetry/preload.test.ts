@@ -35,8 +35,8 @@ async function probe(env: NodeJS.ProcessEnv): Promise<ProbeResult> {
 }
 
 describe('telemetry preload (node --require)', () => {
-  it('patches grpc-js: client and server spans exist and the server receives traceparent', async () => {
-    const result = await probe({});
+  it('auto instrumentation patches grpc-js: client and server spans exist and the server receives traceparent', async () => {
+    const result = await probe({ TRACING_INSTRUMENTATION: 'auto' });
     expect(result.patched, 'grpc-js patched').to.equal(true);
     expect(result.contextManager, 'a context manager is active').to.equal(true);
     const client = result.spans.find((s) => s.kind === SpanKind.CLIENT && s.name === 'grpc.user.v1.UserService/GetUser');
@@ -48,6 +48,20 @@ describe('telemetry preload (node --require)', () => {
     expect(server!.traceId).to.equal(result.rootTraceId);
     expect(server!.attributes['rpc.system']).to.equal('grpc');
     expect(server!.attributes['rpc.method']).to.equal('GetUser');
+    expect(result.traceparent).to.equal(`00-${result.rootTraceId}-${client!.spanId}-01`);
+  });
+
+  it('lean instrumentation (the default) patches nothing: unary() makes the client span and sends its traceparent', async () => {
+    const result = await probe({});
+    expect(result.patched, 'grpc-js patched').to.equal(false);
+    // AsyncLocalStorage (AsyncContextFrame on Node 24) still parents DB spans and handlers' own spans.
+    expect(result.contextManager, 'a context manager is active').to.equal(true);
+    const client = result.spans.find((s) => s.kind === SpanKind.CLIENT && s.name === 'grpc.user.v1.UserService/GetUser');
+    expect(client, 'gRPC client span').to.exist;
+    expect(client!.parentSpanId).to.equal(result.rootSpanId);
+    expect(client!.attributes).to.include({ 'rpc.system': 'grpc', 'rpc.service': 'user.v1.UserService', 'rpc.method': 'GetUser', 'rpc.grpc.status_code': 0 });
+    // The probe's server is plain grpc-js, not implement(): with nothing patched it has no span.
+    expect(result.spans.filter((s) => s.kind === SpanKind.SERVER)).to.deep.equal([]);
     expect(result.traceparent).to.equal(`00-${result.rootTraceId}-${client!.spanId}-01`);
   });
 
@@ -109,13 +123,14 @@ describe('telemetry bootstrap configuration, in a real process', () => {
   });
 });
 
-describe('telemetry preload for ES modules (--import with the loader hook)', () => {
+describe('telemetry preload for ES modules (--import with the loader hook, auto instrumentation)', () => {
   const incomingTrace = '0af7651916cd43dd8448eb211c80319c';
   const esmProbe = path.join(fixtures, 'esm-probe.mjs');
 
   async function esm(preload: string): Promise<{ traceparent: string | null; enabled: boolean | null }> {
     const { stdout } = await run(process.execPath, ['--import', preload, esmProbe], {
-      env: { ...process.env, TRACING_EXPORTER: 'none' },
+      // Patching is what auto instrumentation does; the lean path patches nothing in either module system.
+      env: { ...process.env, TRACING_EXPORTER: 'none', TRACING_INSTRUMENTATION: 'auto' },
       timeout: 20_000,
     });
     return JSON.parse(stdout.trim().split('\n').pop()!) as { traceparent: string | null; enabled: boolean | null };

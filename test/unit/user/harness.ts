@@ -73,23 +73,23 @@ export class Harness {
   }
 
   createUser(request: CreateUserRequest, opts: CallOptions = {}): Promise<CreateUserResponse> {
-    return unary(this.client.createUser.bind(this.client), request, this.options(opts));
+    return unary(this.client, this.client.createUser, request, this.options(opts));
   }
 
   getUser(id: string, opts: CallOptions = {}): Promise<GetUserResponse> {
-    return unary(this.client.getUser.bind(this.client), { id }, this.options(opts));
+    return unary(this.client, this.client.getUser, { id }, this.options(opts));
   }
 
   updateUser(request: UpdateUserRequest, opts: CallOptions = {}): Promise<UpdateUserResponse> {
-    return unary(this.client.updateUser.bind(this.client), request, this.options(opts));
+    return unary(this.client, this.client.updateUser, request, this.options(opts));
   }
 
   deleteUser(id: string, opts: CallOptions = {}): Promise<DeleteUserResponse> {
-    return unary(this.client.deleteUser.bind(this.client), { id }, this.options(opts));
+    return unary(this.client, this.client.deleteUser, { id }, this.options(opts));
   }
 
   listUsers(limit: number, offset: number, opts: CallOptions = {}): Promise<ListUsersResponse> {
-    return unary(this.client.listUsers.bind(this.client), { limit, offset }, this.options(opts));
+    return unary(this.client, this.client.listUsers, { limit, offset }, this.options(opts));
   }
 
   /** Registers a user through CreateUser and returns it with its access token. */

@@ -1,0 +1,227 @@
+import { performance } from 'node:perf_hooks';
+import {
+  diag,
+  SpanStatusCode,
+  type Attributes,
+  type AttributeValue,
+  type Exception,
+  type HrTime,
+  type Link,
+  type Span,
+  type SpanContext,
+  type SpanKind,
+  type SpanStatus,
+  type TimeInput,
+} from '@opentelemetry/api';
+import { isAttributeValue as isAttributeValueFn } from '@opentelemetry/core';
+import type { InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base';
+
+// Bound once: a TypeScript re-export is a getter, and this runs for every attribute.
+const isAttributeValue = isAttributeValueFn;
+const hasOwn = Object.prototype.hasOwnProperty;
+
+const ORIGIN_MS = performance.timeOrigin;
+const ORIGIN_S = Math.trunc(ORIGIN_MS / 1000);
+const ORIGIN_NS = Math.round((ORIGIN_MS - ORIGIN_S * 1000) * 1e6);
+
+/** Wall-clock now as HrTime: the process's time origin plus the monotonic clock, as the SDK does. */
+export function nowHrTime(): HrTime {
+  const ms = performance.now();
+  const s = Math.trunc(ms / 1000);
+  let sec = ORIGIN_S + s;
+  let ns = ORIGIN_NS + Math.round((ms - s * 1000) * 1e6);
+  if (ns >= 1e9) {
+    sec += 1;
+    ns -= 1e9;
+  }
+  return [sec, ns];
+}
+
+/** A TimeInput (HrTime, epoch ms number or Date) as HrTime. */
+function toHrTime(input: TimeInput | undefined): HrTime {
+  if (input === undefined) return nowHrTime();
+  if (Array.isArray(input)) return input as HrTime;
+  const ms = input instanceof Date ? input.getTime() : (input as number);
+  // Numbers below the time origin are performance.now() values, as in the SDK.
+  const epochMs = ms < ORIGIN_MS ? ORIGIN_MS + ms : ms;
+  const sec = Math.trunc(epochMs / 1000);
+  return [sec, Math.round((epochMs - sec * 1000) * 1e6)];
+}
+
+/** Limits a span enforces (the OTEL_*_LIMIT defaults of the SDK). */
+export interface LeanSpanLimits {
+  attributeCountLimit: number;
+  eventCountLimit: number;
+  linkCountLimit: number;
+}
+
+/** What a span shares with its tracer. */
+export interface LeanSpanShared {
+  resource: Resource;
+  scope: InstrumentationScope;
+  processor: SpanProcessor;
+  limits: LeanSpanLimits;
+}
+
+/**
+ * A recording span that is also the ReadableSpan processors and exporters read: one object,
+ * plain fields, no per-span sanitising copies, limits counted instead of recomputed. Same
+ * observable behaviour as the SDK's SpanImpl for what the project uses (attributes, events,
+ * exceptions, status, name, end), checked by the lean-tracer unit test against the SDK.
+ */
+export class LeanSpan implements Span, ReadableSpan {
+  readonly attributes: Attributes = {};
+  readonly links: Link[] = [];
+  readonly events: TimedEvent[] = [];
+  status: SpanStatus = { code: SpanStatusCode.UNSET };
+  endTime: HrTime = [0, 0];
+  duration: HrTime = [0, 0];
+  ended = false;
+  droppedAttributesCount = 0;
+  droppedEventsCount = 0;
+  droppedLinksCount = 0;
+  readonly startTime: HrTime;
+  readonly resource: Resource;
+  readonly instrumentationScope: InstrumentationScope;
+  private attributeCount = 0;
+
+  constructor(
+    public name: string,
+    readonly kind: SpanKind,
+    private readonly context: SpanContext,
+    readonly parentSpanContext: SpanContext | undefined,
+    attributes: Attributes | undefined,
+    startTime: TimeInput | undefined,
+    links: Link[] | undefined,
+    private readonly shared: LeanSpanShared,
+  ) {
+    this.startTime = toHrTime(startTime);
+    this.resource = shared.resource;
+    this.instrumentationScope = shared.scope;
+    if (attributes) this.setAttributes(attributes);
+    if (links) for (const link of links) this.addLink(link);
+  }
+
+  spanContext(): SpanContext {
+    return this.context;
+  }
+
+  setAttribute(key: string, value: AttributeValue | undefined): this {
+    if (value == null || this.ended) return this;
+    if (key.length === 0 || !isAttributeValue(value)) {
+      diag.warn(`Invalid attribute ${key.length === 0 ? 'key' : `value for key ${key}`}`);
+      return this;
+    }
+    if (!hasOwn.call(this.attributes, key)) {
+      if (this.attributeCount >= this.shared.limits.attributeCountLimit) {
+        this.droppedAttributesCount++;
+        return this;
+      }
+      this.attributeCount++;
+    }
+    this.attributes[key] = value;
+    return this;
+  }
+
+  setAttributes(attributes: Attributes): this {
+    for (const key in attributes) if (hasOwn.call(attributes, key)) this.setAttribute(key, attributes[key]);
+    return this;
+  }
+
+  addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
+    if (this.ended) return this;
+    const limit = this.shared.limits.eventCountLimit;
+    if (limit === 0) {
+      this.droppedEventsCount++;
+      return this;
+    }
+    if (this.events.length >= limit) {
+      this.events.shift();
+      this.droppedEventsCount++;
+    }
+    let attributes: Attributes | undefined;
+    if (attributesOrTime instanceof Date || Array.isArray(attributesOrTime) || typeof attributesOrTime === 'number') {
+      time ??= attributesOrTime;
+    } else {
+      attributes = attributesOrTime;
+    }
+    const clean: Attributes = {};
+    if (attributes) {
+      for (const key in attributes) {
+        const v = attributes[key];
+        // The SDK's sanitising keeps null and undefined values in events (isAttributeValue accepts them).
+        if (hasOwn.call(attributes, key) && key.length > 0 && isAttributeValue(v)) clean[key] = v;
+      }
+    }
+    this.events.push({ name, attributes: clean, time: toHrTime(time), droppedAttributesCount: 0 });
+    return this;
+  }
+
+  addLink(link: Link): this {
+    if (this.ended) return this;
+    if (this.links.length >= this.shared.limits.linkCountLimit) {
+      this.droppedLinksCount++;
+      return this;
+    }
+    this.links.push(link.attributes && Object.keys(link.attributes).length > 0 ? { context: link.context, attributes: { ...link.attributes } } : { context: link.context });
+    return this;
+  }
+
+  addLinks(links: Link[]): this {
+    for (const link of links) this.addLink(link);
+    return this;
+  }
+
+  setStatus(status: SpanStatus): this {
+    // The SDK's rules: UNSET never overwrites, OK is final, only ERROR carries a message.
+    if (this.ended || status.code === SpanStatusCode.UNSET || this.status.code === SpanStatusCode.OK) return this;
+    this.status = status.code === SpanStatusCode.ERROR && typeof status.message === 'string' ? { code: status.code, message: status.message } : { code: status.code };
+    return this;
+  }
+
+  updateName(name: string): this {
+    if (!this.ended) this.name = name;
+    return this;
+  }
+
+  end(endTime?: TimeInput): void {
+    if (this.ended) return;
+    const end = toHrTime(endTime);
+    let sec = end[0] - this.startTime[0];
+    let ns = end[1] - this.startTime[1];
+    if (ns < 0) {
+      sec -= 1;
+      ns += 1e9;
+    }
+    if (sec < 0) {
+      this.endTime = [this.startTime[0], this.startTime[1]];
+      this.duration = [0, 0];
+    } else {
+      this.endTime = end;
+      this.duration = [sec, ns];
+    }
+    this.ended = true;
+    this.shared.processor.onEnd(this);
+  }
+
+  isRecording(): boolean {
+    return !this.ended;
+  }
+
+  recordException(exception: Exception, time?: TimeInput): void {
+    // The SDK's exception event: type from code or name, message, stack trace.
+    const attributes: Attributes = {};
+    if (typeof exception === 'string') {
+      attributes['exception.message'] = exception;
+    } else if (exception) {
+      if (exception.code) attributes['exception.type'] = exception.code.toString();
+      else if (exception.name) attributes['exception.type'] = exception.name;
+      if (exception.message) attributes['exception.message'] = exception.message;
+      if (exception.stack) attributes['exception.stacktrace'] = exception.stack;
+    }
+    if (attributes['exception.type'] || attributes['exception.message']) this.addEvent('exception', attributes, time);
+    else diag.warn(`Failed to record an exception ${String(exception)}`);
+  }
+}

@@ -1,0 +1,144 @@
+import { context, diag, propagation, trace, type TextMapPropagator } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { projectRoot } from '../paths';
+import { createDiagLogger, diagLevel } from './diag-logger';
+import { createExporter } from './exporters';
+import { CountingExporter, CountingProcessor } from './export-stats';
+import { LeanTracerProvider } from './lean/lean-tracer';
+import { PooledIdGenerator } from './lean/pooled-ids';
+import { createSampling } from './lean/sampling';
+import { LeanW3CPropagator } from './lean/w3c-propagator';
+import { LeanOtlpProcessor } from './otlp/lean-otlp-processor';
+import type { TracingConfig } from './tracing-config';
+
+// The SDK half of the bootstrap, required only when tracing is enabled: with tracing off the
+// process loads none of these packages (bootstrap.ts).
+
+function samplerFor(config: TracingConfig): Sampler {
+  const root =
+    config.samplingRate >= 1
+      ? new AlwaysOnSampler()
+      : config.samplingRate <= 0
+        ? new AlwaysOffSampler()
+        : new TraceIdRatioBasedSampler(config.samplingRate);
+  return config.parentBased ? new ParentBasedSampler({ root }) : root;
+}
+
+/**
+ * The processor that exports: OTLP/HTTP protobuf goes through the lean processor (our encoder,
+ * one keep-alive POST per batch, never on a request's path) unless TRACING_OTLP_PIPELINE=stock;
+ * every other exporter through the stock BatchSpanProcessor.
+ */
+function exportingProcessor(config: TracingConfig): SpanProcessor | undefined {
+  if (config.exporter === 'otlp' && config.otlpProtocol === 'http/protobuf' && config.otlpPipeline === 'lean') {
+    return new LeanOtlpProcessor({ url: config.endpoint, ...config.batch });
+  }
+  const exporter = createExporter(config);
+  return exporter ? new BatchSpanProcessor(new CountingExporter(exporter), config.batch) : undefined;
+}
+
+/** OTEL_SPAN_*_LIMIT values that are set, as the lean provider's limits. */
+function limitsFromEnv(env: NodeJS.ProcessEnv) {
+  const read = (key: string) => {
+    const n = Number(env[key]);
+    return env[key] !== undefined && Number.isInteger(n) && n >= 0 ? n : undefined;
+  };
+  const limits = {
+    attributeCountLimit: read('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT') ?? read('OTEL_ATTRIBUTE_COUNT_LIMIT'),
+    eventCountLimit: read('OTEL_SPAN_EVENT_COUNT_LIMIT'),
+    linkCountLimit: read('OTEL_SPAN_LINK_COUNT_LIMIT'),
+  };
+  return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
+}
+
+/** service.name and service.version, over what the env, process and host detectors found. */
+function serviceResource(config: TracingConfig) {
+  return resourceFromAttributes({
+    [ATTR_SERVICE_NAME]: config.serviceName,
+    [ATTR_SERVICE_VERSION]: (require(`${projectRoot}/package.json`) as { version: string }).version,
+  });
+}
+
+const DETECTORS = [envDetector, processDetector, hostDetector];
+
+/**
+ * Lean tracing: the W3C propagators, the AsyncLocalStorage context manager and the lean tracer
+ * provider, wired directly. NodeSDK is not used here because the tracer provider it builds is
+ * the cost this mode removes (lean/lean-tracer.ts, bench/README.md); everything else NodeSDK
+ * would set up is these three calls.
+ */
+function startLean(config: TracingConfig, processors: SpanProcessor[], env: NodeJS.ProcessEnv) {
+  // AsyncLocalStorage on Node 24 is AsyncContextFrame: no promise hooks, a pointer per promise.
+  // The lean choke points parent their spans explicitly; the context manager serves DB spans and
+  // any span a handler starts itself (bench/README.md has the measured cost).
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new LeanW3CPropagator());
+  const provider = new LeanTracerProvider({
+    resource: detectResources({ detectors: DETECTORS }).merge(serviceResource(config)),
+    sampled: createSampling({ rate: config.samplingRate, parentBased: config.parentBased }),
+    idGenerator: new PooledIdGenerator(),
+    processors,
+    limits: limitsFromEnv(env),
+  });
+  trace.setGlobalTracerProvider(provider);
+  return provider;
+}
+
+/**
+ * Starts tracing for `config` (enabled). `auto`: sdk-node's NodeSDK with the stock
+ * instrumentations, its tracer provider, the sampler, W3C propagators, the AsyncLocalStorage
+ * context manager and the exporting processor: the standard setup, unchanged. `lean`: the same
+ * sampler, propagators, context manager and processors around the lean tracer provider.
+ * Returns what shutdown stops.
+ */
+export function startSdk(config: TracingConfig, extraProcessors: SpanProcessor[], env: NodeJS.ProcessEnv): { shutdown(): Promise<void> } {
+  const diagOptions = { logLevel: diagLevel(env.OTEL_LOG_LEVEL), suppressOverrideMessage: true };
+  const propagator: TextMapPropagator = new CompositePropagator({
+    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+  });
+  // Instrumentations enable themselves (install their require hooks) when constructed, so they
+  // are created before the exporter: the OTLP gRPC exporter loads grpc-js, which must be patched.
+  // Required only in auto mode: the lean path does not even load them.
+  const instrumentations =
+    config.instrumentation === 'auto'
+      ? (require('./instrumentations') as typeof import('./instrumentations')).createInstrumentations()
+      : [];
+  const exporting = exportingProcessor(config);
+  // The counter is always there, so that with exporter `none` spans are still made and ended
+  // (NodeSDK registers no tracer provider at all without a processor).
+  const processors = [new CountingProcessor(), ...(exporting ? [exporting] : []), ...extraProcessors];
+  if (config.instrumentation === 'lean') return startLean(config, processors, env);
+  const sdk = new NodeSDK({
+    serviceName: config.serviceName,
+    resource: serviceResource(config),
+    resourceDetectors: DETECTORS,
+    sampler: samplerFor(config),
+    textMapPropagator: propagator,
+    contextManager: new AsyncLocalStorageContextManager(),
+    // They take their tracer from the global proxy provider, which delegates to the real provider
+    // once start() sets it.
+    instrumentations,
+    spanProcessors: processors,
+    // Traces only: no metric readers, no log processors (sdk-node would otherwise default both
+    // to OTLP exporters polling localhost).
+    metricReaders: [],
+    logRecordProcessors: [],
+  });
+  sdk.start();
+  // NodeSDK installs its own console diag logger when OTEL_LOG_LEVEL is set; keep ours.
+  diag.setLogger(createDiagLogger(config.serviceName), diagOptions);
+  return sdk;
+}
