@@ -32,14 +32,14 @@ USER node
 FROM runtime AS auth-service
 COPY --chown=node:node services/auth/config.yaml ./services/auth/config.yaml
 EXPOSE 50052
-CMD ["node", "--require", "./dist/services/auth/telemetry.js", "./dist/services/auth/main.js"]
+CMD ["node", "--max-semi-space-size=16", "--require", "./dist/services/auth/telemetry.js", "./dist/services/auth/main.js"]
 
 FROM runtime AS user-service
 COPY --chown=node:node services/user/config.yaml ./services/user/config.yaml
 EXPOSE 50051
-CMD ["node", "--require", "./dist/services/user/telemetry.js", "./dist/services/user/main.js"]
+CMD ["node", "--max-semi-space-size=16", "--require", "./dist/services/user/telemetry.js", "./dist/services/user/main.js"]
 
 FROM runtime AS gateway
 COPY --chown=node:node gateway/config.yaml ./gateway/config.yaml
 EXPOSE 8080
-CMD ["node", "--require", "./dist/gateway/telemetry.js", "./dist/gateway/main.js"]
+CMD ["node", "--max-semi-space-size=16", "--require", "./dist/gateway/telemetry.js", "./dist/gateway/main.js"]

@@ -12,7 +12,7 @@ import {
   type LaunchedProcess,
   type LaunchOptions,
 } from '../scripts/stack/launch';
-import { PROCESS_SPECS, stopOrder, type ProcessName } from '../scripts/stack/process-spec';
+import { nodeArgs, PROCESS_SPECS, stopOrder, type ProcessName } from '../scripts/stack/process-spec';
 import { track, spawnTracked } from './children';
 import { CONFIGS, SCRUBBED_ENV, type ConfigName, type TracingTargets } from './configs';
 
@@ -90,13 +90,13 @@ export async function startConfig(name: ConfigName, targets: TracingTargets, cpu
  */
 function launchStackProcess(options: LaunchOptions, cpuProfDir: string | undefined, preload: boolean): LaunchedProcess {
   if (!cpuProfDir && preload) return track(launchProcess(options));
-  const dist = (file: string) => `./${path.posix.join('dist', options.folder, file)}`;
-  const args = preload ? ['--require', dist('telemetry.js'), dist('main.js')] : [dist('main.js')];
+  const extra: string[] = [];
   if (cpuProfDir) {
     const dir = path.join(cpuProfDir, options.name.replace('/', '-'));
     fs.mkdirSync(dir, { recursive: true });
-    args.unshift('--cpu-prof', `--cpu-prof-dir=${dir}`);
+    extra.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
+  const args = nodeArgs(options.folder, { preload, extra });
   return spawnTracked({ name: options.name, command: process.execPath, args, env: options.env, onLine: options.onLine });
 }
 

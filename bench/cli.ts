@@ -33,8 +33,9 @@ export const USAGE = `usage: node dist/bench/run.js [options]   (or: npm run ben
   --rounds <n>         alternating rounds; the report uses the median (default 3)
   --warmup <s>         unmeasured warm-up before each load in round 1 (default 3)
   --only <load,...>    loads to run: ${LOAD_NAMES.join(', ')}
-  --configs <c,...>    configurations: ${CONFIG_NAMES.join(', ')} (default: all but bare)
-  --smoke              about a minute: 1 round, 2 s per load, concurrency 10, no warm-up or retries
+  --configs <c,...>    configurations: ${CONFIG_NAMES.join(', ')}
+                       (default: ${DEFAULT_CONFIGS.join(', ')})
+  --smoke              a few minutes: 1 round, 2 s per load, concurrency 10, no warm-up or retries
   --out <dir>          report folder (default bench/results)
   --retries <n>        measure a load again when something outside the benchmark used the CPU (default 2; 0 under --smoke)
   --cpu-prof <dir>     profile every stack process (node --cpu-prof); profiles are written at shutdown

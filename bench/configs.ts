@@ -1,16 +1,43 @@
 /** The configurations a benchmark run can compare, in report order. */
-export const CONFIG_NAMES = ['off', 'on-1.0', 'on-0.1', 'on-1.0-jaeger-down', 'ceiling', 'bare'] as const;
+export const CONFIG_NAMES = [
+  'off',
+  'on-1.0',
+  'on-1.0-sink',
+  'on-0.1',
+  'on-0.1-sink',
+  'auto-1.0-sink',
+  'stock-1.0-sink',
+  'lean-stockbsp-1.0-sink',
+  'on-1.0-noexport',
+  'on-1.0-jaeger-down',
+  'ceiling',
+  'bare',
+] as const;
 
 /** One configuration's name. */
 export type ConfigName = (typeof CONFIG_NAMES)[number];
 
-/** The configurations a run uses unless --configs says otherwise (`bare` is opt-in). */
-export const DEFAULT_CONFIGS: readonly ConfigName[] = ['off', 'on-1.0', 'on-0.1', 'on-1.0-jaeger-down', 'ceiling'];
+/**
+ * The configurations a run uses unless --configs says otherwise. Opt-in: `bare`, and the ones
+ * that isolate one lever (`stock-1.0-sink`, `lean-stockbsp-1.0-sink`, `on-1.0-noexport`).
+ */
+export const DEFAULT_CONFIGS: readonly ConfigName[] = [
+  'off',
+  'on-1.0',
+  'on-1.0-sink',
+  'on-0.1',
+  'on-0.1-sink',
+  'auto-1.0-sink',
+  'on-1.0-jaeger-down',
+  'ceiling',
+];
 
 /** Where a configuration's spans go, once the harness knows its ports. */
 export interface TracingTargets {
   /** OTLP/HTTP traces URL of the Jaeger the harness started. */
   jaegerOtlpUrl?: string;
+  /** OTLP/HTTP traces URL of the discard sink the harness started (bench/otlp-sink.ts). */
+  sinkOtlpUrl?: string;
   /** An OTLP/HTTP URL on a loopback port nothing listens on. */
   closedOtlpUrl: string;
 }
@@ -27,15 +54,29 @@ export interface ConfigSpec {
   preload?: boolean;
   /** Needs the harness's Jaeger running. */
   needsJaeger: boolean;
+  /** Needs the harness's discard OTLP sink running. */
+  needsSink?: boolean;
   /** One line for the report. */
   description: string;
   /** Tracing environment of the stack's three processes. */
   tracingEnv(targets: TracingTargets): Record<string, string>;
 }
 
-// OTLP over HTTP (protobuf) to the given URL, sampling `rate` of new traces.
-const exportingTo = (url: string, rate: string): Record<string, string> => ({
+/** How spans are made (TRACING_INSTRUMENTATION) and exported (TRACING_OTLP_PIPELINE). */
+interface Mode {
+  instrumentation: 'lean' | 'auto';
+  pipeline: 'lean' | 'stock';
+}
+
+const LEAN: Mode = { instrumentation: 'lean', pipeline: 'lean' };
+
+// Tracing on, OTLP over HTTP (protobuf) to the given URL, sampling `rate` of new traces. The
+// modes are set even where they are the defaults, so a configuration keeps its meaning if the
+// defaults change (and the report's env records it).
+const exportingTo = (url: string, rate: string, mode: Mode = LEAN): Record<string, string> => ({
   TRACING_ENABLED: 'true',
+  TRACING_INSTRUMENTATION: mode.instrumentation,
+  TRACING_OTLP_PIPELINE: mode.pipeline,
   TRACING_EXPORTER: 'otlp',
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
   TRACING_COLLECTOR_URL: url,
@@ -45,6 +86,11 @@ const exportingTo = (url: string, rate: string): Record<string, string> => ({
 const jaegerUrl = (targets: TracingTargets) => {
   if (!targets.jaegerOtlpUrl) throw new Error('this configuration needs the harness Jaeger');
   return targets.jaegerOtlpUrl;
+};
+
+const sinkUrl = (targets: TracingTargets) => {
+  if (!targets.sinkOtlpUrl) throw new Error('this configuration needs the harness OTLP sink');
+  return targets.sinkOtlpUrl;
 };
 
 /** Every configuration by name. */
@@ -60,21 +106,74 @@ export const CONFIGS: Record<ConfigName, ConfigSpec> = {
     name: 'on-1.0',
     kind: 'stack',
     needsJaeger: true,
-    description: 'tracing on, sampling 1.0, OTLP/HTTP to a running Jaeger (in memory)',
+    description: 'lean spans + lean OTLP/HTTP export, sampling 1.0, to a running Jaeger (in memory, on the same cores)',
     tracingEnv: (t) => exportingTo(jaegerUrl(t), '1.0'),
+  },
+  'on-1.0-sink': {
+    name: 'on-1.0-sink',
+    kind: 'stack',
+    needsJaeger: false,
+    needsSink: true,
+    description: 'lean spans + lean OTLP/HTTP export, sampling 1.0, to the discard sink (bench/otlp-sink.ts): the target configuration',
+    tracingEnv: (t) => exportingTo(sinkUrl(t), '1.0'),
   },
   'on-0.1': {
     name: 'on-0.1',
     kind: 'stack',
     needsJaeger: true,
-    description: 'tracing on, sampling 0.1, same Jaeger',
+    description: 'lean, sampling 0.1, same Jaeger',
     tracingEnv: (t) => exportingTo(jaegerUrl(t), '0.1'),
+  },
+  'on-0.1-sink': {
+    name: 'on-0.1-sink',
+    kind: 'stack',
+    needsJaeger: false,
+    needsSink: true,
+    description: 'lean, sampling 0.1, to the discard sink',
+    tracingEnv: (t) => exportingTo(sinkUrl(t), '0.1'),
+  },
+  'auto-1.0-sink': {
+    name: 'auto-1.0-sink',
+    kind: 'stack',
+    needsJaeger: false,
+    needsSink: true,
+    description: 'TRACING_INSTRUMENTATION=auto (stock http/express/grpc/pino instrumentations), lean export, sampling 1.0, to the sink: what auto-instrumentation costs',
+    tracingEnv: (t) => exportingTo(sinkUrl(t), '1.0', { instrumentation: 'auto', pipeline: 'lean' }),
+  },
+  'stock-1.0-sink': {
+    name: 'stock-1.0-sink',
+    kind: 'stack',
+    needsJaeger: false,
+    needsSink: true,
+    description: 'opt-in: auto instrumentation + TRACING_OTLP_PIPELINE=stock (BatchSpanProcessor + OTLPTraceExporter), sampling 1.0, to the sink: the stock setup from before',
+    tracingEnv: (t) => exportingTo(sinkUrl(t), '1.0', { instrumentation: 'auto', pipeline: 'stock' }),
+  },
+  'lean-stockbsp-1.0-sink': {
+    name: 'lean-stockbsp-1.0-sink',
+    kind: 'stack',
+    needsJaeger: false,
+    needsSink: true,
+    description: 'opt-in: lean spans, stock export pipeline (BatchSpanProcessor + OTLPTraceExporter), sampling 1.0, to the sink: the export-pipeline lever alone',
+    tracingEnv: (t) => exportingTo(sinkUrl(t), '1.0', { instrumentation: 'lean', pipeline: 'stock' }),
+  },
+  'on-1.0-noexport': {
+    name: 'on-1.0-noexport',
+    kind: 'stack',
+    needsJaeger: false,
+    description: 'opt-in: lean spans, sampling 1.0, TRACING_EXPORTER=none: spans made and ended, never exported: what making spans costs alone',
+    tracingEnv: () => ({
+      TRACING_ENABLED: 'true',
+      TRACING_INSTRUMENTATION: 'lean',
+      TRACING_OTLP_PIPELINE: 'lean',
+      TRACING_EXPORTER: 'none',
+      TRACING_SAMPLING_RATE: '1.0',
+    }),
   },
   'on-1.0-jaeger-down': {
     name: 'on-1.0-jaeger-down',
     kind: 'stack',
     needsJaeger: false,
-    description: 'tracing on, sampling 1.0, exporting to a closed port (Jaeger down all run): RSS and errors',
+    description: 'lean, sampling 1.0, exporting to a closed port (Jaeger down all run): RSS and errors',
     tracingEnv: (t) => exportingTo(t.closedOtlpUrl, '1.0'),
   },
   ceiling: {
@@ -110,12 +209,17 @@ export const SCRUBBED_ENV = [
   'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
   'OTEL_EXPORTER_OTLP_PROTOCOL',
   'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+  // The stock OTLPTraceExporter would gzip its requests (the lean one never does).
+  'OTEL_EXPORTER_OTLP_COMPRESSION',
+  'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION',
   'OTEL_SERVICE_NAME',
   'TRACING_ENABLED',
   'TRACING_EXPORTER',
   'TRACING_COLLECTOR_URL',
   'TRACING_SAMPLING_RATE',
   'TRACING_SERVICE_NAME',
+  'TRACING_INSTRUMENTATION',
+  'TRACING_OTLP_PIPELINE',
   'LOG_LEVEL',
   'NODE_ENV',
 ];

@@ -31,8 +31,9 @@ export interface LoadSpec {
 
 const onStack = (c: ConfigSpec) => c.kind === 'stack';
 // The unloaded probes answer "what does one request cost" (gateway hop, tracing) without queueing;
-// off and on-1.0 are enough for that and keep the run short.
-const probed = (c: ConfigSpec) => c.name === 'off' || c.name === 'on-1.0';
+// off, on-1.0 (real Jaeger) and on-1.0-sink (the target configuration) are enough for that and
+// keep the run short.
+const probed = (c: ConfigSpec) => c.name === 'off' || c.name === 'on-1.0' || c.name === 'on-1.0-sink';
 
 /** Every load by name. */
 export const LOADS: Record<LoadName, LoadSpec> = {

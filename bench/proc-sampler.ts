@@ -8,6 +8,11 @@ export interface ProcUsage {
   /** CPU time (user + system) over wall time of the window, in percent of one core. */
   cpuPct: number;
   /**
+   * CPU time (user + system, every thread) used over the window, in ms: the same /proc ticks as
+   * cpuPct (10 ms resolution at CLK_TCK 100). Absent in reports written before it existed.
+   */
+  cpuMs?: number;
+  /**
    * VmHWM at the last sample, in MB: the true peak (no sampling gaps) since the window opened, as
    * the high-water mark is reset when a process joins (`/proc/<pid>/clear_refs`); since the process
    * started if that reset was refused (then `hwmSinceStart` is true).
@@ -131,6 +136,7 @@ export class ProcSampler {
       out[label] = {
         peakRssMb: round1(s.peakRssKb / 1024),
         cpuPct: seconds > 0 ? round1((cpuSeconds / seconds) * 100) : 0,
+        cpuMs: round1(cpuSeconds * 1000),
         hwmRssMb: round1(s.last.hwmKb / 1024),
         ...(s.hwmReset ? {} : { hwmSinceStart: true }),
       };

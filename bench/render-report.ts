@@ -14,7 +14,7 @@ if (require.main === module) {
   report.summary = summarize(report.measurements);
   report.gatewayOverhead = gatewayOverhead(report.summary, 'rest-get-user', 'ghz-get-user');
   report.gatewayOverheadUnloaded = gatewayOverhead(report.summary, 'rest-get-user-c1', 'ghz-get-user-c1');
-  report.targets = evaluateTargets(report.summary, report.gatewayOverhead, report.gatewayOverheadUnloaded, report.options);
+  report.targets = evaluateTargets(report.summary, report.gatewayOverhead, report.gatewayOverheadUnloaded, report.options, report.measurements);
   const md = renderMarkdown(report);
   if (output) fs.writeFileSync(output, md);
   else process.stdout.write(md);

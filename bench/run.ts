@@ -10,8 +10,9 @@ import { projectRoot } from '../shared/paths';
 import { startConfig, type RunningConfig, type SpanStats } from './bench-stack';
 import { killAll } from './children';
 import { parseCli, USAGE, type BenchOptions } from './cli';
-import { CONFIGS, type ConfigName } from './configs';
+import { CONFIGS, type ConfigName, type TracingTargets } from './configs';
 import { startJaeger, type BenchJaeger } from './jaeger';
+import { startSink, type BenchSink } from './sink';
 import { describePlanned, planLoad, runPlanned, type PlannedLoad } from './load-plan';
 import { LOADS, type LoadName } from './loads';
 import type { LoadResult } from './load-result';
@@ -21,6 +22,7 @@ import {
   describeLoads,
   evaluateTargets,
   gatewayOverhead,
+  ownCpuUsPerRequest,
   renderMarkdown,
   renderTerminal,
   spanTotals,
@@ -78,7 +80,7 @@ function buildTools(options: BenchOptions): void {
 }
 
 function checkBuilt(): void {
-  for (const file of ['dist/gateway/main.js', 'dist/services/user/main.js', 'dist/services/auth/main.js', 'dist/bench/echo-server.js']) {
+  for (const file of ['dist/gateway/main.js', 'dist/services/user/main.js', 'dist/services/auth/main.js', 'dist/bench/echo-server.js', 'dist/bench/otlp-sink.js']) {
     if (!fs.existsSync(path.join(projectRoot, file))) throw new Error(`${file} is missing: run \`npm run build\` first (npm run bench does)`);
   }
 }
@@ -102,6 +104,16 @@ async function quiesce(signal: AbortSignal, maxMs: number): Promise<Quiet> {
     if (busyPct < IDLE_MACHINE_PCT) break;
   }
   return { waitedMs: Date.now() - start, busyPct: Math.round(busyPct) };
+}
+
+/** The tracing environment a configuration's stack got (for the report); undefined for the echo server or if it never started. */
+function configEnv(name: ConfigName, targets: TracingTargets | undefined): Record<string, string> | undefined {
+  if (CONFIGS[name].kind !== 'stack' || !targets) return undefined;
+  try {
+    return CONFIGS[name].tracingEnv(targets);
+  } catch {
+    return undefined;
+  }
 }
 
 function timestampForFile(d: Date): string {
@@ -160,6 +172,8 @@ async function main(): Promise<number> {
   const measurements: Measurement[] = [];
   const commands: Partial<Record<LoadName, string>> = {};
   let jaeger: BenchJaeger | undefined;
+  let sink: BenchSink | undefined;
+  let targets: TracingTargets | undefined;
   let failure: Error | undefined;
 
   try {
@@ -167,12 +181,17 @@ async function main(): Promise<number> {
       progress.note('starting Jaeger (in memory, free ports)');
       jaeger = await startJaeger();
     }
+    if (options.configs.some((c) => CONFIGS[c].needsSink)) {
+      progress.note('starting the discard OTLP/HTTP sink (bench/otlp-sink.ts)');
+      sink = await startSink();
+    }
     // Nothing listens here for the whole run: the jaeger-down configuration exports into it.
     const closedOtlpUrl = `http://127.0.0.1:${await freePort()}/v1/traces`;
+    targets = { jaegerOtlpUrl: jaeger?.otlpHttpUrl, sinkOtlpUrl: sink?.otlpHttpUrl, closedOtlpUrl };
     for (const name of options.configs) {
       if (abort.signal.aborted) break;
       progress.note(`starting ${name}: ${CONFIGS[name].description}`);
-      running[name] = await startConfig(name, { jaegerOtlpUrl: jaeger?.otlpHttpUrl, closedOtlpUrl }, options.cpuProfDir);
+      running[name] = await startConfig(name, targets, options.cpuProfDir);
     }
 
     /** Runs one measured attempt with every process sampled. */
@@ -180,6 +199,7 @@ async function main(): Promise<number> {
       const sampler = new ProcSampler(200);
       for (const [name, r] of Object.entries(running)) for (const p of r?.processes ?? []) sampler.add(`${name}/${p.role}`, p.proc.pid);
       sampler.add('jaeger', jaeger?.proc.pid);
+      sampler.add('sink', sink?.proc.pid);
       sampler.add('harness', process.pid);
       sampler.start();
       const startedAt = new Date().toISOString();
@@ -244,8 +264,9 @@ async function main(): Promise<number> {
         const { result, usage, machine } = best;
         const rss = target.processes.map((p) => `${p.role} ${usage[`${step.config}/${p.role}`]?.peakRssMb.toFixed(0) ?? '?'}`).join(' ');
         const cpu = target.processes.map((p) => `${p.role} ${usage[`${step.config}/${p.role}`]?.cpuPct.toFixed(0) ?? '?'}%`).join(' ');
+        const perRequest = ownCpuUsPerRequest(best);
         progress.note(
-          `    rps ${result.rps}  p50 ${result.p50Ms} ms  p90 ${result.p90Ms} ms  p99 ${result.p99Ms} ms  errors ${result.errors}/${result.count}  | RSS MB ${rss} | CPU ${cpu} | machine ${machine?.busyPct.toFixed(0) ?? '?'}% (${machine?.unaccountedPct.toFixed(0) ?? '?'}% outside)`,
+          `    rps ${result.rps}  p50 ${result.p50Ms} ms  p90 ${result.p90Ms} ms  p99 ${result.p99Ms} ms  errors ${result.errors}/${result.count}  | RSS MB ${rss} | CPU ${cpu}, ${perRequest?.toFixed(0) ?? '?'} µs/req | machine ${machine?.busyPct.toFixed(0) ?? '?'}% (${machine?.unaccountedPct.toFixed(0) ?? '?'}% outside)`,
         );
       }
     }
@@ -266,6 +287,8 @@ async function main(): Promise<number> {
     if (CONFIGS[name].kind === 'stack') spanStats[name] = { ...r.spanStats };
   }
   await jaeger?.stop();
+  // Last: the stacks export what they still hold to it as they stop.
+  const sinkStats = await sink?.stop();
 
   if (measurements.length === 0) {
     if (failure) throw failure;
@@ -291,14 +314,15 @@ async function main(): Promise<number> {
     },
     stackMode: STACK_MODE,
     spanProcessorEnv: Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('OTEL_BSP_') && v !== undefined)) as Record<string, string>,
-    configs: options.configs.map((name) => ({ name, description: CONFIGS[name].description })),
+    configs: options.configs.map((name) => ({ name, description: CONFIGS[name].description, env: configEnv(name, targets) })),
     loads: describeLoads(options.loads, commands),
     measurements,
     summary,
     spans: spanTotals(spanStats),
+    sink: sinkStats,
     gatewayOverhead: overhead,
     gatewayOverheadUnloaded: overheadUnloaded,
-    targets: evaluateTargets(summary, overhead, overheadUnloaded, reportOptions),
+    targets: evaluateTargets(summary, overhead, overheadUnloaded, reportOptions, measurements),
   };
   const files = writeReport(report, outDir);
   process.stdout.write(`${renderTerminal(report)}\n\nreport: ${files.md}\n        ${files.json}\n        ${path.join(outDir, 'latest.md')}\n`);

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
-import path from 'node:path';
 import readline from 'node:readline';
 import { projectRoot } from '../../shared/paths';
+import { nodeArgs } from './process-spec';
 
 /** Which output stream a line came from. */
 export type OutputStream = 'stdout' | 'stderr';
@@ -155,12 +155,12 @@ export function spawnCommand(options: SpawnCommandOptions): LaunchedProcess {
 }
 
 /**
- * Starts `node --require ./dist/<folder>/telemetry.js ./dist/<folder>/main.js` from the repo root.
- * The tracing preload must load before main so its instrumentations patch modules first.
+ * Starts `node <heap flags> --require ./dist/<folder>/telemetry.js ./dist/<folder>/main.js` from
+ * the repo root (process-spec.ts nodeArgs). The tracing preload loads before main so that, with
+ * auto instrumentation, its instrumentations patch modules first.
  */
 export function launchProcess(options: LaunchOptions): LaunchedProcess {
-  const dist = (file: string) => `./${path.posix.join('dist', options.folder, file)}`;
-  return spawnCommand({ ...options, command: process.execPath, args: ['--require', dist('telemetry.js'), dist('main.js')] });
+  return spawnCommand({ ...options, command: process.execPath, args: nodeArgs(options.folder) });
 }
 
 /**

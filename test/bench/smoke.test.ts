@@ -8,7 +8,8 @@ import { LOADS, LOAD_NAMES } from '../../bench/loads';
 import type { BenchReport, SummaryRow } from '../../bench/report';
 import { projectRoot } from '../../shared/paths';
 
-const RUN_TIMEOUT_MS = 220_000;
+// 8 configurations (7 stacks) x 8 loads at 2 s each, plus start-up and quiescing: ~4 minutes on 2 cores.
+const RUN_TIMEOUT_MS = 420_000;
 
 /** Runs `node dist/bench/run.js` with `args`; SIGINT at the timeout (the harness then stops its children), SIGKILL 20 s later. */
 function runBench(args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
@@ -107,6 +108,37 @@ describe('bench: npm run bench -- --smoke', function () {
     expect((down?.failed ?? 0) + (down?.dropped ?? 0)).to.be.greaterThan(0);
   });
 
+  it('counted spans exported to the discard sink, and the sink counted their POSTs', function () {
+    for (const config of ['on-1.0-sink', 'on-0.1-sink', 'auto-1.0-sink'] as const) {
+      const total = report.spans[config]?.total;
+      expect(total?.exported, `${config} exported`).to.be.greaterThan(0);
+      expect(total?.failed, `${config} failed`).to.equal(0);
+    }
+    expect(report.sink?.requests, 'sink POSTs').to.be.greaterThan(0);
+    expect(report.sink?.bytes, 'sink bytes').to.be.greaterThan(0);
+    expect(report.sink?.otherRequests).to.equal(0);
+    expect(report.configs.find((c) => c.name === 'auto-1.0-sink')?.env?.TRACING_INSTRUMENTATION).to.equal('auto');
+    expect(report.configs.find((c) => c.name === 'on-1.0-sink')?.env?.TRACING_INSTRUMENTATION).to.equal('lean');
+  });
+
+  it('measured CPU per request of every stack row, paired against off, and the sink and Jaeger CPU', function () {
+    const bad: string[] = [];
+    for (const r of report.summary) {
+      if (CONFIGS[r.config].kind !== 'stack') continue;
+      const roles = ['gateway', 'user', 'auth'].map((role) => r.processes[role]?.cpuUsPerRequest);
+      if (!(r.cpuUsPerRequest! > 0) || roles.some((v) => v === undefined || v < 0)) {
+        bad.push(`${r.config} x ${r.load}: ${r.cpuUsPerRequest} µs/req (${roles.join('/')})`);
+      }
+      // 10 ms /proc ticks over 2 s loads: loose bounds, only "a real number came out".
+      if (r.cpuUsPerRequest! > 1_000_000) bad.push(`${r.config} x ${r.load}: ${r.cpuUsPerRequest} µs/req is absurd`);
+      if (r.config !== 'off' && row('off', r.load) && !(r.cpuRatio! > 0)) bad.push(`${r.config} x ${r.load}: cpuRatio ${r.cpuRatio}`);
+      if (r.sinkCpuPct === undefined || r.jaegerCpuPct === undefined) bad.push(`${r.config} x ${r.load}: sink/jaeger CPU not sampled`);
+    }
+    expect(bad).to.deep.equal([]);
+    expect(row('off', 'rest-get-user')?.cpuRatio, 'off has no ratio to itself').to.equal(undefined);
+    expect(row('ceiling', 'ghz-echo')?.cpuUsPerRequest).to.be.greaterThan(0);
+  });
+
   it('sampled RSS and CPU of every process of the configuration under load', function () {
     const r = row('off', 'rest-get-user');
     for (const role of ['gateway', 'user', 'auth']) {
@@ -120,6 +152,9 @@ describe('bench: npm run bench -- --smoke', function () {
   it('wrote the markdown report and latest.md', function () {
     const latest = fs.readFileSync(path.join(outDir, 'latest.md'), 'utf8');
     expect(latest).to.include('| load | config | rps |');
+    expect(latest).to.include('CPU µs/req');
+    expect(latest).to.include('## CPU per request');
+    expect(latest).to.include('OTLP sink (whole run)');
     expect(latest).to.match(/\*\*(PASS|MISS|n\/a)\*\*/);
   });
 });
