@@ -1,20 +1,10 @@
-import { context, diag, propagation, trace, type TextMapPropagator } from '@opentelemetry/api';
+import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  type Sampler,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { projectRoot } from '../paths';
-import { createDiagLogger, diagLevel } from './diag-logger';
+import { diagLevel } from './diag-logger';
 import { createExporter } from './exporters';
 import { CountingExporter, CountingProcessor } from './export-stats';
 import { LeanTracerProvider } from './lean/lean-tracer';
@@ -25,17 +15,9 @@ import { LeanOtlpProcessor } from './otlp/lean-otlp-processor';
 import type { TracingConfig } from './tracing-config';
 
 // The SDK half of the bootstrap, required only when tracing is enabled: with tracing off the
-// process loads none of these packages (bootstrap.ts).
-
-function samplerFor(config: TracingConfig): Sampler {
-  const root =
-    config.samplingRate >= 1
-      ? new AlwaysOnSampler()
-      : config.samplingRate <= 0
-        ? new AlwaysOffSampler()
-        : new TraceIdRatioBasedSampler(config.samplingRate);
-  return config.parentBased ? new ParentBasedSampler({ root }) : root;
-}
+// process loads none of these packages (bootstrap.ts). Lean mode loads only what it uses; the
+// NodeSDK (and with it the metrics and logs SDKs and every exporter package) only in auto mode
+// (start-auto.ts): a smaller heap is less for every garbage collection to walk.
 
 /**
  * The processor that exports: OTLP/HTTP protobuf goes through the lean processor (our encoder,
@@ -47,7 +29,9 @@ function exportingProcessor(config: TracingConfig): SpanProcessor | undefined {
     return new LeanOtlpProcessor({ url: config.endpoint, ...config.batch });
   }
   const exporter = createExporter(config);
-  return exporter ? new BatchSpanProcessor(new CountingExporter(exporter), config.batch) : undefined;
+  if (!exporter) return undefined;
+  const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  return new BatchSpanProcessor(new CountingExporter(exporter), config.batch);
 }
 
 /** OTEL_SPAN_*_LIMIT values that are set, as the lean provider's limits. */
@@ -106,9 +90,6 @@ function startLean(config: TracingConfig, processors: SpanProcessor[], env: Node
  */
 export function startSdk(config: TracingConfig, extraProcessors: SpanProcessor[], env: NodeJS.ProcessEnv): { shutdown(): Promise<void> } {
   const diagOptions = { logLevel: diagLevel(env.OTEL_LOG_LEVEL), suppressOverrideMessage: true };
-  const propagator: TextMapPropagator = new CompositePropagator({
-    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
-  });
   // Instrumentations enable themselves (install their require hooks) when constructed, so they
   // are created before the exporter: the OTLP gRPC exporter loads grpc-js, which must be patched.
   // Required only in auto mode: the lean path does not even load them.
@@ -121,24 +102,5 @@ export function startSdk(config: TracingConfig, extraProcessors: SpanProcessor[]
   // (NodeSDK registers no tracer provider at all without a processor).
   const processors = [new CountingProcessor(), ...(exporting ? [exporting] : []), ...extraProcessors];
   if (config.instrumentation === 'lean') return startLean(config, processors, env);
-  const sdk = new NodeSDK({
-    serviceName: config.serviceName,
-    resource: serviceResource(config),
-    resourceDetectors: DETECTORS,
-    sampler: samplerFor(config),
-    textMapPropagator: propagator,
-    contextManager: new AsyncLocalStorageContextManager(),
-    // They take their tracer from the global proxy provider, which delegates to the real provider
-    // once start() sets it.
-    instrumentations,
-    spanProcessors: processors,
-    // Traces only: no metric readers, no log processors (sdk-node would otherwise default both
-    // to OTLP exporters polling localhost).
-    metricReaders: [],
-    logRecordProcessors: [],
-  });
-  sdk.start();
-  // NodeSDK installs its own console diag logger when OTEL_LOG_LEVEL is set; keep ours.
-  diag.setLogger(createDiagLogger(config.serviceName), diagOptions);
-  return sdk;
+  return (require('./start-auto') as typeof import('./start-auto')).startAuto(config, { instrumentations, processors, resource: serviceResource(config), detectors: DETECTORS, diagOptions });
 }

@@ -12,7 +12,7 @@
  *
  * Field numbers: opentelemetry/proto/{collector/trace,trace,common,resource}/v1/*.proto.
  */
-import type { Attributes, Link, SpanStatus } from '@opentelemetry/api';
+import type { Attributes, Link, SpanContext, SpanStatus } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
@@ -202,15 +202,7 @@ function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
   const reserve = spanReserve;
   const m = w.beginLD(reserve);
 
-  w.byte(0x0a); // trace_id
-  w.hexBytes(ctx.traceId);
-  w.byte(0x12); // span_id
-  w.hexBytes(ctx.spanId);
-  const traceState = ctx.traceState?.serialize();
-  if (traceState) {
-    w.byte(0x1a); // trace_state, skipped when empty
-    w.string(traceState);
-  }
+  writeContext(w, ctx);
   const parent = span.parentSpanContext;
   if (parent?.spanId) {
     w.byte(0x22); // parent_span_id, omitted for a root span
@@ -284,19 +276,24 @@ function writeEvent(w: ProtoWriter, event: TimedEvent): void {
   eventReserve = varintSize32(len);
 }
 
-function writeLink(w: ProtoWriter, link: Link): void {
-  const ctx = link.context;
-  w.byte(0x6a); // Span.links
-  const m = w.beginLD(RESERVE_SMALL);
+/** trace_id, span_id and trace_state (skipped when empty): fields 1-3 of both Span and Span.Link. */
+function writeContext(w: ProtoWriter, ctx: SpanContext): void {
   w.byte(0x0a); // trace_id
   w.hexBytes(ctx.traceId);
   w.byte(0x12); // span_id
   w.hexBytes(ctx.spanId);
   const traceState = ctx.traceState?.serialize();
   if (traceState) {
-    w.byte(0x1a);
+    w.byte(0x1a); // trace_state
     w.string(traceState);
   }
+}
+
+function writeLink(w: ProtoWriter, link: Link): void {
+  const ctx = link.context;
+  w.byte(0x6a); // Span.links
+  const m = w.beginLD(RESERVE_SMALL);
+  writeContext(w, ctx);
   if (link.attributes) writeAttributes(w, link.attributes, 0x22);
   w.byte(0x28); // dropped_attributes_count: always written
   writeCount(w, link.droppedAttributesCount || 0);
