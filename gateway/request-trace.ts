@@ -7,7 +7,8 @@ const carried = new WeakMap<object, TraceHeaders | undefined>();
 
 /**
  * The trace context an incoming request carries, to pass on by hand when tracing is disabled
- * (undefined when tracing is on: the http instrumentation has made it the active context).
+ * (undefined when tracing is on: the request's SERVER span continues it, request-span.ts in lean
+ * mode, the http instrumentation in auto mode).
  */
 export function requestTrace(req: { headers: IncomingHttpHeaders }): TraceHeaders | undefined {
   if (carried.has(req)) return carried.get(req);

@@ -88,17 +88,16 @@ export function implement<S>(
       service: options.service,
       ...options.attributes?.(operation),
     };
-    const handle = (request: unknown, ctx: HandlerContext) => handler(request, ctx);
     impl[key] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const started = process.hrtime.bigint();
       const deadline = call.getDeadline();
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
       if (tracingMode() === 'lean') {
-        leanCall(method.path, operation, attributes, call, deadlineMs, handle, options.logger, started, callback);
+        leanCall(method.path, operation, attributes, call, deadlineMs, handler, options.logger, started, callback);
         return;
       }
       const trace = explicitTraceHeaders(metadataGetter(call.metadata));
-      inSpan(operation, attributes, (span) => handle(call.request, { metadata: call.metadata, deadline: deadlineMs, trace, span }))
+      inSpan(operation, attributes, (span) => handler(call.request, { metadata: call.metadata, deadline: deadlineMs, trace, span }))
         .then(
           (response) => {
             log(options.logger, method.path, GrpcStatus.OK, started, traceLogFields(trace));
@@ -138,7 +137,8 @@ function leanCall(
   const ctx: HandlerContext = { metadata: call.metadata, deadline, trace: undefined, span, context: active };
   let result: Promise<unknown>;
   try {
-    result = otelContext.with(active, handle, undefined, call.request, ctx);
+    // Promise.resolve: a handler that returns a plain value still answers.
+    result = Promise.resolve(otelContext.with(active, handle, undefined, call.request, ctx));
   } catch (err) {
     result = Promise.reject(err);
   }

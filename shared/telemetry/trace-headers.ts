@@ -57,7 +57,7 @@ export function parseTraceHeaders(get: HeaderGetter): TraceHeaders | undefined {
 /**
  * The trace context to carry by hand for a request: its parsed headers when tracing is disabled
  * (or no telemetry was started, as in a process run without the preload), undefined when tracing
- * is on, because then the http and grpc instrumentations propagate through the active context.
+ * is on, because then the request's spans carry it (lean choke points or the instrumentations).
  */
 export function explicitTraceHeaders(get: HeaderGetter): TraceHeaders | undefined {
   return tracingConfig()?.enabled ? undefined : parseTraceHeaders(get);
