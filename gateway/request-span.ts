@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import {
   defaultTextMapGetter,
   propagation,
@@ -6,32 +6,19 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
-  type Attributes,
   type Context,
   type Span,
 } from '@opentelemetry/api';
 import type { Request, RequestHandler } from 'express';
 import { tracingMode } from '../shared/telemetry/active-config';
-import { pathOf, REDACTED_QUERY_PARAMS, UNTRACED_PATHS } from '../shared/telemetry/untraced';
 import { tracer } from '../shared/telemetry/spans';
+import { pathOf, UNTRACED_PATHS } from '../shared/telemetry/untraced';
+import { incomingRequestAttributes } from './request-attributes';
 
 // The HTTP server span of lean tracing, made by the gateway's first middleware instead of by
-// patching node:http. Its request attributes come from the stock http instrumentation's own
-// function (pinned version, no patching involved), so they are the same by construction; the
-// response side (status, route, name, ERROR for 5xx) mirrors it. The end-to-end trace tests run
-// against both paths.
-type IncomingAttributes = (
-  request: IncomingMessage,
-  options: { component: 'http'; redactedQueryParams: string[]; enableSyntheticSourceDetection: boolean },
-  logger: { verbose(message: string, ...args: unknown[]): void },
-) => Attributes;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { getIncomingRequestAttributes } = require('@opentelemetry/instrumentation-http/build/src/utils') as {
-  getIncomingRequestAttributes: IncomingAttributes;
-};
-
-const quietLogger = { verbose: () => undefined };
-const ATTRIBUTE_OPTIONS = { component: 'http', redactedQueryParams: REDACTED_QUERY_PARAMS, enableSyntheticSourceDetection: false } as const;
+// patching node:http. Its request attributes are the stock http instrumentation's
+// (request-attributes.ts); the response side (status, route, name, ERROR for 5xx) mirrors it. The
+// end-to-end trace tests run against both paths.
 
 interface RequestSpan {
   span: Span;
@@ -40,7 +27,11 @@ interface RequestSpan {
   mountRoute?: string;
 }
 
-const spans = new WeakMap<object, RequestSpan>();
+// On the request object itself: a WeakMap entry per request is an ephemeron the garbage
+// collector has to revisit, measurably dearer than a property.
+const SPAN = Symbol('requestSpan');
+type WithSpan = { [SPAN]?: RequestSpan };
+const entryOf = (req: object): RequestSpan | undefined => (req as WithSpan)[SPAN];
 
 /** The route pattern that took a request (`/api/v1/users/:id`), or undefined when none did. */
 function matchedRoute(req: Request, entry: RequestSpan): string | undefined {
@@ -62,9 +53,9 @@ export const requestSpan: RequestHandler = (req, res, next) => {
   const method = req.method || 'GET';
   const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
   // Attributes only for a span that records them: an unsampled request pays for none.
-  if (span.isRecording()) span.setAttributes(getIncomingRequestAttributes(req, ATTRIBUTE_OPTIONS, quietLogger));
+  if (span.isRecording()) span.setAttributes(incomingRequestAttributes(req));
   const entry: RequestSpan = { span, context: trace.setSpan(parent, span) };
-  spans.set(req, entry);
+  (req as WithSpan)[SPAN] = entry;
   const end = () => {
     if (!span.isRecording()) return;
     const route = matchedRoute(req, entry);
@@ -85,7 +76,7 @@ export const requestSpan: RequestHandler = (req, res, next) => {
 /** Marks requests under a mount point as served by that route (`/trpc`), as express's layers would. */
 export function mountRoute(route: string): RequestHandler {
   return (req, _res, next) => {
-    const entry = spans.get(req);
+    const entry = entryOf(req);
     if (entry) entry.mountRoute = route;
     next();
   };
@@ -93,10 +84,10 @@ export function mountRoute(route: string): RequestHandler {
 
 /** The request's SERVER span (lean tracing), or undefined. */
 export function requestSpanOf(req: { headers: IncomingHttpHeaders }): Span | undefined {
-  return spans.get(req)?.span;
+  return entryOf(req)?.span;
 }
 
 /** The context holding the request's SERVER span (lean tracing), or undefined. */
 export function requestSpanContext(req: { headers: IncomingHttpHeaders }): Context | undefined {
-  return spans.get(req)?.context;
+  return entryOf(req)?.context;
 }

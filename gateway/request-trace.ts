@@ -3,7 +3,9 @@ import { explicitTraceHeaders, httpHeaderGetter, type TraceHeaders } from '../sh
 
 // Parsed once per request: the traceresponse header, the request log line and every gRPC call
 // of the request's procedures all read it.
-const carried = new WeakMap<object, TraceHeaders | undefined>();
+// A property, not a WeakMap: no ephemeron per request for the garbage collector.
+const CARRIED = Symbol('carriedTrace');
+type WithCarried = { [CARRIED]?: TraceHeaders | null };
 
 /**
  * The trace context an incoming request carries, to pass on by hand when tracing is disabled
@@ -11,8 +13,9 @@ const carried = new WeakMap<object, TraceHeaders | undefined>();
  * mode, the http instrumentation in auto mode).
  */
 export function requestTrace(req: { headers: IncomingHttpHeaders }): TraceHeaders | undefined {
-  if (carried.has(req)) return carried.get(req);
+  const known = (req as WithCarried)[CARRIED];
+  if (known !== undefined) return known ?? undefined;
   const trace = explicitTraceHeaders(httpHeaderGetter(req.headers));
-  carried.set(req, trace);
+  (req as WithCarried)[CARRIED] = trace ?? null;
   return trace;
 }
