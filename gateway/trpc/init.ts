@@ -36,7 +36,8 @@ export function tracedProcedure(spanTracer: Tracer) {
     );
     try {
       const active = trace.setSpan(parent, span);
-      const result = await context.with(active, () => next({ ctx: { otel: ctx.otel === undefined ? undefined : active } }));
+      // Lean tracing hands this span on to the procedure's calls; otherwise the context is untouched.
+      const result = await context.with(active, () => (ctx.otel === undefined ? next() : next({ ctx: { otel: active } })));
       // A v11 middleware's next() reports a failed procedure in its result instead of throwing.
       if (!result.ok) {
         span.setAttribute('trpc.error_code', result.error.code);

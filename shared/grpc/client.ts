@@ -88,20 +88,17 @@ function peerOfClient(client: Client) {
  */
 export function unary<C extends Client, Req, Res>(client: C, method: UnaryMethod<Req, Res>, request: Req, options: UnaryOptions): Promise<Res> {
   const metadata = options.metadata ?? new GrpcMetadata();
-  const mode = tracingMode();
-  if (mode === 'lean' && method.path !== undefined && !isUntracedMethod(method.path)) {
-    const span = startClientSpan(method.path, peerOfClient(client), options.context ?? activeContext(), metadata);
-    return new Promise((resolve, reject) => {
-      method.call(client, request, metadata, { deadline: options.deadline }, (err, res) => {
-        endClientSpan(span, err);
-        if (err) reject(err);
-        else resolve(res);
-      });
-    });
-  }
-  if (options.trace) injectTraceHeaders(options.trace, (name, value) => metadata.set(name, value));
+  const span =
+    tracingMode() === 'lean' && method.path !== undefined && !isUntracedMethod(method.path)
+      ? startClientSpan(method.path, peerOfClient(client), options.context ?? activeContext(), metadata)
+      : undefined;
+  if (!span && options.trace) injectTraceHeaders(options.trace, (name, value) => metadata.set(name, value));
   return new Promise((resolve, reject) => {
-    method.call(client, request, metadata, { deadline: options.deadline }, (err, res) => (err ? reject(err) : resolve(res)));
+    method.call(client, request, metadata, { deadline: options.deadline }, (err, res) => {
+      if (span) endClientSpan(span, err);
+      if (err) reject(err);
+      else resolve(res);
+    });
   });
 }
 

@@ -12,6 +12,7 @@ import {
 } from '@opentelemetry/api';
 import type { Metadata } from '@grpc/grpc-js';
 import { tracer } from './spans';
+import { metadataValue } from './trace-headers';
 import { UNTRACED_GRPC_METHODS } from './untraced';
 
 // The lean path's gRPC spans, built to be indistinguishable from what
@@ -51,12 +52,7 @@ const metadataSetter: TextMapSetter<Metadata> = {
 
 const metadataGetterForPropagation: TextMapGetter<Metadata> = {
   keys: (carrier) => Object.keys(carrier.getMap()),
-  get: (carrier, key) => {
-    const values = carrier.get(key);
-    if (values.length === 0) return undefined;
-    const first = values[0];
-    return typeof first === 'string' ? first : undefined;
-  },
+  get: metadataValue,
 };
 
 // Same pattern the instrumentation applies to a channel target (`dns:host:port`, `ipv4:a:p`).

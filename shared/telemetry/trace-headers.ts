@@ -1,4 +1,5 @@
-import { parseTraceParent, TraceState } from '@opentelemetry/core';
+import { TraceState } from '@opentelemetry/core';
+import { parseTraceparentFast } from './lean/w3c-propagator';
 import { tracingConfig } from './active-config';
 
 /**
@@ -37,7 +38,7 @@ export type HeaderGetter = (name: string) => string | undefined;
  */
 export function parseTraceHeaders(get: HeaderGetter): TraceHeaders | undefined {
   const raw = get('traceparent');
-  const parsed = raw === undefined ? null : parseTraceParent(raw.trim());
+  const parsed = raw === undefined ? null : parseTraceparentFast(raw.trim());
   if (!parsed) return undefined;
   const headers: TraceHeaders = {
     traceparent: formatTraceparent(parsed.traceId, parsed.spanId, parsed.traceFlags),
@@ -92,12 +93,15 @@ export function spanLogFields(span: { spanContext(): { traceId: string; spanId: 
   return { trace_id: sc.traceId, span_id: sc.spanId, trace_flags: `0${sc.traceFlags.toString(16)}`.slice(-2) };
 }
 
-/** A getter over gRPC metadata (`metadata.get(name)[0]` when it is a string). */
+/** A metadata entry's first value when it is a string (`metadata.get(name)[0]`). */
+export function metadataValue(metadata: { get(key: string): unknown[] }, name: string): string | undefined {
+  const value = metadata.get(name)[0];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A getter over gRPC metadata ({@link metadataValue}). */
 export function metadataGetter(metadata: { get(key: string): unknown[] }): HeaderGetter {
-  return (name) => {
-    const value = metadata.get(name)[0];
-    return typeof value === 'string' ? value : undefined;
-  };
+  return (name) => metadataValue(metadata, name);
 }
 
 /** A getter over Node's incoming HTTP headers (a repeated header's first value). */
