@@ -3,12 +3,11 @@ import type { Logger } from '../shared/logging/logger';
 import { spanLogFields, traceLogFields } from '../shared/telemetry/trace-headers';
 import { requestSpanOf } from './request-span';
 import { requestTrace } from './request-trace';
+import { routePattern } from './route-pattern';
 
 /** The route pattern of a request (`/api/v1/users/:id`) when a route took it, else its path. */
 export function routeOf(req: Request): string {
-  const pattern = (req.route as { path?: unknown } | undefined)?.path;
-  if (typeof pattern === 'string') return req.baseUrl + pattern;
-  return req.originalUrl.split('?', 1)[0] ?? req.originalUrl;
+  return routePattern(req) ?? req.originalUrl.split('?', 1)[0] ?? req.originalUrl;
 }
 
 // Lean tracing: the request's own span; tracing off: the caller's traceparent; auto: the pino

@@ -14,6 +14,7 @@ import { tracingMode } from '../shared/telemetry/active-config';
 import { tracer } from '../shared/telemetry/spans';
 import { pathOf, UNTRACED_PATHS } from '../shared/telemetry/untraced';
 import { incomingRequestAttributes } from './request-attributes';
+import { routePattern } from './route-pattern';
 
 // The HTTP server span of lean tracing, made by the gateway's first middleware instead of by
 // patching node:http. Its request attributes are the stock http instrumentation's
@@ -35,9 +36,8 @@ const entryOf = (req: object): RequestSpan | undefined => (req as WithSpan)[SPAN
 
 /** The route pattern that took a request (`/api/v1/users/:id`), or undefined when none did. */
 function matchedRoute(req: Request, entry: RequestSpan): string | undefined {
-  const pattern = (req.route as { path?: unknown } | undefined)?.path;
-  if (typeof pattern === 'string') return (req.baseUrl + pattern).replace(/\/{2,}/g, '/');
-  return entry.mountRoute;
+  // Duplicate slashes collapsed, as the express instrumentation builds the route.
+  return routePattern(req)?.replace(/\/{2,}/g, '/') ?? entry.mountRoute;
 }
 
 /**

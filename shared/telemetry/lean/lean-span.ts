@@ -13,13 +13,15 @@ import {
   type SpanStatus,
   type TimeInput,
 } from '@opentelemetry/api';
-import { isAttributeValue as isAttributeValueFn } from '@opentelemetry/core';
+import { isAttributeValue as isAttributeValueFn, isTimeInput as isTimeInputFn, timeInputToHrTime as timeInputToHrTimeFn } from '@opentelemetry/core';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base';
 
 // Bound once: a TypeScript re-export is a getter, and this runs for every attribute.
 const isAttributeValue = isAttributeValueFn;
+const isTimeInput = isTimeInputFn;
+const timeInputToHrTime = timeInputToHrTimeFn;
 const hasOwn = Object.prototype.hasOwnProperty;
 
 const ORIGIN_MS = performance.timeOrigin;
@@ -39,15 +41,9 @@ export function nowHrTime(): HrTime {
   return [sec, ns];
 }
 
-/** A TimeInput (HrTime, epoch ms number or Date) as HrTime. */
+/** A TimeInput as HrTime: now when absent, else the SDK's own conversion. */
 function toHrTime(input: TimeInput | undefined): HrTime {
-  if (input === undefined) return nowHrTime();
-  if (Array.isArray(input)) return input as HrTime;
-  const ms = input instanceof Date ? input.getTime() : (input as number);
-  // Numbers below the time origin are performance.now() values, as in the SDK.
-  const epochMs = ms < ORIGIN_MS ? ORIGIN_MS + ms : ms;
-  const sec = Math.trunc(epochMs / 1000);
-  return [sec, Math.round((epochMs - sec * 1000) * 1e6)];
+  return input === undefined ? nowHrTime() : timeInputToHrTime(input);
 }
 
 /** Limits a span enforces (the OTEL_*_LIMIT defaults of the SDK). */
@@ -142,8 +138,9 @@ export class LeanSpan implements Span, ReadableSpan {
       this.droppedEventsCount++;
     }
     let attributes: Attributes | undefined;
-    if (attributesOrTime instanceof Date || Array.isArray(attributesOrTime) || typeof attributesOrTime === 'number') {
-      time ??= attributesOrTime;
+    // The SDK's rule: a time in the attributes' place is the time, unless a time follows it.
+    if (isTimeInput(attributesOrTime)) {
+      if (!isTimeInput(time)) time = attributesOrTime;
     } else {
       attributes = attributesOrTime;
     }

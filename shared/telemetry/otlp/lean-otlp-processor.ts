@@ -49,8 +49,13 @@ export class LeanOtlpProcessor implements SpanProcessor {
     // Dropped spans are the ended ones never exported nor failed (export-stats.ts counts them).
     if (this.queue.length >= this.options.maxQueueSize) return;
     this.queue.push(span);
+    this.scheduleExport();
+  }
+
+  /** A full batch goes out now; fewer spans wait for the batch delay (one timer at a time). */
+  private scheduleExport(): void {
     if (this.queue.length >= this.options.maxExportBatchSize) this.exportSoon();
-    else if (!this.timer) {
+    else if (this.queue.length > 0 && !this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.exportSoon();
@@ -89,15 +94,7 @@ export class LeanOtlpProcessor implements SpanProcessor {
     );
     return this.inFlight.finally(() => {
       this.inFlight = undefined;
-      if (this.stopped) return;
-      if (this.queue.length >= this.options.maxExportBatchSize) this.exportSoon();
-      else if (this.queue.length > 0 && !this.timer) {
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          this.exportSoon();
-        }, this.options.scheduledDelayMillis);
-        this.timer.unref();
-      }
+      if (!this.stopped) this.scheduleExport();
     });
   }
 
