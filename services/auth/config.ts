@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { commonConfig } from '../../shared/config/common';
+import { databaseKeys } from '../../shared/config/database';
 import { port, positiveInt } from '../../shared/config/fields';
 import { projectRoot } from '../../shared/paths';
 
@@ -17,8 +18,7 @@ export const authConfigSchema = z
     ...commonConfig,
     AUTH_SERVICE_HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
     AUTH_SERVICE_PORT: port(50052),
-    /** SQLite file, relative to the project root, or `:memory:`. */
-    AUTH_DB_PATH: z.string().min(1, 'must not be empty').default('.data/auth.db'),
+    ...databaseKeys('AUTH', '.data/auth.db'),
     /** HS256 key of the access tokens. */
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
     JWT_ISSUER: z.string().min(1, 'must not be empty').default('traced-grpc-microservices'),
@@ -50,8 +50,3 @@ export type AuthConfig = z.output<typeof authConfigSchema>;
 
 /** The auth service's config.yaml (the preload reads its `tracing:` section too). */
 export const authConfigFile = path.join(projectRoot, 'services/auth/config.yaml');
-
-/** AUTH_DB_PATH as a file to open: relative paths are resolved against the project root. */
-export function resolveDbPath(dbPath: string): string {
-  return dbPath === ':memory:' ? dbPath : path.resolve(projectRoot, dbPath);
-}

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { AppError } from '../../shared/errors/app-error';
-import { isUniqueViolation } from '../../shared/db/sqlite';
+import { isPrimaryKeyViolation, isUniqueViolation } from '../../shared/db/db-errors';
 import type { AuthDatabase } from './db/schema';
 
 /** Credentials to store for a new user. */
@@ -17,10 +17,6 @@ export interface StoredCredentials {
   email: string;
   passwordHash: string;
 }
-
-// SQLite reports a duplicate primary key with its own code, distinct from a UNIQUE index.
-const isPrimaryKeyViolation = (err: unknown) =>
-  (err as { code?: string } | null)?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 
 /** Reads and writes the `credentials` table. Pass a transaction to take part in it. */
 export class CredentialsRepository {

@@ -1,4 +1,5 @@
 // Entry point of the auth service: node --require ./dist/services/auth/telemetry.js ./dist/services/auth/main.js
+import { databaseSettings, describeDatabase } from '../../shared/config/database';
 import { loadConfigOrExit } from '../../shared/config/load-config';
 import { createLogger } from '../../shared/logging/logger';
 import { runProcess } from '../../shared/process/run-process';
@@ -9,4 +10,4 @@ import { startAuthService } from './start-auth-service';
 const config = loadConfigOrExit(authConfigSchema, { file: authConfigFile });
 const logger = createLogger(AUTH_SERVICE_NAME, config.LOG_LEVEL);
 // shutdown() drains the server, then closes the database.
-void runProcess(logger, () => startAuthService(config, logger), { host: config.AUTH_SERVICE_HOST, db: config.AUTH_DB_PATH });
+void runProcess(logger, () => startAuthService(config, logger), { host: config.AUTH_SERVICE_HOST, db: describeDatabase(databaseSettings(config, 'AUTH')) });

@@ -1,12 +1,13 @@
 import { AuthServiceService } from '../../gen/auth/v1/auth';
-import { openSqlite } from '../../shared/db/sqlite';
+import { databaseSettings } from '../../shared/config/database';
+import { openDatabase } from '../../shared/db/open-database';
 import { startGrpcServer } from '../../shared/grpc/server';
 import type { Logger } from '../../shared/logging/logger';
 import type { RunningServer } from '../../shared/process/run-process';
 import { AccessTokens } from './access-token';
-import { createAuthService } from './auth-handlers';
+import { AUTH_SERVICE_NAME, createAuthService } from './auth-handlers';
 import { HashingSlots } from './hashing-slots';
-import { resolveDbPath, type AuthConfig } from './config';
+import type { AuthConfig } from './config';
 import { authMigrations } from './db/migrations';
 import type { AuthDatabase } from './db/schema';
 import { RefreshTokens } from './refresh-token';
@@ -16,7 +17,13 @@ export type RunningAuthService = RunningServer;
 
 /** Opens (and migrates) the database and serves auth.v1.AuthService. */
 export async function startAuthService(config: AuthConfig, logger: Logger): Promise<RunningAuthService> {
-  const db = await openSqlite<AuthDatabase>({ file: resolveDbPath(config.AUTH_DB_PATH), migrations: authMigrations });
+  const database = await openDatabase<AuthDatabase>({
+    settings: databaseSettings(config, 'AUTH'),
+    migrations: authMigrations,
+    logger,
+    name: AUTH_SERVICE_NAME,
+  });
+  const { db } = database;
   const implementation = createAuthService(
     {
       db,
@@ -38,6 +45,7 @@ export async function startAuthService(config: AuthConfig, logger: Logger): Prom
     services: [{ name: 'auth.v1.AuthService', definition: AuthServiceService, implementation }],
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    release: () => db.destroy(),
+    release: () => database.close(),
+    readinessCheck: database.ping,
   });
 }

@@ -1,13 +1,14 @@
 import { UserServiceService } from '../../gen/user/v1/user';
-import { openSqlite } from '../../shared/db/sqlite';
+import { databaseSettings } from '../../shared/config/database';
+import { openDatabase } from '../../shared/db/open-database';
 import { startGrpcServer } from '../../shared/grpc/server';
 import type { Logger } from '../../shared/logging/logger';
 import type { RunningServer } from '../../shared/process/run-process';
 import { AuthClient } from './auth-client';
-import { resolveDbPath, type UserConfig } from './config';
+import type { UserConfig } from './config';
 import { userMigrations } from './db/migrations';
 import type { UserDatabase } from './db/schema';
-import { createUserService } from './user-handlers';
+import { createUserService, USER_SERVICE_NAME } from './user-handlers';
 import { UserRepository } from './user-repository';
 
 /** A running user service: shutdown drains the server, then closes the auth channel and the database. */
@@ -15,10 +16,15 @@ export type RunningUserService = RunningServer;
 
 /** Opens the database, connects to the auth service and serves user.v1.UserService. */
 export async function startUserService(config: UserConfig, logger: Logger): Promise<RunningUserService> {
-  const db = await openSqlite<UserDatabase>({ file: resolveDbPath(config.USER_DB_PATH), migrations: userMigrations });
+  const database = await openDatabase<UserDatabase>({
+    settings: databaseSettings(config, 'USER'),
+    migrations: userMigrations,
+    logger,
+    name: USER_SERVICE_NAME,
+  });
   const auth = new AuthClient(config.AUTH_SERVICE_URL, config.GRPC_DEADLINE_MS);
   const implementation = createUserService({
-    users: new UserRepository(db),
+    users: new UserRepository(database.db),
     auth,
     adminEmails: new Set(config.ADMIN_EMAILS),
     logger,
@@ -32,7 +38,8 @@ export async function startUserService(config: UserConfig, logger: Logger): Prom
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     release: async () => {
       auth.close();
-      await db.destroy();
+      await database.close();
     },
+    readinessCheck: database.ping,
   });
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { isUniqueViolation } from '../../shared/db/sqlite';
+import { isUniqueViolation } from '../../shared/db/db-errors';
 import { AppError } from '../../shared/errors/app-error';
 import type { User } from '../../gen/user/v1/user';
 import type { Role, UserDatabase, UserRow } from './db/schema';

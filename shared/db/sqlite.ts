@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { context } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
-import { Kysely, Migrator, SqliteDialect, type Migration } from 'kysely';
+import { Kysely, SqliteDialect, type Migration } from 'kysely';
+import { migrateToLatest } from './migrate';
 import { tracedDialect } from './traced-dialect';
 
 /** Options of {@link openSqlite}. */
@@ -15,8 +14,9 @@ export interface OpenSqliteOptions {
 }
 
 /**
- * Opens a SQLite database through Kysely (so a PostgreSQL dialect can replace it later without
- * touching the repositories), traced, with WAL and foreign keys on, and migrates it to latest.
+ * Opens a SQLite database through Kysely (the repositories run unchanged on PostgreSQL, see
+ * postgres.ts), traced, with WAL and foreign keys on, and migrates it to latest. WAL and the busy
+ * timeout also let several processes on one machine share the file (replicas).
  */
 export async function openSqlite<DB>(options: OpenSqliteOptions): Promise<Kysely<DB>> {
   if (options.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
@@ -31,16 +31,7 @@ export async function openSqlite<DB>(options: OpenSqliteOptions): Promise<Kysely
       'db.namespace': options.file === ':memory:' ? ':memory:' : path.basename(options.file),
     }),
   });
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => options.migrations },
-  });
-  // Migrations run at start, outside any request: suppressed so they do not become root traces.
-  const { error, results } = await context.with(suppressTracing(context.active()), () => migrator.migrateToLatest());
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`database ${options.file}: migration ${failed} failed: ${(error as Error).message}`);
-  }
+  await migrateToLatest(db as Kysely<unknown>, options.migrations, options.file);
   return db;
 }
 
@@ -66,9 +57,4 @@ function withStatementCache(sqlite: Database.Database): { prepare(sql: string): 
     },
     close: () => sqlite.close(),
   };
-}
-
-/** True when `err` is SQLite's UNIQUE constraint violation. */
-export function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string } | null)?.code === 'SQLITE_CONSTRAINT_UNIQUE';
 }

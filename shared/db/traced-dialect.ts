@@ -1,6 +1,7 @@
 import { SpanKind, SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult, TransactionSettings } from 'kysely';
 import { tracer } from '../telemetry/spans';
+import { asCallerError } from './db-errors';
 
 /** `SELECT`, `INSERT`, ... : the first keyword of a statement. */
 export function operationOf(sql: string): string {
@@ -9,35 +10,41 @@ export function operationOf(sql: string): string {
 
 /**
  * A connection that runs each statement in a CLIENT span (`SELECT users`, ...) with
- * `db.system`, `db.operation.name` and `db.query.text`. Kysely compiles values into `?`
+ * `db.system`, `db.operation.name` and `db.query.text`. Kysely compiles values into `?` / `$1`
  * parameters, so the statement text never holds a value (an email or a password hash).
  */
 class TracedConnection implements DatabaseConnection {
   constructor(
-    private readonly inner: DatabaseConnection,
+    /** The driver's own connection: the driver's other methods must get this one back. */
+    readonly inner: DatabaseConnection,
     private readonly base: Attributes,
   ) {}
 
-  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const operation = operationOf(query.sql);
-    const table = /\b(?:from|into|update|table)\s+"?(\w+)"?/i.exec(query.sql)?.[1];
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    return this.traced(query.sql, () => this.inner.executeQuery<R>(query));
+  }
+
+  /** Runs `run` (which executes `sql`) in a span; a failure is recorded and mapped (db-errors.ts). */
+  async traced<T>(sql: string, run: () => Promise<T>): Promise<T> {
+    const operation = operationOf(sql);
+    const table = /\b(?:from|into|update|table)\s+"?(\w+)"?/i.exec(sql)?.[1];
     const span = tracer.startSpan(table ? `${operation} ${table}` : operation, {
       kind: SpanKind.CLIENT,
       attributes: {
         ...this.base,
         'db.operation.name': operation,
-        'db.query.text': query.sql,
+        'db.query.text': sql,
         ...(table ? { 'db.collection.name': table } : {}),
       },
     });
     try {
-      return await this.inner.executeQuery<R>(query);
+      return await run();
     } catch (err) {
-      // Driver messages can quote values (a UNIQUE violation names the column, not the value,
-      // in SQLite, but stay safe): record only the error class.
+      // Driver messages can quote values (PostgreSQL's unique violation detail does): record
+      // only the error class.
       span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).name });
       span.addEvent('exception', { 'exception.type': (err as { code?: string }).code ?? (err as Error).name });
-      throw err;
+      throw asCallerError(err);
     } finally {
       span.end();
     }
@@ -48,6 +55,12 @@ class TracedConnection implements DatabaseConnection {
   }
 }
 
+/**
+ * The driver side of {@link tracedDialect}. Kysely hands the connection it acquired back to the
+ * driver for transactions and release; drivers keep private state on their own connection class
+ * (PostgreSQL's release is a module-private method), so those calls get the driver's connection,
+ * and the transaction statements are traced here with the text the drivers send.
+ */
 class TracedDriver implements Driver {
   private readonly wrapped = new WeakMap<DatabaseConnection, TracedConnection>();
 
@@ -61,7 +74,13 @@ class TracedDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const conn = await this.inner.acquireConnection();
+    let conn: DatabaseConnection;
+    try {
+      conn = await this.inner.acquireConnection();
+    } catch (err) {
+      // A full pool past the connect timeout, or a server that refuses connections.
+      throw asCallerError(err);
+    }
     let traced = this.wrapped.get(conn);
     if (!traced) {
       traced = new TracedConnection(conn, this.base);
@@ -71,19 +90,22 @@ class TracedDriver implements Driver {
   }
 
   beginTransaction(conn: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return this.inner.beginTransaction(conn, settings);
+    const traced = conn as TracedConnection;
+    return traced.traced('begin', () => this.inner.beginTransaction(traced.inner, settings));
   }
 
   commitTransaction(conn: DatabaseConnection): Promise<void> {
-    return this.inner.commitTransaction(conn);
+    const traced = conn as TracedConnection;
+    return traced.traced('commit', () => this.inner.commitTransaction(traced.inner));
   }
 
   rollbackTransaction(conn: DatabaseConnection): Promise<void> {
-    return this.inner.rollbackTransaction(conn);
+    const traced = conn as TracedConnection;
+    return traced.traced('rollback', () => this.inner.rollbackTransaction(traced.inner));
   }
 
   releaseConnection(conn: DatabaseConnection): Promise<void> {
-    return this.inner.releaseConnection(conn);
+    return this.inner.releaseConnection((conn as TracedConnection).inner);
   }
 
   destroy(): Promise<void> {
@@ -91,7 +113,10 @@ class TracedDriver implements Driver {
   }
 }
 
-/** Wraps a Kysely dialect so every statement gets a span; `attributes` name the database. */
+/**
+ * Wraps a Kysely dialect so every statement gets a span (`attributes` name the database) and a
+ * database that cannot serve surfaces as UNAVAILABLE (db-errors.ts), whichever the engine.
+ */
 export function tracedDialect(inner: Dialect, attributes: Attributes): Dialect {
   return {
     createAdapter: () => inner.createAdapter(),

@@ -7,6 +7,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from '../logging/logger';
 import { projectRoot } from '../paths';
+import { watchReadiness } from './readiness-watch';
 
 /** One service a server exposes. */
 export interface ServiceBinding {
@@ -29,6 +30,12 @@ export interface GrpcServerOptions {
    * calls still use it, or at once if the port cannot be bound.
    */
   release?: () => void | Promise<void>;
+  /**
+   * Checks what the handlers depend on (the database): while it fails, health reports
+   * NOT_SERVING (so `/ready` is 503 and health-checking callers go elsewhere); when it passes
+   * again, SERVING.
+   */
+  readinessCheck?: () => Promise<void>;
 }
 
 /** A started server. */
@@ -70,9 +77,19 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   }
   options.logger.info({ address: `${options.host}:${port}`, services: options.services.map((s) => s.name) }, 'gRPC server listening');
 
+  let draining = false;
+  const setAll = (status: 'SERVING' | 'NOT_SERVING') => {
+    for (const name of Object.keys(statuses)) health.setStatus(name, status);
+  };
+  const stopWatching = options.readinessCheck
+    ? watchReadiness(options.readinessCheck, (ready) => draining || setAll(ready ? 'SERVING' : 'NOT_SERVING'), options.logger)
+    : undefined;
+
   const drain = () =>
     new Promise<void>((resolve) => {
-      for (const name of Object.keys(statuses)) health.setStatus(name, 'NOT_SERVING');
+      draining = true;
+      stopWatching?.();
+      setAll('NOT_SERVING');
       const timer = setTimeout(() => {
         options.logger.warn({ timeoutMs: options.shutdownTimeoutMs }, 'drain timed out: forcing shutdown');
         server.forceShutdown();

@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROCESS_SPECS, specFor, stopOrder, type ProcessName } from '../../scripts/stack/process-spec';
 import { freePort, launchProcess, sendSignal, stop, waitForGatewayReady, waitForReady, type LaunchedProcess } from '../../scripts/stack/launch';
+import type { TestDatabase } from './databases';
+import { sharedPostgres } from './postgres';
 import { sharedJaeger } from './shared-jaeger';
 
 /** The email that gets role admin in every test stack (ADMIN_EMAILS). */
@@ -22,6 +24,11 @@ export interface StackOptions {
    * Tracing variables in `env`/`envFor` still win.
    */
   sharedTracing?: boolean;
+  /**
+   * Where the services keep their data (default sqlite: fresh files in the temp dir). `postgres`
+   * gives each service a fresh database in the suite's PostgreSQL cluster (test/support/postgres.ts).
+   */
+  database?: TestDatabase;
 }
 
 /** Three real processes on free ports with their own SQLite files. */
@@ -34,6 +41,8 @@ export interface Stack {
   authAddr: string;
   /** The temp dir holding the SQLite files (removed by stop()). */
   dataDir: string;
+  /** The engine the services run on. */
+  database: TestDatabase;
   /** The current process of each service (replaced by startService). */
   processes: Record<ProcessName, LaunchedProcess>;
   /** The environment each service was started with. */
@@ -87,10 +96,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     options.sharedTracing === false
       ? {}
       : { ...(await sharedJaeger()).envFor('otlp'), OTEL_BSP_SCHEDULE_DELAY: '200' } as Record<string, string>;
+  const database = options.database ?? 'sqlite';
+  const pgDatabases: string[] = [];
+  const dbEnv = async (prefix: 'AUTH' | 'USER'): Promise<Record<string, string>> => {
+    if (database === 'sqlite') return { [`${prefix}_DB_PATH`]: path.join(dataDir, `${prefix.toLowerCase()}.db`) };
+    const url = await (await sharedPostgres()).createDatabase(prefix.toLowerCase());
+    pgDatabases.push(url);
+    return { [`${prefix}_DB_URL`]: url };
+  };
   const envs = {} as Record<ProcessName, Record<string, string>>;
   const own: Record<ProcessName, Record<string, string>> = {
-    auth: { AUTH_DB_PATH: path.join(dataDir, 'auth.db'), JWT_SECRET: crypto.randomBytes(32).toString('base64url') },
-    user: { USER_DB_PATH: path.join(dataDir, 'user.db'), AUTH_SERVICE_URL: authAddr, ADMIN_EMAILS: ADMIN_EMAIL },
+    auth: { ...(await dbEnv('AUTH')), JWT_SECRET: crypto.randomBytes(32).toString('base64url') },
+    user: { ...(await dbEnv('USER')), AUTH_SERVICE_URL: authAddr, ADMIN_EMAILS: ADMIN_EMAIL },
     gateway: { USER_SERVICE_URL: userAddr, AUTH_SERVICE_URL: authAddr },
   };
   for (const spec of PROCESS_SPECS) {
@@ -132,6 +149,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     userAddr,
     authAddr,
     dataDir,
+    database,
     processes,
     envOf: (name) => ({ ...envs[name] }),
     async stop() {
@@ -143,6 +161,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }
       live.delete(stack);
       fs.rmSync(dataDir, { recursive: true, force: true });
+      if (pgDatabases.length > 0) {
+        const pg = await sharedPostgres();
+        await Promise.all(pgDatabases.map((url) => pg.dropDatabase(url).catch(() => undefined)));
+      }
     },
     stopService: (name) => stop(processes[name], 'SIGTERM', 10_000),
     async startService(name) {

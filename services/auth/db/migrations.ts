@@ -1,8 +1,10 @@
 import type { Kysely, Migration } from 'kysely';
 
 // Migrations take Kysely<any>: they must keep working when db/schema.ts has moved on.
+// Times are unix seconds in `bigint` columns: PostgreSQL's `integer` ends in 2038. On SQLite both
+// names have INTEGER affinity, so a file created when this said `integer` is exactly the same.
 
-/** The auth database migrations, applied in name order by openSqlite. */
+/** The auth database migrations, applied in name order by openDatabase. */
 export const authMigrations: Record<string, Migration> = {
   '0001_initial': {
     async up(db: Kysely<any>) {
@@ -11,8 +13,8 @@ export const authMigrations: Record<string, Migration> = {
         .addColumn('user_id', 'text', (c) => c.primaryKey())
         .addColumn('email', 'text', (c) => c.notNull())
         .addColumn('password_hash', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'integer', (c) => c.notNull())
-        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('credentials_email_unique').unique().on('credentials').column('email').execute();
 
@@ -22,10 +24,10 @@ export const authMigrations: Record<string, Migration> = {
         .addColumn('family_id', 'text', (c) => c.notNull())
         .addColumn('user_id', 'text', (c) => c.notNull().references('credentials.user_id').onDelete('cascade'))
         .addColumn('token_hash', 'text', (c) => c.notNull().unique())
-        .addColumn('expires_at', 'integer', (c) => c.notNull())
-        .addColumn('used_at', 'integer')
-        .addColumn('revoked_at', 'integer')
-        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .addColumn('revoked_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
       // Family revocation and the cascade from credentials look rows up by these.
       await db.schema.createIndex('refresh_tokens_family_id').on('refresh_tokens').column('family_id').execute();
@@ -35,7 +37,7 @@ export const authMigrations: Record<string, Migration> = {
       await db.schema
         .createTable('revoked_access_tokens')
         .addColumn('jti', 'text', (c) => c.primaryKey())
-        .addColumn('expires_at', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .execute();
       await db.schema
         .createIndex('revoked_access_tokens_expires_at')

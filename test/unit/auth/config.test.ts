@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../../shared/config/load-config';
-import { authConfigFile, authConfigSchema, DEV_JWT_SECRET, resolveDbPath } from '../../../services/auth/config';
-import { projectRoot } from '../../../shared/paths';
+import { authConfigFile, authConfigSchema, DEV_JWT_SECRET } from '../../../services/auth/config';
 
 const load = (env: Record<string, string>, file?: string) => loadConfig(authConfigSchema, { env, file });
 
@@ -63,11 +62,5 @@ describe('auth config', () => {
     expect(configErrorOf({ ACCESS_TOKEN_TTL_SECONDS: '0' })).to.match(/ACCESS_TOKEN_TTL_SECONDS/);
     expect(configErrorOf({ ACCESS_TOKEN_TTL_SECONDS: '100000' })).to.match(/ACCESS_TOKEN_TTL_SECONDS.*86400/);
     expect(configErrorOf({ REFRESH_TOKEN_TTL_SECONDS: '-5' })).to.match(/REFRESH_TOKEN_TTL_SECONDS/);
-  });
-
-  it('resolves a relative database path against the project root and keeps :memory:', () => {
-    expect(resolveDbPath('.data/auth.db')).to.equal(`${projectRoot}/.data/auth.db`);
-    expect(resolveDbPath(':memory:')).to.equal(':memory:');
-    expect(resolveDbPath('/tmp/x.db')).to.equal('/tmp/x.db');
   });
 });

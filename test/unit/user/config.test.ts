@@ -1,8 +1,6 @@
-import path from 'node:path';
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../../shared/config/load-config';
-import { projectRoot } from '../../../shared/paths';
-import { resolveDbPath, userConfigFile, userConfigSchema } from '../../../services/user/config';
+import { userConfigFile, userConfigSchema } from '../../../services/user/config';
 
 describe('user service: config', () => {
   it('has defaults that run on a fresh clone', () => {
@@ -38,11 +36,5 @@ describe('user service: config', () => {
       .with.property('message')
       .that.matches(/USER_SERVICE_PORT/)
       .and.matches(/AUTH_SERVICE_URL/);
-  });
-
-  it('resolves a relative database path against the project root and keeps :memory:', () => {
-    expect(resolveDbPath('.data/user.db')).to.equal(path.join(projectRoot, '.data', 'user.db'));
-    expect(resolveDbPath('/var/lib/user.db')).to.equal('/var/lib/user.db');
-    expect(resolveDbPath(':memory:')).to.equal(':memory:');
   });
 });
