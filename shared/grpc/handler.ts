@@ -105,7 +105,7 @@ export function implement<S>(
           },
           (err: unknown) => {
             const mapped = toGrpcError(err);
-            log(options.logger, method.path, mapped.code, started, traceLogFields(trace), mapped.code === GrpcStatus.INTERNAL ? err : undefined);
+            log(options.logger, method.path, mapped.code, started, traceLogFields(trace), errorToLog(err, mapped.code));
             callback(mapped);
           },
         );
@@ -153,11 +153,19 @@ function leanCall(
       recordError(span, err);
       span.end();
       const mapped = toGrpcError(err);
-      log(logger, path, mapped.code, started, spanLogFields(server.span), mapped.code === GrpcStatus.INTERNAL ? err : undefined);
+      log(logger, path, mapped.code, started, spanLogFields(server.span), errorToLog(err, mapped.code));
       endServerSpan(server.span, mapped);
       callback(mapped);
     },
   );
+}
+
+/**
+ * The error worth a log record beside the status: an unexpected one (INTERNAL), or one a lower
+ * layer mapped (a database outage becomes UNAVAILABLE with the driver's error as its cause).
+ */
+function errorToLog(err: unknown, code: GrpcStatus): unknown {
+  return code === GrpcStatus.INTERNAL || (err instanceof Error && err.cause !== undefined) ? err : undefined;
 }
 
 function log(logger: Logger, rpc: string, code: GrpcStatus, started: bigint, traceFields: Record<string, string | undefined>, err?: unknown): void {

@@ -35,8 +35,9 @@ type HealthClient = Client & {
   Watch(req: { service: string }): NodeJS.EventEmitter & { cancel(): void };
 };
 
-async function start(shutdownTimeoutMs: number): Promise<RunningGrpcServer> {
+async function start(shutdownTimeoutMs: number, readinessCheck?: () => Promise<void>): Promise<RunningGrpcServer> {
   return startGrpcServer({
+    readinessCheck,
     host: '127.0.0.1',
     port: 0,
     services: [
@@ -104,5 +105,32 @@ describe('gRPC server lifecycle (shared/grpc/server.ts)', function () {
     expect(Date.now() - started).to.be.lessThan(1500);
     expect(await tooLong).to.match(/^failed \d+$/);
     client.close();
+  });
+
+  it('reports NOT_SERVING while its readiness check fails and SERVING once it passes, then stays down on shutdown', async () => {
+    let dependencyUp = true;
+    const server = await start(2000, async () => {
+      if (!dependencyUp) throw new Error('database unreachable');
+    });
+    const health = new Health(`127.0.0.1:${server.port}`, credentials.createInsecure());
+    const statuses: string[] = [];
+    const watch = health.Watch({ service: 'test.v1.Slow' });
+    watch.on('data', (m: { status: string }) => statuses.push(m.status));
+    watch.on('error', () => undefined);
+    const waitFor = async (n: number) => {
+      const until = Date.now() + 5000;
+      while (statuses.length < n && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    };
+    await waitFor(1);
+    dependencyUp = false;
+    await waitFor(2); // the check runs every second
+    dependencyUp = true;
+    await waitFor(3);
+    expect(statuses).to.deep.equal(['SERVING', 'NOT_SERVING', 'SERVING']);
+    await server.shutdown();
+    await waitFor(4);
+    expect(statuses.at(-1)).to.equal('NOT_SERVING');
+    watch.cancel();
+    health.close();
   });
 });
