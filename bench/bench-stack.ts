@@ -13,6 +13,7 @@ import {
   type LaunchOptions,
 } from '../scripts/stack/launch';
 import { nodeArgs, PROCESS_SPECS, stopOrder, type ProcessName } from '../scripts/stack/process-spec';
+import { clusterAt } from '../scripts/stack/postgres-cluster';
 import { track, spawnTracked } from './children';
 import { CONFIGS, SCRUBBED_ENV, type ConfigName, type TracingTargets } from './configs';
 
@@ -134,14 +135,20 @@ async function startStack(name: ConfigName, targets: TracingTargets, cpuProfDir:
     LOG_LEVEL: 'info',
     ...CONFIGS[name].tracingEnv(targets),
   };
+  // A `-pg` configuration gets its own two databases in the harness's cluster, SQLite files otherwise.
+  const database = async (prefix: 'AUTH' | 'USER'): Promise<Record<string, string>> => {
+    if (CONFIGS[name].database !== 'postgres') return { [`${prefix}_DB_PATH`]: path.join(dataDir, `${prefix.toLowerCase()}.db`) };
+    if (!targets.postgresUrl) throw new Error(`${name} needs the harness's PostgreSQL cluster`);
+    return { [`${prefix}_DB_URL`]: await clusterAt(targets.postgresUrl, undefined).createDatabase(`bench_${prefix.toLowerCase()}`) };
+  };
   const own: Record<ProcessName, Record<string, string>> = {
     auth: {
-      AUTH_DB_PATH: path.join(dataDir, 'auth.db'),
+      ...(await database('AUTH')),
       JWT_SECRET: crypto.randomBytes(32).toString('base64url'),
       // The token is made once per stack; a full run lasts longer than the default 15 minutes.
       ACCESS_TOKEN_TTL_SECONDS: '86400',
     },
-    user: { USER_DB_PATH: path.join(dataDir, 'user.db'), AUTH_SERVICE_URL: authAddr, ADMIN_EMAILS: ADMIN_EMAIL },
+    user: { ...(await database('USER')), AUTH_SERVICE_URL: authAddr, ADMIN_EMAILS: ADMIN_EMAIL },
     gateway: { USER_SERVICE_URL: userAddr, AUTH_SERVICE_URL: authAddr },
   };
 

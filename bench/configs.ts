@@ -12,6 +12,8 @@ export const CONFIG_NAMES = [
   'on-1.0-jaeger-down',
   'ceiling',
   'bare',
+  'off-pg',
+  'on-1.0-sink-pg',
 ] as const;
 
 /** One configuration's name. */
@@ -40,6 +42,8 @@ export interface TracingTargets {
   sinkOtlpUrl?: string;
   /** An OTLP/HTTP URL on a loopback port nothing listens on. */
   closedOtlpUrl: string;
+  /** URL of the harness's throwaway PostgreSQL cluster (scripts/postgres.sh), for `-pg` configurations. */
+  postgresUrl?: string;
 }
 
 /** What a configuration runs and how its processes are traced. */
@@ -56,6 +60,8 @@ export interface ConfigSpec {
   needsJaeger: boolean;
   /** Needs the harness's discard OTLP sink running. */
   needsSink?: boolean;
+  /** The services' database: SQLite files (the default) or fresh databases in the harness's PostgreSQL cluster. */
+  database?: 'sqlite' | 'postgres';
   /** One line for the report. */
   description: string;
   /** Tracing environment of the stack's three processes. */
@@ -190,6 +196,23 @@ export const CONFIGS: Record<ConfigName, ConfigSpec> = {
     needsJaeger: false,
     description: 'opt-in: the stack without the telemetry preload (no OpenTelemetry at all): what `off` itself costs',
     tracingEnv: () => ({ TRACING_ENABLED: 'false' }),
+  },
+  'off-pg': {
+    name: 'off-pg',
+    kind: 'stack',
+    needsJaeger: false,
+    database: 'postgres',
+    description: 'opt-in: tracing off, both services on PostgreSQL (a throwaway local cluster, scripts/postgres.sh): SQLite against PostgreSQL',
+    tracingEnv: () => ({ TRACING_ENABLED: 'false' }),
+  },
+  'on-1.0-sink-pg': {
+    name: 'on-1.0-sink-pg',
+    kind: 'stack',
+    needsJaeger: false,
+    needsSink: true,
+    database: 'postgres',
+    description: 'opt-in: lean, sampling 1.0, to the discard sink, both services on PostgreSQL',
+    tracingEnv: (t) => exportingTo(sinkUrl(t), '1.0'),
   },
 };
 

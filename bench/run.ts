@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../scripts/stack/launch';
+import { startPostgres, type PostgresCluster } from '../scripts/stack/postgres-cluster';
 import { projectRoot } from '../shared/paths';
 import { startConfig, type RunningConfig, type SpanStats } from './bench-stack';
 import { killAll } from './children';
@@ -173,6 +174,7 @@ async function main(): Promise<number> {
   const commands: Partial<Record<LoadName, string>> = {};
   let jaeger: BenchJaeger | undefined;
   let sink: BenchSink | undefined;
+  let postgres: PostgresCluster | undefined;
   let targets: TracingTargets | undefined;
   let failure: Error | undefined;
 
@@ -185,9 +187,13 @@ async function main(): Promise<number> {
       progress.note('starting the discard OTLP/HTTP sink (bench/otlp-sink.ts)');
       sink = await startSink();
     }
+    if (options.configs.some((c) => CONFIGS[c].database === 'postgres')) {
+      progress.note('starting a throwaway PostgreSQL cluster (scripts/postgres.sh)');
+      postgres = await startPostgres();
+    }
     // Nothing listens here for the whole run: the jaeger-down configuration exports into it.
     const closedOtlpUrl = `http://127.0.0.1:${await freePort()}/v1/traces`;
-    targets = { jaegerOtlpUrl: jaeger?.otlpHttpUrl, sinkOtlpUrl: sink?.otlpHttpUrl, closedOtlpUrl };
+    targets = { jaegerOtlpUrl: jaeger?.otlpHttpUrl, sinkOtlpUrl: sink?.otlpHttpUrl, closedOtlpUrl, postgresUrl: postgres?.url };
     for (const name of options.configs) {
       if (abort.signal.aborted) break;
       progress.note(`starting ${name}: ${CONFIGS[name].description}`);
@@ -287,6 +293,7 @@ async function main(): Promise<number> {
     if (CONFIGS[name].kind === 'stack') spanStats[name] = { ...r.spanStats };
   }
   await jaeger?.stop();
+  await postgres?.stop();
   // Last: the stacks export what they still hold to it as they stop.
   const sinkStats = await sink?.stop();
 
