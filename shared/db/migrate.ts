@@ -12,7 +12,10 @@ export async function migrateToLatest(db: Kysely<unknown>, migrations: Record<st
   // Migrations run at start, outside any request: suppressed so they do not become root traces.
   const { error, results } = await context.with(suppressTracing(context.active()), () => migrator.migrateToLatest());
   if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`database ${where}: migration ${failed} failed: ${(error as Error).message}`);
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    // The driver's own words (ECONNREFUSED, a missing database, a bad password) say what to fix;
+    // a mapped UNAVAILABLE keeps them as its cause.
+    const reason = ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message;
+    throw new Error(`database ${where}: ${failed ? `migration ${failed} failed` : 'cannot migrate'}: ${reason}`);
   }
 }
