@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AuthServiceService, type AuthServiceServer, type TokenPair } from '../../gen/auth/v1/auth';
 import { AppError } from '../../shared/errors/app-error';
 import { implement, type AsyncService, type HandlerContext } from '../../shared/grpc/handler';
-import { bearerToken } from '../../shared/grpc/metadata';
+import { bearerToken, clientAddressOf } from '../../shared/grpc/metadata';
 import type { Logger } from '../../shared/logging/logger';
 import * as fields from '../../shared/validation/schemas';
 import { parseOrThrow } from '../../shared/validation/schemas';
@@ -12,6 +12,7 @@ import { INVALID_ACCESS_TOKEN, type AccessTokenClaims, type AccessTokens, type A
 import { CredentialsRepository, type StoredCredentials } from './credentials-repository';
 import type { AuthDatabase } from './db/schema';
 import type { HashingSlots } from './hashing-slots';
+import type { LoginThrottle } from './login-throttle';
 import { hashPassword, needsRehash, verifyDummyPassword, verifyPassword } from './password';
 import type { RefreshTokens } from './refresh-token';
 import { RevokedTokenRepository } from './revoked-token-repository';
@@ -27,6 +28,8 @@ export interface AuthServiceDeps {
   refreshTokens: RefreshTokens;
   /** Bounds concurrent password hashing (HASH_CONCURRENCY, HASH_QUEUE_LIMIT). */
   hashing: HashingSlots;
+  /** Delays password guessing per account and client (LOGIN_*). */
+  loginThrottle: LoginThrottle;
 }
 
 const registerInput = z.object({ userId: fields.userId, email: fields.email, password: fields.password });
@@ -48,7 +51,7 @@ export function authMethodOf(operation: string): string {
 
 /** The AuthService handlers, as plain async functions (see {@link createAuthService}). */
 export function createAuthHandlers(deps: AuthServiceDeps, logger: Logger): AsyncService<AuthServiceServer> {
-  const { db, accessTokens, refreshTokens, hashing } = deps;
+  const { db, accessTokens, refreshTokens, hashing, loginThrottle } = deps;
   const credentials = new CredentialsRepository(db);
 
   /**
@@ -106,6 +109,9 @@ export function createAuthHandlers(deps: AuthServiceDeps, logger: Logger): Async
 
     async login(request, ctx) {
       const input = parseOrThrow(loginInput, request);
+      const client = clientAddressOf(ctx.metadata);
+      // Before anything costly: a delayed account or client gets 429 without a hash computed.
+      await loginThrottle.check(input.email, client, unixSeconds());
       const stored = await credentials.findByEmail(input.email);
       // An unknown email still costs one hash, so timing does not reveal registered emails. The
       // upgrade of an outdated hash hashes too, so it runs in the same admission slot.
@@ -115,7 +121,11 @@ export function createAuthHandlers(deps: AuthServiceDeps, logger: Logger): Async
         if (matches && needsRehash(stored.passwordHash)) await upgradeHash(stored, input.password);
         return matches;
       });
-      if (!stored || !ok) throw new AppError('UNAUTHENTICATED', INVALID_LOGIN);
+      if (!stored || !ok) {
+        await loginThrottle.recordFailure(input.email, client, unixSeconds());
+        throw new AppError('UNAUTHENTICATED', INVALID_LOGIN);
+      }
+      await loginThrottle.recordSuccess(input.email);
       ctx.span.setAttribute('enduser.id', stored.userId);
       const refreshToken = await refreshTokens.startFamily(stored.userId);
       return { tokens: await tokenPair(stored, refreshToken), userId: stored.userId };

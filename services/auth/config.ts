@@ -33,6 +33,14 @@ export const authConfigSchema = z
     HASH_CONCURRENCY: positiveInt(Math.max(1, os.availableParallelism())),
     /** Password checks allowed to wait for a slot; beyond that Login/Register answer RESOURCE_EXHAUSTED (429). */
     HASH_QUEUE_LIMIT: positiveInt(64),
+    /** Failed logins per account within the window before further logins to it are delayed (429). */
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: positiveInt(5),
+    /** Failed logins per client address within the window before its logins are delayed (429). */
+    LOGIN_MAX_FAILURES_PER_CLIENT: positiveInt(50),
+    /** How long failed logins are counted. */
+    LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(900),
+    /** The longest delay after a failure past the limit: nobody is locked out for longer. */
+    LOGIN_MAX_LOCKOUT_SECONDS: positiveInt(900),
   })
   .superRefine((config, ctx) => {
     // The dev default is public (it is in the repository), so anyone could mint tokens with it.

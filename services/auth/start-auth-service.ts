@@ -7,6 +7,7 @@ import type { RunningServer } from '../../shared/process/run-process';
 import { AccessTokens } from './access-token';
 import { AUTH_SERVICE_NAME, createAuthService } from './auth-handlers';
 import { HashingSlots } from './hashing-slots';
+import { LoginThrottle } from './login-throttle';
 import type { AuthConfig } from './config';
 import { authMigrations } from './db/migrations';
 import type { AuthDatabase } from './db/schema';
@@ -35,6 +36,12 @@ export async function startAuthService(config: AuthConfig, logger: Logger): Prom
       }),
       refreshTokens: new RefreshTokens(db, config.REFRESH_TOKEN_TTL_SECONDS, logger),
       hashing: new HashingSlots(config.HASH_CONCURRENCY, config.HASH_QUEUE_LIMIT),
+      loginThrottle: new LoginThrottle(db, {
+        maxFailuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        maxFailuresPerClient: config.LOGIN_MAX_FAILURES_PER_CLIENT,
+        windowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
+        maxLockoutSeconds: config.LOGIN_MAX_LOCKOUT_SECONDS,
+      }),
     },
     logger,
   );

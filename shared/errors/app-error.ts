@@ -18,12 +18,17 @@ export type AppErrorCode =
  * INTERNAL with a generic message, so stack traces and driver messages never leave the process.
  */
 export class AppError extends Error {
+  /** For RESOURCE_EXHAUSTED / UNAVAILABLE: when to try again (seconds), sent as `retry-after` metadata. */
+  readonly retryAfterSeconds: number | undefined;
+
   constructor(
     readonly code: AppErrorCode,
     message: string,
+    options: { retryAfterSeconds?: number } = {},
   ) {
     super(message);
     this.name = 'AppError';
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   /** The numeric gRPC status of this error. */

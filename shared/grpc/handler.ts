@@ -1,7 +1,7 @@
 import {
   status as GrpcStatus,
   type handleUnaryCall,
-  type Metadata,
+  Metadata,
   type sendUnaryData,
   type ServerUnaryCall,
   type ServiceDefinition,
@@ -15,6 +15,7 @@ import { endServerSpan, startServerSpan } from '../telemetry/grpc-spans';
 import { inSpan, operationKey, recordError, tracer } from '../telemetry/spans';
 import { explicitTraceHeaders, metadataGetter, spanLogFields, traceLogFields, type TraceHeaders } from '../telemetry/trace-headers';
 import type { CallParent } from './client';
+import { RETRY_AFTER_KEY, retryAfterOf } from './metadata';
 
 /** What a handler gets besides its request; pass it as the parent of downstream calls. */
 export interface HandlerContext extends CallParent {
@@ -50,6 +51,7 @@ export interface ImplementOptions {
 interface GrpcErrorLike {
   code: number;
   details?: string;
+  metadata?: Metadata;
 }
 
 const isGrpcError = (err: unknown): err is GrpcErrorLike =>
@@ -60,12 +62,23 @@ const isGrpcError = (err: unknown): err is GrpcErrorLike =>
  * services pass through (their messages are ours); anything else is INTERNAL with a generic
  * message, so no stack trace or driver error leaves the process.
  */
-export function toGrpcError(err: unknown): { code: GrpcStatus; details: string } {
-  if (err instanceof AppError) return { code: err.grpcStatus, details: err.message };
+export function toGrpcError(err: unknown): { code: GrpcStatus; details: string; metadata?: Metadata } {
+  if (err instanceof AppError) {
+    return { code: err.grpcStatus, details: err.message, ...retryAfterTrailer(err.retryAfterSeconds) };
+  }
   if (isGrpcError(err) && err.code !== GrpcStatus.OK && err.code in GrpcStatus) {
-    return { code: err.code, details: err.details || GrpcStatus[err.code] || 'error' };
+    // A downstream service's retry-after travels on to our caller with its status.
+    return { code: err.code, details: err.details || GrpcStatus[err.code] || 'error', ...retryAfterTrailer(retryAfterOf(err.metadata)) };
   }
   return { code: GrpcStatus.INTERNAL, details: 'internal error' };
+}
+
+/** The `retry-after` trailer (whole seconds, at least 1) when there is a retry time to send. */
+function retryAfterTrailer(seconds: number | undefined): { metadata?: Metadata } {
+  if (seconds === undefined) return {};
+  const metadata = new Metadata();
+  metadata.set(RETRY_AFTER_KEY, String(Math.max(1, Math.ceil(seconds))));
+  return { metadata };
 }
 
 /**

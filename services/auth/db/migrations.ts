@@ -51,4 +51,21 @@ export const authMigrations: Record<string, Migration> = {
       await db.schema.dropTable('credentials').execute();
     },
   },
+  '0002_login_failures': {
+    async up(db: Kysely<any>) {
+      // Failed logins per throttling key (an account or a client address, hashed): in the
+      // database, so the limit holds across restarts and across replicas.
+      await db.schema
+        .createTable('login_failures')
+        .addColumn('key_hash', 'text', (c) => c.primaryKey())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('window_start', 'bigint', (c) => c.notNull())
+        .addColumn('blocked_until', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('login_failures_window_start').on('login_failures').column('window_start').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('login_failures').execute();
+    },
+  },
 };

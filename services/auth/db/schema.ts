@@ -35,9 +35,20 @@ export interface RevokedAccessTokensTable {
   expires_at: number;
 }
 
+/** Failed logins of one throttling key (`account:<email>` or `client:<address>`, sha256 hex). */
+export interface LoginFailuresTable {
+  key_hash: string;
+  /** Failures since `window_start`. */
+  failures: number;
+  window_start: number;
+  /** Logins with this key are refused until then (unix s; 0 = not blocked). */
+  blocked_until: number;
+}
+
 /** The auth database as Kysely sees it. */
 export interface AuthDatabase {
   credentials: CredentialsTable;
   refresh_tokens: RefreshTokensTable;
   revoked_access_tokens: RevokedAccessTokensTable;
+  login_failures: LoginFailuresTable;
 }

@@ -9,6 +9,7 @@ import { AccessTokens } from '../../../services/auth/access-token';
 import { createAuthHandlers } from '../../../services/auth/auth-handlers';
 import { CredentialsRepository } from '../../../services/auth/credentials-repository';
 import type { AuthDatabase } from '../../../services/auth/db/schema';
+import { LoginThrottle } from '../../../services/auth/login-throttle';
 import { HashingSlots } from '../../../services/auth/hashing-slots';
 import { needsRehash, verifyPassword } from '../../../services/auth/password';
 import { RefreshTokens } from '../../../services/auth/refresh-token';
@@ -42,6 +43,7 @@ describe('auth Login upgrades outdated password hashes (real handlers, :memory: 
         accessTokens: new AccessTokens({ secret: 'x'.repeat(32), issuer: 'test', audience: 'test', ttlSeconds: 900 }),
         refreshTokens: new RefreshTokens(db, 3600),
         hashing: new HashingSlots(2, 8),
+        loginThrottle: new LoginThrottle(db, { maxFailuresPerAccount: 100, maxFailuresPerClient: 100, windowSeconds: 60, maxLockoutSeconds: 1 }),
       },
       logger,
     );
