@@ -12,6 +12,7 @@ import { buildOpenApiDocument } from './rest/openapi';
 import { createRestRouter } from './rest/rest-router';
 import { traceResponse } from './trace-response';
 import { appRouter } from './trpc/app-router';
+import { retryAfterSeconds } from './trpc/grpc-error';
 import { createContextFactory } from './trpc/context';
 
 /** What the gateway app is built from. */
@@ -52,6 +53,11 @@ export function createApp(deps: AppDeps): Express {
       createContext: ({ req }) => createContext(req),
       allowBatching: true,
       maxBodySize: JSON_BODY_LIMIT_BYTES,
+      // A throttled or overloaded call tells the client when to retry, as on REST.
+      responseMeta: ({ errors }) => {
+        const seconds = errors.map(retryAfterSeconds).find((s) => s !== undefined);
+        return seconds === undefined ? {} : { headers: { 'retry-after': String(seconds) } };
+      },
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error.cause ?? error, path }, 'internal error');
       },

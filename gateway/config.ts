@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { commonConfig } from '../shared/config/common';
-import { address, port } from '../shared/config/fields';
+import { address, list, port } from '../shared/config/fields';
 import { loadConfigOrExit } from '../shared/config/load-config';
 import { projectRoot } from '../shared/paths';
+import { trustProxyProblem } from './client-address';
 
 /** The gateway's config keys (environment names; config.yaml spells them as nested keys). */
 export const gatewayConfigSchema = z.object({
@@ -15,6 +16,14 @@ export const gatewayConfigSchema = z.object({
   USER_SERVICE_URL: address('127.0.0.1:50051'),
   /** host:port of the gRPC auth service. */
   AUTH_SERVICE_URL: address('127.0.0.1:50052'),
+  /**
+   * Proxies whose X-Forwarded-For is believed (addresses, CIDRs, `loopback`, ...): the client
+   * address the login throttle counts. Empty: the socket's peer, the header ignored.
+   */
+  TRUST_PROXY: list([]).superRefine((entries, ctx) => {
+    const problem = trustProxyProblem(entries);
+    if (problem) ctx.addIssue({ code: 'custom', message: `must be addresses, CIDR ranges or loopback/linklocal/uniquelocal: ${problem}` });
+  }),
   ...commonConfig,
 });
 

@@ -4,7 +4,7 @@ import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import type { Logger } from '../../shared/logging/logger';
 import { fromTrpcCode } from '../../shared/errors/status-map';
 import { publicMessage } from '../trpc/error-message';
-import { toTRPCError } from '../trpc/grpc-error';
+import { retryAfterSeconds, toTRPCError } from '../trpc/grpc-error';
 import { JSON_BODY_LIMIT_BYTES } from './json-body';
 
 /** The body of every REST error response. */
@@ -26,6 +26,8 @@ export function sendErrorBody(res: Response, status: number, code: TRPC_ERROR_CO
 export function sendError(res: Response, err: unknown, logger: Logger): void {
   const error = err instanceof TRPCError ? err : toTRPCError(err);
   if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error.cause ?? error }, 'internal error');
+  const retryAfter = retryAfterSeconds(error);
+  if (retryAfter !== undefined) res.set('Retry-After', String(retryAfter));
   sendErrorBody(res, fromTrpcCode(error.code).http, error.code, publicMessage(error));
 }
 

@@ -10,6 +10,8 @@ export interface ServiceCallOptions {
   deadline?: number;
   /** Bearer token to forward as `authorization` metadata. */
   token?: string | undefined;
+  /** The end client's address, for the auth service's login throttle. */
+  clientAddress?: string | undefined;
 }
 
 /**
@@ -27,7 +29,7 @@ export async function callService<C extends Client, Req, Res>(
   try {
     return await unary(client, method, request, {
       deadline: options.deadline ?? deadlineFor(ctx.config.GRPC_DEADLINE_MS),
-      metadata: bearerMetadata(options.token),
+      metadata: bearerMetadata(options.token, options.clientAddress),
       trace: ctx.trace,
       context: ctx.otel,
     });

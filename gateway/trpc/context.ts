@@ -1,7 +1,8 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Context as OtelContext } from '@opentelemetry/api';
 import { parseBearer } from '../../shared/grpc/metadata';
 import type { TraceHeaders } from '../../shared/telemetry/trace-headers';
+import { clientAddressResolver } from '../client-address';
 import { requestSpanContext } from '../request-span';
 import { requestTrace } from '../request-trace';
 import type { GatewayConfig } from '../config';
@@ -20,6 +21,8 @@ export interface Context {
   auth: RequestAuth;
   clients: GatewayClients;
   config: GatewayConfig;
+  /** The end client's address (TRUST_PROXY decides whether X-Forwarded-For is believed). */
+  clientAddress: string | undefined;
   /** The caller's trace context to forward by hand (tracing disabled only). */
   trace: TraceHeaders | undefined;
   /**
@@ -47,11 +50,13 @@ export function readAuth(headers: IncomingHttpHeaders): RequestAuth {
 }
 
 /** Returns the context builder shared by the tRPC endpoint and the REST routes. */
-export function createContextFactory(deps: ContextDeps): (req: { headers: IncomingHttpHeaders }) => Context {
+export function createContextFactory(deps: ContextDeps): (req: IncomingMessage) => Context {
+  const clientAddress = clientAddressResolver(deps.config.TRUST_PROXY);
   return (req) => ({
     auth: readAuth(req.headers),
     clients: deps.clients,
     config: deps.config,
+    clientAddress: clientAddress(req),
     trace: requestTrace(req),
     otel: requestSpanContext(req),
   });

@@ -1,6 +1,7 @@
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { TRPCError } from '@trpc/server';
 import { fromGrpcStatus } from '../../shared/errors/status-map';
+import { retryAfterOf } from '../../shared/grpc/metadata';
 
 // Statuses grpc-js raises itself (no connection, deadline, cancelled) carry transport details such
 // as addresses and errno names; a caller gets a fixed message instead.
@@ -34,4 +35,9 @@ export function toTRPCError(err: unknown): TRPCError {
       ? 'internal error'
       : (TRANSPORT_MESSAGES.get(err.code) ?? (err.details || trpc.toLowerCase().replace(/_/g, ' ')));
   return new TRPCError({ code: trpc, message, cause: err });
+}
+
+/** Seconds the service asked the caller to wait (its `retry-after` trailer), for a Retry-After header. */
+export function retryAfterSeconds(error: TRPCError): number | undefined {
+  return isServiceError(error.cause) ? retryAfterOf(error.cause.metadata) : undefined;
 }

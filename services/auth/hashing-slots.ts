@@ -48,7 +48,7 @@ export class HashingSlots {
     if (deadline !== undefined && this.averageMs > 0) {
       const rounds = Math.floor((this.waiting.length + this.busy) / this.slots) + 1;
       if (deadline - Date.now() < rounds * this.averageMs) {
-        return Promise.reject(new AppError('RESOURCE_EXHAUSTED', 'too many password checks in progress; retry later'));
+        return Promise.reject(new AppError('RESOURCE_EXHAUSTED', 'too many password checks in progress; retry later', { retryAfterSeconds: 1 }));
       }
     }
     if (this.busy < this.slots) {
@@ -56,7 +56,7 @@ export class HashingSlots {
       return Promise.resolve();
     }
     if (this.waiting.length >= this.maxWaiting) {
-      return Promise.reject(new AppError('RESOURCE_EXHAUSTED', 'too many password checks in progress; retry later'));
+      return Promise.reject(new AppError('RESOURCE_EXHAUSTED', 'too many password checks in progress; retry later', { retryAfterSeconds: 1 }));
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { admit: resolve, refuse: reject, deadline };

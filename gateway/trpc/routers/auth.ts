@@ -27,7 +27,7 @@ export const authRouter = router({
     .input(loginInput)
     .mutation(async ({ ctx, input }): Promise<z.output<typeof tokenPairOutput>> => {
       const { auth } = ctx.clients;
-      const res = await callService(ctx, auth, auth.login, input);
+      const res = await callService(ctx, auth, auth.login, input, { clientAddress: ctx.clientAddress });
       return toTokenPairOutput(res.tokens);
     }),
 

@@ -1,7 +1,14 @@
+import { Metadata } from '@grpc/grpc-js';
+import { trace } from '@opentelemetry/api';
 import { expect } from 'chai';
 import type { Kysely } from 'kysely';
+import pino from 'pino';
 import { AppError } from '../../../shared/errors/app-error';
+import { AccessTokens } from '../../../services/auth/access-token';
+import { createAuthHandlers } from '../../../services/auth/auth-handlers';
 import type { AuthDatabase } from '../../../services/auth/db/schema';
+import { HashingSlots } from '../../../services/auth/hashing-slots';
+import { RefreshTokens } from '../../../services/auth/refresh-token';
 import { LoginThrottle, TOO_MANY_FAILED_LOGINS, type LoginThrottleLimits } from '../../../services/auth/login-throttle';
 import { openTestDb } from './db-fixture';
 
@@ -95,5 +102,40 @@ describe('auth: login throttle (per account and per client, in the auth database
     await Promise.all(Array.from({ length: 20 }, () => throttle.recordFailure('burst@example.test', undefined, T0)));
     const [row] = await db.selectFrom('login_failures').select(['failures']).execute();
     expect(row!.failures).to.equal(20);
+  });
+});
+
+describe('auth: Login refuses a delayed account before hashing', () => {
+  it('computes no hash for a throttled login, and counts no failure for it', async () => {
+    const db = await openTestDb();
+    try {
+      const hashing = new HashingSlots(2, 8);
+      let hashes = 0;
+      const run = hashing.run.bind(hashing);
+      hashing.run = ((...args: Parameters<typeof run>) => {
+        hashes++;
+        return run(...args);
+      }) as typeof hashing.run;
+      const handlers = createAuthHandlers(
+        {
+          db,
+          accessTokens: new AccessTokens({ secret: 'x'.repeat(32), issuer: 'test', audience: 'test', ttlSeconds: 900 }),
+          refreshTokens: new RefreshTokens(db, 3600),
+          hashing,
+          loginThrottle: new LoginThrottle(db, { ...LIMITS, maxFailuresPerAccount: 2 }),
+        },
+        pino({ level: 'silent' }),
+      );
+      const ctx = () => ({ metadata: new Metadata(), deadline: Date.now() + 10_000, trace: undefined, span: trace.getTracer('t').startSpan('Login') });
+      const attempt = () => handlers.login({ email: 'target@example.test', password: 'wrong password!' }, ctx()).then(() => 'ok', (e: AppError) => e.code);
+      expect([await attempt(), await attempt()]).to.deep.equal(['UNAUTHENTICATED', 'UNAUTHENTICATED']);
+      expect(hashes).to.equal(2);
+      expect(await attempt()).to.equal('RESOURCE_EXHAUSTED');
+      expect(hashes, 'no hash for the refused attempt').to.equal(2);
+      const [row] = await db.selectFrom('login_failures').select('failures').where('failures', '>', 0).execute();
+      expect(row!.failures, 'the refused attempt is not a failure').to.equal(2);
+    } finally {
+      await db.destroy();
+    }
   });
 });
