@@ -2,14 +2,15 @@ import path from 'node:path';
 import { z } from 'zod';
 import { commonConfig } from '../../shared/config/common';
 import { databaseKeys } from '../../shared/config/database';
-import { address, list, port } from '../../shared/config/fields';
+import { address, list, port, positiveInt } from '../../shared/config/fields';
 import { projectRoot } from '../../shared/paths';
 
 /** The user service's config.yaml (environment variables override it). */
 export const userConfigFile = path.join(projectRoot, 'services/user', 'config.yaml');
 
 /** Configuration keys of the user service, as environment variable names. */
-export const userConfigSchema = z.object({
+export const userConfigSchema = z
+  .object({
   ...commonConfig,
   USER_SERVICE_HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
   USER_SERVICE_PORT: port(50051),
@@ -17,7 +18,19 @@ export const userConfigSchema = z.object({
   AUTH_SERVICE_URL: address('127.0.0.1:50052'),
   /** Emails that get role `admin` when they register; compared lower-cased like stored emails. */
   ADMIN_EMAILS: list([]).transform((emails) => emails.map((e) => e.toLowerCase())),
-});
+  /**
+   * A registration still unfinished after this long died half-way (a crash of this process):
+   * the sweep, or the next registration of its email, removes it. Also the sweep's period.
+   */
+  REGISTRATION_STALE_AFTER_MS: positiveInt(30_000),
+})
+  .superRefine((config, ctx) => {
+    // A registration in progress holds its email for at most its deadline (and the auth side a
+    // little longer): resolving it sooner could race one that is still running.
+    if (config.REGISTRATION_STALE_AFTER_MS < 2 * config.GRPC_DEADLINE_MS) {
+      ctx.addIssue({ code: 'custom', path: ['REGISTRATION_STALE_AFTER_MS'], message: `must be at least twice GRPC_DEADLINE_MS (${2 * config.GRPC_DEADLINE_MS})` });
+    }
+  });
 
 /** Validated user service configuration. */
 export type UserConfig = z.output<typeof userConfigSchema>;

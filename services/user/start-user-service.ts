@@ -8,6 +8,7 @@ import { AuthClient } from './auth-client';
 import type { UserConfig } from './config';
 import { userMigrations } from './db/migrations';
 import type { UserDatabase } from './db/schema';
+import { Registrations } from './registrations';
 import { createUserService, USER_SERVICE_NAME } from './user-handlers';
 import { UserRepository } from './user-repository';
 
@@ -23,23 +24,31 @@ export async function startUserService(config: UserConfig, logger: Logger): Prom
     name: USER_SERVICE_NAME,
   });
   const auth = new AuthClient(config.AUTH_SERVICE_URL, config.GRPC_DEADLINE_MS);
+  const users = new UserRepository(database.db);
+  const registrations = new Registrations(users, auth, logger, config.REGISTRATION_STALE_AFTER_MS);
   const implementation = createUserService({
-    users: new UserRepository(database.db),
+    users,
     auth,
+    registrations,
     adminEmails: new Set(config.ADMIN_EMAILS),
     logger,
   });
 
-  return startGrpcServer({
+  let stopSweeping = () => {};
+  const server = await startGrpcServer({
     host: config.USER_SERVICE_HOST,
     port: config.USER_SERVICE_PORT,
     services: [{ name: 'user.v1.UserService', definition: UserServiceService, implementation }],
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     release: async () => {
+      stopSweeping();
       auth.close();
       await database.close();
     },
     readinessCheck: database.ping,
   });
+  // Once serving: a sweep resolves registrations a crash left unfinished (registrations.ts).
+  stopSweeping = registrations.startSweeping();
+  return server;
 }

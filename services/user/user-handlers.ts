@@ -9,6 +9,7 @@ import * as fields from '../../shared/validation/schemas';
 import { parseOrThrow } from '../../shared/validation/schemas';
 import type { AuthApi } from './auth-client';
 import { authenticate } from './authenticate';
+import type { Registrations } from './registrations';
 import { assertMayModify, assertMaySetRole, roleForNewUser } from './authorize';
 import { toUser, type UserChanges, type UserRepository } from './user-repository';
 
@@ -22,6 +23,8 @@ export const DEFAULT_PAGE_SIZE = 20;
 export interface UserHandlerDeps {
   users: UserRepository;
   auth: AuthApi;
+  /** Registration across the two services (crash-safe). */
+  registrations: Registrations;
   /** Lower-cased emails that register as admins. */
   adminEmails: ReadonlySet<string>;
   logger: Logger;
@@ -45,7 +48,7 @@ const hasStatus = (err: unknown, code: GrpcStatus) => (err as { code?: unknown }
 
 /** The UserService RPCs as async handlers (wrapped by {@link createUserService}). */
 export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServiceServer> {
-  const { users, auth, adminEmails, logger } = deps;
+  const { users, auth, registrations, adminEmails, logger } = deps;
 
   /** Runs a compensating step; its failure is logged, so the error the caller sees stays the original. */
   const compensate = async (what: string, userId: string, step: () => Promise<unknown>) => {
@@ -59,20 +62,21 @@ export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServ
   return {
     async createUser(request, ctx) {
       const input = parseOrThrow(createUserInput, request);
-      const row = await users.insert({
-        id: randomUUID(),
-        email: input.email,
-        name: input.name,
-        role: roleForNewUser(input.email, adminEmails),
-      });
+      // Profile (pending), credentials, profile active: see registrations.ts for what a failure
+      // or a crash at any point leaves behind, and how it is resolved.
+      const row = await registrations.begin(
+        { id: randomUUID(), email: input.email, name: input.name, role: roleForNewUser(input.email, adminEmails) },
+        ctx,
+      );
       ctx.span.setAttribute('enduser.id', row.id);
       try {
         const tokens = await auth.register({ userId: row.id, email: row.email, password: input.password }, ctx);
+        await registrations.complete(row.id);
         return { user: toUser(row), tokens };
       } catch (err) {
         // Whatever went wrong downstream (a conflict, an outage, a timeout after the auth service
-        // may even have stored the credentials), no profile without credentials is left behind.
-        await compensate('removing a user whose registration failed', row.id, () => users.delete(row.id));
+        // may even have stored the credentials), nothing half-registered stays: undo it.
+        await registrations.undo(row.id, ctx);
         throw err;
       }
     },

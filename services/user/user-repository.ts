@@ -11,7 +11,7 @@ export interface UserChanges {
   role?: Role;
 }
 
-/** A page of users in (created_at, id) order, with the total count. */
+/** A page of registered users in (created_at, id) order, with the total count. */
 export interface UserPage {
   rows: UserRow[];
   total: number;
@@ -31,14 +31,21 @@ export function toUser(row: UserRow): User {
   };
 }
 
-/** Reads and writes `users` rows; a duplicate email becomes ALREADY_EXISTS. */
+/**
+ * Reads and writes `users` rows; a duplicate email becomes ALREADY_EXISTS. Reads see registered
+ * (active) users only; unfinished registrations are reached through the *Unfinished methods.
+ */
 export class UserRepository {
   constructor(private readonly db: Kysely<UserDatabase>) {}
 
-  /** Inserts a new user and returns the stored row. */
-  async insert(user: { id: string; email: string; name: string; role: Role }): Promise<UserRow> {
+  /**
+   * Inserts the profile of a registration that has begun (`pending`, invisible to reads until
+   * {@link activate}) and returns the row; ALREADY_EXISTS when the email is taken, also by
+   * another unfinished registration.
+   */
+  async insertPending(user: { id: string; email: string; name: string; role: Role }): Promise<UserRow> {
     const now = new Date().toISOString();
-    const row: UserRow = { ...user, created_at: now, updated_at: now };
+    const row: UserRow = { ...user, status: 'pending', created_at: now, updated_at: now };
     try {
       await this.db.insertInto('users').values(row).execute();
     } catch (err) {
@@ -48,9 +55,41 @@ export class UserRepository {
     return row;
   }
 
-  /** The user with `id`, or undefined. */
+  /** Completes a registration: the profile becomes visible. */
+  async activate(id: string): Promise<void> {
+    await this.db.updateTable('users').set({ status: 'active' }).where('id', '=', id).execute();
+  }
+
+  /** Marks an unfinished registration as given up (its credentials still need removing). */
+  async abandon(id: string): Promise<void> {
+    await this.db.updateTable('users').set({ status: 'abandoned' }).where('id', '=', id).where('status', '!=', 'active').execute();
+  }
+
+  /** The unfinished registration holding `email`, if any (pending or abandoned). */
+  async findUnfinishedByEmail(email: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('email', '=', email).where('status', '!=', 'active').executeTakeFirst();
+  }
+
+  /** Unfinished registrations to resolve: abandoned ones, and pending ones begun before `before` (ISO). */
+  async findUnfinished(before: string, limit: number): Promise<UserRow[]> {
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where((eb) => eb.or([eb('status', '=', 'abandoned'), eb.and([eb('status', '=', 'pending'), eb('created_at', '<', before)])]))
+      .orderBy('created_at')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Deletes an unfinished registration's profile; false if it is gone or has completed meanwhile. */
+  async deleteUnfinished(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('users').where('id', '=', id).where('status', '!=', 'active').executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  /** The registered (active) user with `id`, or undefined. */
   async findById(id: string): Promise<UserRow | undefined> {
-    return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return this.db.selectFrom('users').selectAll().where('id', '=', id).where('status', '=', 'active').executeTakeFirst();
   }
 
   /** Applies `changes` (bumping updated_at) and returns the new row, or undefined if `id` is gone. */
@@ -60,6 +99,7 @@ export class UserRepository {
         .updateTable('users')
         .set({ ...changes, updated_at: new Date().toISOString() })
         .where('id', '=', id)
+        .where('status', '=', 'active')
         .returningAll()
         .executeTakeFirst();
     } catch (err) {
@@ -88,6 +128,7 @@ export class UserRepository {
     const rows = await this.db
       .selectFrom('users')
       .selectAll()
+      .where('status', '=', 'active')
       .orderBy('created_at')
       .orderBy('id')
       .limit(limit)
@@ -96,6 +137,7 @@ export class UserRepository {
     const { total } = await this.db
       .selectFrom('users')
       .select((eb) => eb.fn.countAll<number | bigint>().as('total'))
+      .where('status', '=', 'active')
       .executeTakeFirstOrThrow();
     return { rows, total: Number(total) };
   }

@@ -29,7 +29,7 @@ export async function openSqlite<DB>(options: OpenSqliteOptions): Promise<Kysely
       'db.system': 'sqlite',
       'db.system.name': 'sqlite',
       'db.namespace': options.file === ':memory:' ? ':memory:' : path.basename(options.file),
-    }),
+    }, { beginImmediate: true }),
   });
   await migrateToLatest(db as Kysely<unknown>, options.migrations, options.file);
   return db;

@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, type Attributes } from '@opentelemetry/api';
-import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult, TransactionSettings } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryResult, type TransactionSettings } from 'kysely';
 import { tracer } from '../telemetry/spans';
 import { asCallerError } from './db-errors';
 
@@ -67,6 +67,7 @@ class TracedDriver implements Driver {
   constructor(
     private readonly inner: Driver,
     private readonly base: Attributes,
+    private readonly options: TracedDialectOptions,
   ) {}
 
   init(): Promise<void> {
@@ -91,6 +92,12 @@ class TracedDriver implements Driver {
 
   beginTransaction(conn: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     const traced = conn as TracedConnection;
+    if (this.options.beginImmediate) {
+      // SQLite's plain BEGIN takes the write lock only at the first write: two processes sharing
+      // the file (replicas) that both read first then deadlock on the upgrade with SQLITE_BUSY,
+      // which busy_timeout cannot wait out. BEGIN IMMEDIATE takes it up front, so they queue.
+      return traced.traced('begin immediate', () => traced.inner.executeQuery(CompiledQuery.raw('begin immediate')).then(() => undefined));
+    }
     return traced.traced('begin', () => this.inner.beginTransaction(traced.inner, settings));
   }
 
@@ -113,14 +120,20 @@ class TracedDriver implements Driver {
   }
 }
 
+/** Options of {@link tracedDialect}. */
+export interface TracedDialectOptions {
+  /** Start transactions with `BEGIN IMMEDIATE` (SQLite shared by several processes). */
+  beginImmediate?: boolean;
+}
+
 /**
  * Wraps a Kysely dialect so every statement gets a span (`attributes` name the database) and a
  * database that cannot serve surfaces as UNAVAILABLE (db-errors.ts), whichever the engine.
  */
-export function tracedDialect(inner: Dialect, attributes: Attributes): Dialect {
+export function tracedDialect(inner: Dialect, attributes: Attributes, options: TracedDialectOptions = {}): Dialect {
   return {
     createAdapter: () => inner.createAdapter(),
-    createDriver: () => new TracedDriver(inner.createDriver(), attributes),
+    createDriver: () => new TracedDriver(inner.createDriver(), attributes, options),
     createIntrospector: (db) => inner.createIntrospector(db),
     createQueryCompiler: () => inner.createQueryCompiler(),
   };

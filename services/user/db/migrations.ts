@@ -26,4 +26,21 @@ export const userMigrations: Record<string, Migration> = {
       await db.schema.dropTable('users').execute();
     },
   },
+  '0002_registration_state': {
+    async up(db: Kysely<unknown>) {
+      // A registration writes the profile first (pending), then the credentials in the auth
+      // service, then marks the profile active: a crash in between leaves a pending row that a
+      // later registration of the email, or the sweep, resolves (user-handlers.ts). Rows from
+      // before this migration were complete registrations.
+      await db.schema
+        .alterTable('users')
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('active').check(sql`status in ('pending', 'abandoned', 'active')`))
+        .execute();
+      await db.schema.createIndex('users_status_created_at').on('users').columns(['status', 'created_at']).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropIndex('users_status_created_at').execute();
+      await db.schema.alterTable('users').dropColumn('status').execute();
+    },
+  },
 };

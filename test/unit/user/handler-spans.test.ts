@@ -9,6 +9,7 @@ import { bearerMetadata } from '../../../shared/grpc/metadata';
 import type { AuthApi } from '../../../services/user/auth-client';
 import { userMigrations } from '../../../services/user/db/migrations';
 import type { UserDatabase } from '../../../services/user/db/schema';
+import { Registrations } from '../../../services/user/registrations';
 import { createUserHandlers } from '../../../services/user/user-handlers';
 import { UserRepository } from '../../../services/user/user-repository';
 
@@ -62,11 +63,14 @@ describe('user service: operation span attributes', () => {
   };
 
   it("records the new user's id on CreateUser and the caller's id on later calls, never secrets", async () => {
+    const users = new UserRepository(db);
+    const logger = pino({ level: 'silent' });
     const handlers = createUserHandlers({
-      users: new UserRepository(db),
+      users,
       auth,
+      registrations: new Registrations(users, auth, logger, 30_000),
       adminEmails: new Set(),
-      logger: pino({ level: 'silent' }),
+      logger,
     });
 
     const create = ctx();
