@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { commonConfig } from '../../shared/config/common';
 import { port, positiveInt } from '../../shared/config/fields';
+import { faultsSetting, refuseFaultsInProduction } from '../../shared/faults/faults-setting';
 import { projectRoot } from '../../shared/paths';
 
 /**
@@ -33,8 +34,11 @@ export const authConfigSchema = z
     HASH_CONCURRENCY: positiveInt(Math.max(1, os.availableParallelism())),
     /** Password checks allowed to wait for a slot; beyond that Login/Register answer RESOURCE_EXHAUSTED (429). */
     HASH_QUEUE_LIMIT: positiveInt(64),
+    /** Injected delays and errors per gRPC method (shared/faults); off unless set, refused in production. */
+    FAULTS: faultsSetting(),
   })
   .superRefine((config, ctx) => {
+    refuseFaultsInProduction(config, ctx);
     // The dev default is public (it is in the repository), so anyone could mint tokens with it.
     if (config.NODE_ENV === 'production' && config.JWT_SECRET === DEV_JWT_SECRET) {
       ctx.addIssue({

@@ -30,6 +30,7 @@ export async function startAuthService(config: AuthConfig, logger: Logger): Prom
       hashing: new HashingSlots(config.HASH_CONCURRENCY, config.HASH_QUEUE_LIMIT),
     },
     logger,
+    config.FAULTS,
   );
 
   return startGrpcServer({

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { commonConfig } from '../../shared/config/common';
 import { address, list, port } from '../../shared/config/fields';
+import { faultsSetting, refuseFaultsInProduction } from '../../shared/faults/faults-setting';
 import { projectRoot } from '../../shared/paths';
 
 /** The user service's config.yaml (environment variables override it). */
@@ -17,7 +18,9 @@ export const userConfigSchema = z.object({
   AUTH_SERVICE_URL: address('127.0.0.1:50052'),
   /** Emails that get role `admin` when they register; compared lower-cased like stored emails. */
   ADMIN_EMAILS: list([]).transform((emails) => emails.map((e) => e.toLowerCase())),
-});
+  /** Injected delays and errors per gRPC method (shared/faults); off unless set, refused in production. */
+  FAULTS: faultsSetting(),
+}).superRefine(refuseFaultsInProduction);
 
 /** Validated user service configuration. */
 export type UserConfig = z.output<typeof userConfigSchema>;

@@ -22,6 +22,7 @@ export async function startUserService(config: UserConfig, logger: Logger): Prom
     auth,
     adminEmails: new Set(config.ADMIN_EMAILS),
     logger,
+    faults: config.FAULTS,
   });
 
   return startGrpcServer({
