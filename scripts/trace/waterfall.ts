@@ -89,7 +89,8 @@ export function renderWaterfall(spans: readonly StoredSpan[], options: Waterfall
   const traceEnd = Math.max(...spans.map((s) => s.endUnixMs));
   const traceMs = traceEnd - traceStart;
   const rows = orderSpans(spans);
-  const services = [...new Set(spans.map((s) => s.service))];
+  // In the order the request reached them.
+  const services = [...new Set(rows.map((r) => r.span.service))];
   const serviceWidth = Math.max(...services.map((s) => s.length));
   const nameWidth = Math.max(...rows.map((r) => INDENT.length * r.depth + r.span.name.length));
   const offsetWidth = Math.max(...rows.map((r) => formatMs(r.span.startUnixMs - traceStart).length)) + 1;
