@@ -176,6 +176,8 @@ describe('launcher: npm start (dist/scripts/start.js)', function () {
     }
     // Not a TTY here, so no color codes.
     expect(lines.some((l) => l.includes('\u001b['))).to.equal(false);
+    // The Go tools are built (npm test builds them first), so the start neither builds nor mentions them.
+    expect(lines.filter((l) => l.startsWith('[tools]'))).to.deep.equal([]);
     const order = ['auth', 'user', 'gateway'].map((n) => lines.findIndex((l) => new RegExp(`^\\[start\\]\\s+${n} started`).test(l)));
     expect(order[0]).to.be.within(0, order[1]! - 1);
     expect(order[1]).to.be.lessThan(order[2]!);

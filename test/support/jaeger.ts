@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { flattenTrace, type StoredSpan } from '../../scripts/trace/otlp-trace';
-import { freeJaegerPorts, jaegerArgs, jaegerBinary, jaegerEnv, jaegerUrls, waitForJaegerHealth } from '../../scripts/stack/jaeger-process';
+import { jaegerBinary } from '../../scripts/stack/go-tools';
+import { freeJaegerPorts, jaegerArgs, jaegerEnv, jaegerUrls, waitForJaegerHealth } from '../../scripts/stack/jaeger-process';
 
 export { flattenTrace, KIND, STATUS, type StoredSpan } from '../../scripts/trace/otlp-trace';
 
