@@ -10,7 +10,7 @@ import { startJaeger, KIND, STATUS, type StoredSpan, type TestJaeger } from '../
 import { freePort } from '../../scripts/stack/launch';
 import { projectRoot } from '../../shared/paths';
 import { startStack, type Stack } from '../support/stack';
-import { printTracesOnFailure, waterfallsOf } from '../support/trace-on-failure';
+import { reportOnFailure, waterfallsOf } from '../support/trace-on-failure';
 import { expectGatewaySpine, expectServerHop, theSpan, traceIdOf } from '../support/trace-shape';
 
 const DEADLINE_MS = 1500;
@@ -88,10 +88,7 @@ for (const mode of ['lean', 'auto', 'off'] as const) {
       await jaeger?.stop();
     });
 
-    afterEach(function () {
-      if (this.currentTest?.state === 'failed') process.stderr.write(stack.dumpLogs(30));
-    });
-    printTracesOnFailure(() => jaeger);
+    reportOnFailure({ stack: () => stack, jaeger: () => jaeger });
 
     it('delay: the response waits, the operation span lasts the delay and carries the fault.injected event', async () => {
       const res = await get(`${stack.gatewayUrl}/api/v1/users/${alice.id}`, { token: alice.accessToken, headers: headers?.() });

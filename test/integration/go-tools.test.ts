@@ -12,6 +12,7 @@ import { freePort } from '../../scripts/stack/launch';
 import { projectRoot } from '../../shared/paths';
 import { get } from '../support/http';
 import { sleep } from '../support/stack';
+import { startJsEnv } from '../support/start-env';
 
 const run = promisify(execFile);
 const TOOLS = path.join(projectRoot, 'scripts/tools.sh');
@@ -88,26 +89,13 @@ describe('Go tools: npm start without Go', function () {
 
   it('says what to install and that tracing has no collector, and still starts the services', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-no-go-'));
-    const [authPort, userPort, gatewayPort, healthPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const { env, gatewayPort } = await startJsEnv(dir);
     const lines: string[] = [];
     const child = spawn(process.execPath, ['dist/scripts/start.js'], {
       cwd: projectRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        PATH: NO_GO_PATH,
-        TOOLS_BIN_DIR: path.join(dir, 'bin'),
-        // Nothing answers here, so no running Jaeger is reused.
-        JAEGER_HEALTH_PORT: String(healthPort),
-        NODE_ENV: 'test',
-        AUTH_SERVICE_PORT: String(authPort),
-        USER_SERVICE_PORT: String(userPort),
-        GATEWAY_PORT: String(gatewayPort),
-        AUTH_SERVICE_URL: `127.0.0.1:${authPort}`,
-        USER_SERVICE_URL: `127.0.0.1:${userPort}`,
-        AUTH_DB_PATH: path.join(dir, 'auth.db'),
-        USER_DB_PATH: path.join(dir, 'user.db'),
-      },
+      // Nothing answers on JAEGER_HEALTH_PORT, so no running Jaeger is reused.
+      env: { ...process.env, ...env, PATH: NO_GO_PATH, TOOLS_BIN_DIR: path.join(dir, 'bin'), JAEGER_HEALTH_PORT: String(await freePort()) },
     });
     for (const stream of [child.stdout, child.stderr]) readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (l) => lines.push(l));
     const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));

@@ -1,6 +1,7 @@
 import { wantsColor } from '../../scripts/color';
 import { renderWaterfall } from '../../scripts/trace/waterfall';
 import type { TestJaeger } from './jaeger';
+import type { Stack } from './stack';
 
 // The trace ids the running test has seen (traceIdOf notes each), so a failure can show them.
 let noted: string[] = [];
@@ -24,18 +25,22 @@ export async function waterfallsOf(jaeger: TestJaeger, traceIds: readonly string
 const SHOWN = 3;
 
 /**
- * Mocha hooks for the current describe: when a test fails, print the waterfall of the last traces
- * it got (its responses' traceresponse ids), so a CI log shows what the trace looked like.
+ * Mocha hooks for the current describe: when a test fails, print the services' last log lines and
+ * the waterfall of the last traces it got (its responses' traceresponse ids), so a CI log shows
+ * what the trace looked like.
  */
-export function printTracesOnFailure(jaeger: () => TestJaeger | undefined): void {
+export function reportOnFailure(of: { stack: () => Stack | undefined; jaeger: () => TestJaeger | undefined }): void {
   beforeEach(() => {
     noted = [];
   });
   afterEach(async function () {
-    const j = jaeger();
-    if (this.currentTest?.state !== 'failed' || !j || noted.length === 0) return;
+    if (this.currentTest?.state !== 'failed') return;
+    const stack = of.stack();
+    if (stack) process.stderr.write(stack.dumpLogs(30));
+    const jaeger = of.jaeger();
+    if (!jaeger || noted.length === 0) return;
     this.timeout(30_000);
     const ids = noted.slice(-SHOWN);
-    process.stderr.write(`\ntraces of "${this.currentTest.fullTitle()}":\n${await waterfallsOf(j, ids, wantsColor(process.stderr))}\n`);
+    process.stderr.write(`\ntraces of "${this.currentTest.fullTitle()}":\n${await waterfallsOf(jaeger, ids, wantsColor(process.stderr))}\n`);
   });
 }
