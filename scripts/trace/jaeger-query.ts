@@ -66,29 +66,45 @@ export async function fetchTrace(jaegerUrl: string, traceId: string): Promise<St
 
 /** How far back `--last` looks. */
 export const LAST_WINDOW_MS = 60 * 60 * 1000;
-// Jaeger's search returns whole traces in no promised order: ask for enough and pick the newest.
-const SEARCH_LIMIT = 100;
+/** How many traces one search asks for. */
+export const SEARCH_LIMIT = 100;
 
-/** The id of the most recent trace with spans from `service` in the last hour; a TraceQueryError when there is none. */
-export async function lastTraceId(jaegerUrl: string, service: string, now = Date.now()): Promise<string> {
-  const query = new URLSearchParams({
-    'query.service_name': service,
-    'query.start_time_min': new Date(now - LAST_WINDOW_MS).toISOString(),
-    'query.start_time_max': new Date(now + 60_000).toISOString(),
-    'query.num_traces': String(SEARCH_LIMIT),
-  });
-  const { status, body } = await getJson(jaegerUrl, `/api/v3/traces?${query.toString()}`);
-  const spans = status === 200 ? flattenTrace(body) : [];
-  if (status !== 200 && status !== 404) throw new TraceQueryError(`Jaeger at ${jaegerUrl} answered ${status}: ${errorMessage(body)}`, EXIT.UNREACHABLE);
-  if (spans.length === 0) {
-    const services = await getJson(jaegerUrl, '/api/v3/services').then(
-      ({ body: b }) => ((b as { services?: string[] }).services ?? []).join(', ') || 'none',
-      () => 'unknown',
-    );
-    throw new TraceQueryError(`no trace from "${service}" in the last hour in Jaeger at ${jaegerUrl} (services it has: ${services})`, EXIT.NOT_FOUND);
-  }
-  // A trace's start is its earliest span; the newest trace is the one that started last.
+/** The start (earliest span) of each trace among `spans`. */
+function traceStarts(spans: readonly StoredSpan[]): Map<string, number> {
   const starts = new Map<string, number>();
   for (const s of spans) starts.set(s.traceId, Math.min(starts.get(s.traceId) ?? Infinity, s.startUnixMs));
-  return [...starts].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+  return starts;
+}
+
+/**
+ * The id of the most recent trace with spans from `service` in the last hour; a TraceQueryError
+ * when there is none. Jaeger's search returns up to `limit` traces in no promised order, so while
+ * an answer is full the window is narrowed to start at the newest trace it held, until one fits.
+ */
+export async function lastTraceId(jaegerUrl: string, service: string, options: { now?: number; limit?: number } = {}): Promise<string> {
+  const now = options.now ?? Date.now();
+  const limit = options.limit ?? SEARCH_LIMIT;
+  let from = now - LAST_WINDOW_MS;
+  let newest: [string, number] | undefined;
+  // Each round's window starts at the previous round's newest trace, so it holds fewer traces.
+  for (let round = 0; round < 20; round++) {
+    const query = new URLSearchParams({
+      'query.service_name': service,
+      'query.start_time_min': new Date(from).toISOString(),
+      'query.start_time_max': new Date(now + 60_000).toISOString(),
+      'query.num_traces': String(limit),
+    });
+    const { status, body } = await getJson(jaegerUrl, `/api/v3/traces?${query.toString()}`);
+    if (status !== 200 && status !== 404) throw new TraceQueryError(`Jaeger at ${jaegerUrl} answered ${status}: ${errorMessage(body)}`, EXIT.UNREACHABLE);
+    const starts = traceStarts(status === 200 ? flattenTrace(body) : []);
+    for (const entry of starts) if (!newest || entry[1] > newest[1]) newest = entry;
+    if (starts.size < limit || !newest || newest[1] <= from) break;
+    from = newest[1];
+  }
+  if (newest) return newest[0];
+  const services = await getJson(jaegerUrl, '/api/v3/services').then(
+    ({ body }) => ((body as { services?: string[] }).services ?? []).join(', ') || 'none',
+    () => 'unknown',
+  );
+  throw new TraceQueryError(`no trace from "${service}" in the last hour in Jaeger at ${jaegerUrl} (services it has: ${services})`, EXIT.NOT_FOUND);
 }
