@@ -2,12 +2,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ghzBinary } from '../scripts/stack/go-tools';
 import { projectRoot } from '../shared/paths';
 import { trackRaw } from './children';
 import { round, type LoadResult } from './load-result';
-
-/** The ghz binary scripts/tools.sh builds. */
-export const GHZ_BINARY = path.join(projectRoot, '.tools', 'bin', 'ghz');
 
 /** One ghz run. */
 export interface GhzLoad {
@@ -70,7 +68,7 @@ export function runGhz(load: GhzLoad, onStart?: (pid: number) => void, signal?: 
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   };
   return new Promise<LoadResult>((resolve, reject) => {
-    const child = trackRaw(spawn(GHZ_BINARY, ghzArgs(load, metadataFile), { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child = trackRaw(spawn(ghzBinary, ghzArgs(load, metadataFile), { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] }));
     if (child.pid !== undefined) onStart?.(child.pid);
     let stdout = '';
     let stderr = '';

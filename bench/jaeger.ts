@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { stop, type LaunchedProcess } from '../scripts/stack/launch';
-import { freeJaegerPorts, jaegerArgs, jaegerBinary, jaegerEnv, jaegerUrls, waitForJaegerHealth } from '../scripts/stack/jaeger-process';
+import { jaegerBinary } from '../scripts/stack/go-tools';
+import { freeJaegerPorts, jaegerArgs, jaegerEnv, jaegerUrls, waitForJaegerHealth } from '../scripts/stack/jaeger-process';
 import { spawnTracked } from './children';
 
 /** A Jaeger v2 the harness started on free loopback ports, in memory. */

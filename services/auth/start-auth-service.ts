@@ -44,6 +44,7 @@ export async function startAuthService(config: AuthConfig, logger: Logger): Prom
       }),
     },
     logger,
+    config.FAULTS,
   );
 
   return startGrpcServer({

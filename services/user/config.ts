@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { commonConfig } from '../../shared/config/common';
 import { databaseKeys } from '../../shared/config/database';
 import { address, list, port, positiveInt } from '../../shared/config/fields';
+import { faultsSetting, refuseFaultsInProduction } from '../../shared/faults/faults-setting';
 import { projectRoot } from '../../shared/paths';
 
 /** The user service's config.yaml (environment variables override it). */
@@ -23,8 +24,11 @@ export const userConfigSchema = z
    * the sweep, or the next registration of its email, removes it. Also the sweep's period.
    */
   REGISTRATION_STALE_AFTER_MS: positiveInt(30_000),
+  /** Injected delays and errors per gRPC method (shared/faults); off unless set, refused in production. */
+  FAULTS: faultsSetting(),
 })
   .superRefine((config, ctx) => {
+    refuseFaultsInProduction(config, ctx);
     // A registration in progress holds its email for at most its deadline (and the auth side a
     // little longer): resolving it sooner could race one that is still running.
     if (config.REGISTRATION_STALE_AFTER_MS < 2 * config.GRPC_DEADLINE_MS) {

@@ -32,6 +32,7 @@ export async function startUserService(config: UserConfig, logger: Logger): Prom
     registrations,
     adminEmails: new Set(config.ADMIN_EMAILS),
     logger,
+    faults: config.FAULTS,
   });
 
   let stopSweeping = () => {};

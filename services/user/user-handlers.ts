@@ -3,6 +3,7 @@ import { status as GrpcStatus, type UntypedServiceImplementation } from '@grpc/g
 import { z } from 'zod';
 import { UserServiceService, type UserServiceServer } from '../../gen/user/v1/user';
 import { AppError } from '../../shared/errors/app-error';
+import type { FaultPlan } from '../../shared/faults/fault-rules';
 import { implement, type AsyncService } from '../../shared/grpc/handler';
 import type { Logger } from '../../shared/logging/logger';
 import * as fields from '../../shared/validation/schemas';
@@ -28,6 +29,8 @@ export interface UserHandlerDeps {
   /** Lower-cased emails that register as admins. */
   adminEmails: ReadonlySet<string>;
   logger: Logger;
+  /** Faults to inject (FAULTS); none when absent. */
+  faults?: FaultPlan | undefined;
 }
 
 // Requests are validated as objects so an error names the field (`email: must be an email address`).
@@ -151,5 +154,6 @@ export function createUserService(deps: UserHandlerDeps): UntypedServiceImplemen
   return implement<UserServiceServer>(UserServiceService, createUserHandlers(deps), {
     service: USER_SERVICE_NAME,
     logger: deps.logger,
+    faults: deps.faults,
   });
 }

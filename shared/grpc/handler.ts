@@ -9,6 +9,8 @@ import {
 } from '@grpc/grpc-js';
 import { context as otelContext, SpanKind, trace as otelTrace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { AppError } from '../errors/app-error';
+import type { FaultPlan } from '../faults/fault-rules';
+import { withFault, type InjectedFault } from '../faults/inject-fault';
 import type { Logger } from '../logging/logger';
 import { tracingMode } from '../telemetry/active-config';
 import { endServerSpan, startServerSpan } from '../telemetry/grpc-spans';
@@ -28,6 +30,8 @@ export interface HandlerContext extends CallParent {
   span: Span;
   /** The context holding the operation span: the parent of downstream calls (lean tracing). */
   context?: Context | undefined;
+  /** What FAULTS injected into this call, if anything (set before the handler runs; logged on the rpc line). */
+  fault?: InjectedFault | undefined;
 }
 
 /** A promise-returning handler for one unary RPC. */
@@ -46,6 +50,8 @@ export interface ImplementOptions {
   logger: Logger;
   /** Extra attributes on every operation span, e.g. `auth.method`. */
   attributes?: (operation: string) => Attributes;
+  /** Faults to inject (the FAULTS setting); rules for methods this service does not serve are ignored. */
+  faults?: FaultPlan | undefined;
 }
 
 interface GrpcErrorLike {
@@ -93,8 +99,11 @@ export function implement<S>(
 ): UntypedServiceImplementation {
   const impl: UntypedServiceImplementation = {};
   for (const [key, method] of Object.entries(definition)) {
-    const handler = (handlers as Record<string, AsyncUnary<unknown, unknown>>)[key];
-    if (!handler) throw new Error(`no handler for ${method.path}`);
+    const own = (handlers as Record<string, AsyncUnary<unknown, unknown>>)[key];
+    if (!own) throw new Error(`no handler for ${method.path}`);
+    // Resolved once here, so a method without a rule runs exactly the code it would without FAULTS.
+    const rule = options.faults?.get(method.path.replace(/^\//, ''));
+    const handler = rule ? withFault(own, rule) : own;
     const operation = method.path.slice(method.path.lastIndexOf('/') + 1);
     const attributes: Attributes = {
       operation: operationKey(operation),
@@ -110,15 +119,16 @@ export function implement<S>(
         return;
       }
       const trace = explicitTraceHeaders(metadataGetter(call.metadata));
-      inSpan(operation, attributes, (span) => handler(call.request, { metadata: call.metadata, deadline: deadlineMs, trace, span }))
+      let ctx: HandlerContext | undefined;
+      inSpan(operation, attributes, (span) => handler(call.request, (ctx = { metadata: call.metadata, deadline: deadlineMs, trace, span })))
         .then(
           (response) => {
-            log(options.logger, method.path, GrpcStatus.OK, started, traceLogFields(trace));
+            log(options.logger, method.path, GrpcStatus.OK, started, traceLogFields(trace), undefined, ctx?.fault);
             callback(null, response);
           },
           (err: unknown) => {
             const mapped = toGrpcError(err);
-            log(options.logger, method.path, mapped.code, started, traceLogFields(trace), errorToLog(err, mapped.code));
+            log(options.logger, method.path, mapped.code, started, traceLogFields(trace), errorToLog(err, mapped.code), ctx?.fault);
             callback(mapped);
           },
         );
@@ -158,7 +168,7 @@ function leanCall(
   result.then(
     (response) => {
       span.end();
-      log(logger, path, GrpcStatus.OK, started, spanLogFields(server.span));
+      log(logger, path, GrpcStatus.OK, started, spanLogFields(server.span), undefined, ctx.fault);
       endServerSpan(server.span, null);
       callback(null, response);
     },
@@ -166,7 +176,7 @@ function leanCall(
       recordError(span, err);
       span.end();
       const mapped = toGrpcError(err);
-      log(logger, path, mapped.code, started, spanLogFields(server.span), errorToLog(err, mapped.code));
+      log(logger, path, mapped.code, started, spanLogFields(server.span), errorToLog(err, mapped.code), ctx.fault);
       endServerSpan(server.span, mapped);
       callback(mapped);
     },
@@ -181,9 +191,17 @@ function errorToLog(err: unknown, code: GrpcStatus): unknown {
   return code === GrpcStatus.INTERNAL || (err instanceof Error && err.cause !== undefined) ? err : undefined;
 }
 
-function log(logger: Logger, rpc: string, code: GrpcStatus, started: bigint, traceFields: Record<string, string | undefined>, err?: unknown): void {
+function log(
+  logger: Logger,
+  rpc: string,
+  code: GrpcStatus,
+  started: bigint,
+  traceFields: Record<string, string | undefined>,
+  err?: unknown,
+  fault?: InjectedFault,
+): void {
   const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const line = { rpc, code: GrpcStatus[code], durationMs: Math.round(durationMs * 100) / 100, ...traceFields };
+  const line = { rpc, code: GrpcStatus[code], durationMs: Math.round(durationMs * 100) / 100, ...traceFields, ...(fault && { fault }) };
   if (err) logger.error({ ...line, err }, 'rpc failed');
   else logger.info(line, 'rpc');
 }

@@ -7,6 +7,7 @@ import { registerAccount, uniqueEmail, GOOD_PASSWORD, type Account } from '../su
 import { get, post } from '../support/http';
 import { startJaeger, KIND, STATUS, type StoredSpan, type TestJaeger } from '../support/jaeger';
 import { startStack, type Stack } from '../support/stack';
+import { reportOnFailure } from '../support/trace-on-failure';
 import {
   describeTrace,
   expectGatewaySpine,
@@ -69,9 +70,7 @@ for (const { instrumentation, exporter } of MODES) {
       await jaeger?.stop();
     });
 
-    afterEach(function () {
-      if (this.currentTest?.state === 'failed') process.stderr.write(stack.dumpLogs(30));
-    });
+    reportOnFailure({ stack: () => stack, jaeger: () => jaeger });
 
     it('1. GET a user: gateway -> user-service -> auth-service in one trace', async () => {
       const res = await get(`${stack.gatewayUrl}/api/v1/users/${alice.id}`, { token: alice.accessToken });

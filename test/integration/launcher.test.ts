@@ -9,6 +9,7 @@ import { freePort, launchProcess, stop, waitForReady, type LaunchedProcess } fro
 import { projectRoot } from '../../shared/paths';
 import { get } from '../support/http';
 import { sleep } from '../support/stack';
+import { startJsEnv } from '../support/start-env';
 
 /** Whether a pid still names a live process. */
 function alive(pid: number): boolean {
@@ -111,24 +112,10 @@ describe('launcher: npm start (dist/scripts/start.js)', function () {
 
   beforeEach(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-'));
-    const [authPort, userPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
+    const { env } = await startJsEnv(dataDir);
     lines = [];
     // start.ts passes its environment through, so ports and files can be moved off the defaults.
-    child = spawn(process.execPath, ['dist/scripts/start.js'], {
-      cwd: projectRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        AUTH_SERVICE_PORT: String(authPort),
-        USER_SERVICE_PORT: String(userPort),
-        GATEWAY_PORT: String(gatewayPort),
-        AUTH_SERVICE_URL: `127.0.0.1:${authPort}`,
-        USER_SERVICE_URL: `127.0.0.1:${userPort}`,
-        AUTH_DB_PATH: path.join(dataDir, 'auth.db'),
-        USER_DB_PATH: path.join(dataDir, 'user.db'),
-      },
-    });
+    child = spawn(process.execPath, ['dist/scripts/start.js'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     for (const stream of [child.stdout!, child.stderr!]) {
       readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => lines.push(line));
     }
@@ -176,6 +163,8 @@ describe('launcher: npm start (dist/scripts/start.js)', function () {
     }
     // Not a TTY here, so no color codes.
     expect(lines.some((l) => l.includes('\u001b['))).to.equal(false);
+    // The Go tools are built (npm test builds them first), so the start neither builds nor mentions them.
+    expect(lines.filter((l) => l.startsWith('[tools]'))).to.deep.equal([]);
     const order = ['auth', 'user', 'gateway'].map((n) => lines.findIndex((l) => new RegExp(`^\\[start\\]\\s+${n} started`).test(l)));
     expect(order[0]).to.be.within(0, order[1]! - 1);
     expect(order[1]).to.be.lessThan(order[2]!);

@@ -1,14 +1,12 @@
 // Server reflection is what lets grpcurl and ghz call the services without proto files.
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { projectRoot } from '../../shared/paths';
+import { ghzBinary } from '../../scripts/stack/go-tools';
 import { registerAccount } from '../support/accounts';
 import { useStack } from '../support/stack';
 
 const run = promisify(execFile);
-const ghz = path.join(projectRoot, '.tools/bin/ghz');
 
 interface GhzReport {
   count: number;
@@ -16,7 +14,7 @@ interface GhzReport {
 }
 
 async function ghzCall(address: string, call: string, data: unknown, token: string): Promise<GhzReport> {
-  const { stdout } = await run(ghz, ['--insecure', '--call', call, '-d', JSON.stringify(data), '-m', JSON.stringify({ authorization: `Bearer ${token}` }), '-n', '20', '-c', '2', '-O', 'json', address], { timeout: 30_000 });
+  const { stdout } = await run(ghzBinary, ['--insecure', '--call', call, '-d', JSON.stringify(data), '-m', JSON.stringify({ authorization: `Bearer ${token}` }), '-n', '20', '-c', '2', '-O', 'json', address], { timeout: 30_000 });
   return JSON.parse(stdout) as GhzReport;
 }
 

@@ -1,84 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { freeJaegerPorts, jaegerArgs, jaegerBinary, jaegerEnv, jaegerUrls, waitForJaegerHealth } from '../../scripts/stack/jaeger-process';
+import { flattenTrace, type StoredSpan } from '../../scripts/trace/otlp-trace';
+import { jaegerBinary } from '../../scripts/stack/go-tools';
+import { freeJaegerPorts, jaegerArgs, jaegerEnv, jaegerUrls, waitForJaegerHealth } from '../../scripts/stack/jaeger-process';
 
-/** One span as read back from Jaeger's /api/v3 (OTLP JSON), flattened. */
-export interface StoredSpan {
-  service: string;
-  name: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  /** OTLP kind: 1 internal, 2 server, 3 client. */
-  kind: number;
-  /** OTLP status code: 0 unset, 1 ok, 2 error. */
-  status: number;
-  statusMessage?: string;
-  attributes: Record<string, unknown>;
-  events: Array<{ name: string; attributes: Record<string, unknown> }>;
-}
-
-/** OTLP kinds and status codes as Jaeger's JSON reports them. */
-export const KIND = { INTERNAL: 1, SERVER: 2, CLIENT: 3 } as const;
-export const STATUS = { UNSET: 0, OK: 1, ERROR: 2 } as const;
-
-interface OtlpValue {
-  stringValue?: string;
-  intValue?: string | number;
-  boolValue?: boolean;
-  doubleValue?: number;
-  arrayValue?: { values?: OtlpValue[] };
-}
-interface OtlpAttribute {
-  key: string;
-  value: OtlpValue;
-}
-
-function valueOf(v: OtlpValue): unknown {
-  if (v.stringValue !== undefined) return v.stringValue;
-  if (v.intValue !== undefined) return Number(v.intValue);
-  if (v.boolValue !== undefined) return v.boolValue;
-  if (v.doubleValue !== undefined) return v.doubleValue;
-  if (v.arrayValue) return (v.arrayValue.values ?? []).map(valueOf);
-  return undefined;
-}
-
-const attrs = (list: OtlpAttribute[] | undefined) =>
-  Object.fromEntries((list ?? []).map((a) => [a.key, valueOf(a.value)]));
-
-const STATUS_NAMES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
-const KIND_NAMES: Record<string, number> = { SPAN_KIND_INTERNAL: 1, SPAN_KIND_SERVER: 2, SPAN_KIND_CLIENT: 3, SPAN_KIND_PRODUCER: 4, SPAN_KIND_CONSUMER: 5 };
-
-/** Flattens an /api/v3 OTLP JSON trace document into spans. */
-export function flattenTrace(doc: unknown): StoredSpan[] {
-  const out: StoredSpan[] = [];
-  const resourceSpans = (doc as { result?: { resourceSpans?: unknown[] } }).result?.resourceSpans ?? [];
-  for (const rs of resourceSpans as Array<{ resource?: { attributes?: OtlpAttribute[] }; scopeSpans?: Array<{ spans?: unknown[] }> }>) {
-    const service = String(attrs(rs.resource?.attributes)['service.name'] ?? '');
-    for (const ss of rs.scopeSpans ?? []) {
-      for (const raw of (ss.spans ?? []) as Array<Record<string, unknown>>) {
-        const status = (raw.status ?? {}) as { code?: number | string; message?: string };
-        const kind = raw.kind as number | string | undefined;
-        out.push({
-          service,
-          name: String(raw.name),
-          traceId: String(raw.traceId),
-          spanId: String(raw.spanId),
-          parentSpanId: raw.parentSpanId ? String(raw.parentSpanId) : undefined,
-          kind: typeof kind === 'string' ? (KIND_NAMES[kind] ?? 0) : (kind ?? 0),
-          status: typeof status.code === 'string' ? (STATUS_NAMES[status.code] ?? 0) : (status.code ?? 0),
-          statusMessage: status.message,
-          attributes: attrs(raw.attributes as OtlpAttribute[]),
-          events: ((raw.events ?? []) as Array<{ name: string; attributes?: OtlpAttribute[] }>).map((e) => ({
-            name: e.name,
-            attributes: attrs(e.attributes),
-          })),
-        });
-      }
-    }
-  }
-  return out;
-}
+export { flattenTrace, KIND, STATUS, type StoredSpan } from '../../scripts/trace/otlp-trace';
 
 /** A Jaeger v2 process on free loopback ports with in-memory storage, for tests. */
 export interface TestJaeger {

@@ -1,13 +1,16 @@
 import { expect } from 'chai';
 import { KIND, type StoredSpan } from './jaeger';
+import { noteTrace } from './trace-on-failure';
 
 const TRACERESPONSE = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/;
 
-/** The trace id of a response, from its `traceresponse` header (fails the test if absent). */
+/** The trace id of a response, from its `traceresponse` header (fails the test if absent); noted for a failure's waterfall. */
 export function traceIdOf(headers: Headers): string {
   const value = headers.get('traceresponse');
   expect(value, 'traceresponse header').to.match(TRACERESPONSE);
-  return TRACERESPONSE.exec(value!)![1]!;
+  const traceId = TRACERESPONSE.exec(value!)![1]!;
+  noteTrace(traceId);
+  return traceId;
 }
 
 /**

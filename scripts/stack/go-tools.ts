@@ -1,0 +1,14 @@
+import path from 'node:path';
+import { projectRoot } from '../../shared/paths';
+
+/** Where scripts/tools.sh puts the Go tools: TOOLS_BIN_DIR, else .tools/bin. */
+export const toolsBinDir = process.env.TOOLS_BIN_DIR || path.join(projectRoot, '.tools', 'bin');
+
+/** The Jaeger binary scripts/tools.sh builds. */
+export const jaegerBinary = path.join(toolsBinDir, 'jaeger');
+
+/** The ghz binary scripts/tools.sh builds. */
+export const ghzBinary = path.join(toolsBinDir, 'ghz');
+
+/** scripts/tools.sh's exit code when Go is missing or too old (it has said what to install). */
+export const TOOLS_EXIT_NO_GO = 3;
