@@ -129,7 +129,8 @@ forEachDatabase((database) =>
 
       const created = answers.filter((r) => r.status === 201);
       expect(created.length, 'some registrations were in flight and finished').to.be.greaterThan(0);
-      for (const r of answers) expect([201, 503], `status ${r.status} ${JSON.stringify(r.body)}`).to.include(r.status);
+      // A refusal is clean too: 429 when the hashing queue cannot finish a check in time, 503 once draining.
+      for (const r of answers) expect([201, 429, 503], `status ${r.status} ${JSON.stringify(r.body)}`).to.include(r.status);
 
       const profiles = await rows(stack(), 'user', "SELECT id, email, status FROM users WHERE email LIKE 'drain-%'", []);
       const credentials = await rows(stack(), 'auth', "SELECT user_id, email FROM credentials WHERE email LIKE 'drain-%'", []);
