@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { CONFIGS, DEFAULT_CONFIGS } from '../../bench/configs';
 import { LOADS, LOAD_NAMES } from '../../bench/loads';
 import type { BenchReport, SummaryRow } from '../../bench/report';
+import { runSoak } from '../../bench/soak';
 import { projectRoot } from '../../shared/paths';
 
 // 8 configurations (7 stacks) x 8 loads at 2 s each, plus start-up and quiescing: ~4 minutes on 2 cores.
@@ -156,5 +157,25 @@ describe('bench: npm run bench -- --smoke', function () {
     expect(latest).to.include('## CPU per request');
     expect(latest).to.include('OTLP sink (whole run)');
     expect(latest).to.match(/\*\*(PASS|MISS|n\/a)\*\*/);
+  });
+});
+
+describe('soak script (npm run soak), a few seconds of it', function () {
+  this.timeout(120_000);
+
+  it('runs both loads against a traced stack, stops by itself and reports memory per process', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'soak-smoke-'));
+    try {
+      const report = await runSoak({ durationS: 4, concurrency: 5, outDir: out }, () => undefined);
+      for (const name of ['ghz-get-user', 'rest-get-user'] as const) {
+        expect(report.loads[name].count, `${name} calls`).to.be.greaterThan(0);
+        expect(report.loads[name].errors, `${name} errors`).to.equal(0);
+      }
+      expect(Object.keys(report.memory).sort()).to.deep.equal(['auth', 'gateway', 'user']);
+      for (const m of Object.values(report.memory)) expect(m.firstHalfPeakMb).to.be.greaterThan(0);
+      expect(fs.readdirSync(out).filter((f) => f.startsWith('soak-'))).to.have.length(1);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,191 @@
+// `npm run soak`: the long-load check. One stack with tracing on (lean, sampling 1.0, to a real
+// Jaeger), ghz on GetUser and autocannon on REST GET user at once for --duration seconds (60),
+// at --concurrency (100). Passes when no call fails and no process's RSS grows by 10% or more
+// from the first half of the run to the second. Stops by itself; loopback only.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { projectRoot } from '../shared/paths';
+import { startConfig, type RunningConfig } from './bench-stack';
+import { killAll } from './children';
+import { startJaeger, type BenchJaeger } from './jaeger';
+import type { LoadResult } from './load-result';
+import { planLoad, runPlanned } from './load-plan';
+import { ProcSampler, type ProcUsage } from './proc-sampler';
+
+/** Largest RSS growth from the first half of the run to the second that still passes. */
+export const MAX_RSS_GROWTH = 0.1;
+
+/** Options of {@link runSoak}. */
+export interface SoakOptions {
+  durationS: number;
+  concurrency: number;
+  /** Where the JSON report goes. */
+  outDir: string;
+}
+
+/** One process's RSS over the two halves. */
+export interface SoakMemory {
+  firstHalfPeakMb: number;
+  secondHalfPeakMb: number;
+  /** secondHalfPeakMb / firstHalfPeakMb - 1. */
+  growth: number;
+}
+
+/** What a soak run measured and whether it passed. */
+export interface SoakReport {
+  startedAt: string;
+  durationS: number;
+  concurrency: number;
+  loads: Record<'ghz-get-user' | 'rest-get-user', LoadResult>;
+  memory: Record<string, SoakMemory>;
+  /** CPU of each process over the whole run, percent of one core. */
+  cpuPct: Record<string, number>;
+  failures: string[];
+  passed: boolean;
+}
+
+const USAGE = `usage: npm run soak -- [--duration <s>] [--concurrency <n>] [--out <dir>]
+  --duration <s>     seconds of load (default 60; each RSS half is half of it)
+  --concurrency <n>  ghz concurrency and autocannon connections (default 100)
+  --out <dir>        report folder (default bench/results)`;
+
+/** Parses the command line; 'help' for --help. */
+export function parseSoakCli(argv: string[]): SoakOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: { duration: { type: 'string' }, concurrency: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } },
+  });
+  if (values.help) return 'help';
+  const whole = (flag: string, value: string | undefined, fallback: number, min: number) => {
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value) || Number(value) < min) throw new Error(`--${flag}: must be a whole number >= ${min}, got "${value}"`);
+    return Number(value);
+  };
+  return {
+    durationS: whole('duration', values.duration, 60, 4),
+    concurrency: whole('concurrency', values.concurrency, 100, 1),
+    outDir: values.out ? path.resolve(values.out) : path.join(projectRoot, 'bench', 'results'),
+  };
+}
+
+/** Compares the halves and the loads against the pass criteria; returns what failed. */
+export function soakFailures(loads: SoakReport['loads'], memory: Record<string, SoakMemory>): string[] {
+  const failures: string[] = [];
+  for (const [name, r] of Object.entries(loads)) {
+    if (r.count === 0) failures.push(`${name}: no call completed`);
+    if (r.errors > 0) failures.push(`${name}: ${r.errors} failed calls ${JSON.stringify(r.errorMessages)}`);
+  }
+  for (const [role, m] of Object.entries(memory)) {
+    if (!(m.growth < MAX_RSS_GROWTH)) {
+      failures.push(`${role}: RSS grew ${(m.growth * 100).toFixed(1)}% from the first half to the second (${m.firstHalfPeakMb} -> ${m.secondHalfPeakMb} MB)`);
+    }
+  }
+  return failures;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs the soak and writes its report; resolves with it. */
+export async function runSoak(options: SoakOptions, log: (line: string) => void = (l) => process.stderr.write(`[soak] ${l}\n`)): Promise<SoakReport> {
+  let jaeger: BenchJaeger | undefined;
+  let stack: RunningConfig | undefined;
+  try {
+    log('starting Jaeger and the stack (tracing on, sampling 1.0)');
+    jaeger = await startJaeger();
+    stack = await startConfig('on-1.0', { jaegerOtlpUrl: jaeger.otlpHttpUrl, closedOtlpUrl: 'http://127.0.0.1:9/v1/traces' });
+    const shape = { concurrency: options.concurrency, durationS: options.durationS, ghzCpus: 1 };
+    const processes = stack.processes;
+
+    const sample = () => {
+      const sampler = new ProcSampler(200);
+      for (const p of processes) sampler.add(p.role, p.proc.pid);
+      sampler.start();
+      return sampler;
+    };
+    const whole = sample();
+    let half = sample();
+    log(`ghz GetUser and autocannon REST GET user at once, c=${options.concurrency}, ${options.durationS} s`);
+    const startedAt = new Date().toISOString();
+    const loads = Promise.all([runPlanned(planLoad('ghz-get-user', stack, shape)), runPlanned(planLoad('rest-get-user', stack, shape))]);
+    await sleep((options.durationS * 1000) / 2);
+    const first = half.stop();
+    half = sample();
+    const [ghz, rest] = await loads;
+    const second = half.stop();
+    const overall = whole.stop();
+
+    const memory: Record<string, SoakMemory> = {};
+    for (const p of processes) {
+      const a = first[p.role] as ProcUsage | undefined;
+      const b = second[p.role] as ProcUsage | undefined;
+      if (!a || !b) continue;
+      memory[p.role] = { firstHalfPeakMb: a.peakRssMb, secondHalfPeakMb: b.peakRssMb, growth: Math.round((b.peakRssMb / a.peakRssMb - 1) * 10_000) / 10_000 };
+    }
+    const loadResults = { 'ghz-get-user': ghz, 'rest-get-user': rest };
+    const failures = soakFailures(loadResults, memory);
+    const report: SoakReport = {
+      startedAt,
+      durationS: options.durationS,
+      concurrency: options.concurrency,
+      loads: loadResults,
+      memory,
+      cpuPct: Object.fromEntries(Object.entries(overall).map(([role, u]) => [role, u.cpuPct])),
+      failures,
+      passed: failures.length === 0,
+    };
+    fs.mkdirSync(options.outDir, { recursive: true });
+    const file = path.join(options.outDir, `soak-${startedAt.replace(/[:.]/g, '-')}.json`);
+    fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    log(`report: ${path.relative(projectRoot, file)}`);
+    return report;
+  } finally {
+    await stack?.stop();
+    await jaeger?.stop();
+  }
+}
+
+/** The report as a few lines for the terminal (and bench/README.md). */
+export function formatSoak(report: SoakReport): string {
+  const lines = [`soak ${report.durationS} s at c=${report.concurrency}, tracing on (sampling 1.0, real Jaeger): ${report.passed ? 'PASS' : 'FAIL'}`];
+  for (const [name, r] of Object.entries(report.loads)) {
+    lines.push(`  ${name}: ${r.count} calls, ${Math.round(r.rps)} rps, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, errors ${r.errors}`);
+  }
+  for (const [role, m] of Object.entries(report.memory)) {
+    lines.push(`  ${role}: RSS peak ${m.firstHalfPeakMb} MB -> ${m.secondHalfPeakMb} MB (${m.growth >= 0 ? '+' : ''}${(m.growth * 100).toFixed(1)}%), CPU ${report.cpuPct[role]}% of a core`);
+  }
+  for (const f of report.failures) lines.push(`  FAIL ${f}`);
+  return lines.join('\n');
+}
+
+if (require.main === module) {
+  let options: SoakOptions | 'help';
+  try {
+    options = parseSoakCli(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (options === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const stopAll = () => {
+    killAll();
+    process.exit(130);
+  };
+  process.once('SIGINT', stopAll);
+  process.once('SIGTERM', stopAll);
+  runSoak(options).then(
+    (report) => {
+      process.stdout.write(`${formatSoak(report)}\n`);
+      process.exit(report.passed ? 0 : 1);
+    },
+    (err: unknown) => {
+      process.stderr.write(`soak failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      killAll();
+      process.exit(1);
+    },
+  );
+}
