@@ -47,7 +47,11 @@ export function jaegerUrls(ports: JaegerPorts) {
  * exited, and after `timeoutMs`, with `output()` (its last lines) in the message.
  */
 export async function waitForJaegerHealth(ports: JaegerPorts, alive: () => boolean, output: () => string, timeoutMs: number): Promise<void> {
-  const { healthUrl } = jaegerUrls(ports);
+  await waitForHealthUrl(jaegerUrls(ports).healthUrl, alive, output, timeoutMs);
+}
+
+/** Like {@link waitForJaegerHealth}, for a Jaeger (or collector) whose health check is at `healthUrl`. */
+export async function waitForHealthUrl(healthUrl: string, alive: () => boolean, output: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!alive()) throw new Error(`jaeger exited at start; last output:\n${output()}`);
