@@ -1,7 +1,8 @@
-import { parse as parseYaml } from 'yaml';
+import { JAEGER_CONFIG_MAPS } from '../../../scripts/k8s/jaeger-config-maps';
 import { authConfigSchema } from '../../../services/auth/config';
 import { loadConfig } from '../../../shared/config/load-config';
-import { containerPort, deployments, nameOf, ofKind, selectedDeployments, type Container, type Deployment, type K8sObject, type Manifests } from './manifests';
+import { endpointPort, jaegerConfigOf, jaegerEnv, renderJaegerConfig } from './jaeger-config';
+import { containerPort, deployments, nameOf, ofKind, selectedDeployments, serviceByHost, type Container, type Deployment, type K8sObject, type Manifests } from './manifests';
 import { podEnv, podNameOf } from './pod-env';
 import { dockerfileTargets, imageTarget, processConfig, processOf, processTracing, type ProcessSpec } from './processes';
 
@@ -32,13 +33,6 @@ function configOf(spec: ProcessSpec, env: Record<string, string>): { config?: Re
 export function targetHostPort(target: string): { host: string; port: number } | undefined {
   const m = /^(?:dns:(?:\/\/\/)?)?([A-Za-z0-9.-]+):(\d+)$/.exec(target.trim());
   return m ? { host: m[1]!, port: Number(m[2]) } : undefined;
-}
-
-/** The Service a cluster DNS name means from `namespace`: `name`, `name.ns`, `name.ns.svc[.cluster.local]`. */
-export function serviceByHost(m: Manifests, host: string, namespace: string | undefined): K8sObject | undefined {
-  const [name, ns = namespace, ...rest] = host.split('.');
-  if (rest.length > 0 && rest.join('.') !== 'svc' && rest.join('.') !== 'svc.cluster.local') return undefined;
-  return ofKind(m, 'Service').find((s) => s.metadata.name === name && s.metadata.namespace === ns);
 }
 
 /**
@@ -151,6 +145,9 @@ export function serviceUrlProblems(m: Manifests): string[] {
   return problems;
 }
 
+/** The ConfigMap of the collector tier's config (deploy/jaeger-collector.yaml). */
+const COLLECTOR_CONFIG_MAP = JAEGER_CONFIG_MAPS.find((c) => c.source === 'deploy/jaeger-collector.yaml')!.name;
+
 /** The Service a URL's host and port name, and the container port it reaches in `deployment`. */
 function reachedPort(m: Manifests, url: URL, namespace: string | undefined): { service?: K8sObject; deployment?: Deployment; port?: number } {
   const service = serviceByHost(m, url.hostname, namespace);
@@ -186,8 +183,8 @@ export function tracingProblems(m: Manifests): string[] {
     const url = new URL(tracing.endpoint);
     const { service, deployment, port } = reachedPort(m, url, d.metadata.namespace);
     const collector = deployment && jaegerConfigOf(m, deployment);
-    const receiverPort = collector && endpointPort(renderJaegerConfig(collector.config, collectorEnv(deployment)), ['receivers', 'otlp', 'protocols', 'http', 'endpoint']);
-    if (url.pathname !== '/v1/traces' || !service || collector?.name !== 'jaeger-collector-config' || port === undefined || port !== receiverPort) {
+    const receiverPort = collector && endpointPort(renderJaegerConfig(collector.config, jaegerEnv(deployment)), ['receivers', 'otlp', 'protocols', 'http', 'endpoint']);
+    if (url.pathname !== '/v1/traces' || !service || collector?.name !== COLLECTOR_CONFIG_MAP || port === undefined || port !== receiverPort) {
       problems.push(`${where}: traces go to ${tracing.endpoint}, which is not the collector tier's OTLP/HTTP receiver (Service ${service ? nameOf(service) : 'none'}, port ${String(port)}, receiver ${String(receiverPort)})`);
     }
     const attributes = Object.fromEntries((env.OTEL_RESOURCE_ATTRIBUTES ?? '').split(',').map((kv) => kv.split('=') as [string, string]));
@@ -260,37 +257,4 @@ export function secretProblems(m: Manifests, examples: Manifests): string[] {
     if (accepted) problems.push(`${nameOf(s)} (example): its placeholder JWT_SECRET would be accepted; make it one the auth service refuses`);
   }
   return problems;
-}
-
-// --- the Jaeger tiers, as far as the services' checks need them (the rest: jaeger-checks.ts) ---
-
-/** The ConfigMap a Jaeger container's `--config` file comes from, with that file's text. */
-export function jaegerConfigOf(m: Manifests, d: Deployment): { name: string; config: string } | undefined {
-  for (const c of d.spec.template.spec.containers) {
-    const at = c.args?.indexOf('--config') ?? -1;
-    const file = at >= 0 ? c.args?.[at + 1] : undefined;
-    const mount = file && c.volumeMounts?.find((vm) => file.startsWith(`${vm.mountPath}/`));
-    const volume = mount && d.spec.template.spec.volumes?.find((v) => v.name === mount.name);
-    const map = volume && volume.configMap && ofKind(m, 'ConfigMap').find((cm) => cm.metadata.name === volume.configMap!.name);
-    const text = map && mount && map.data?.[file.slice(mount.mountPath.length + 1)];
-    if (map && text !== undefined) return { name: map.metadata.name, config: text };
-  }
-  return undefined;
-}
-
-/** The environment of a Deployment's first container (what the Jaeger configs' `${env:...}` read). */
-export function collectorEnv(d: Deployment): Record<string, string> {
-  return podEnv(d, d.spec.template.spec.containers[0]!).env;
-}
-
-/** A Jaeger config with `${env:NAME:-default}` replaced as the collector does, parsed. */
-export function renderJaegerConfig(text: string, env: Record<string, string>): unknown {
-  return parseYaml(text.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_all, name: string, fallback?: string) => env[name] ?? fallback ?? ''));
-}
-
-/** The port of a `host:port` endpoint at `keys` in a rendered config. */
-export function endpointPort(config: unknown, keys: string[]): number | undefined {
-  const value = keys.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), config);
-  const port = typeof value === 'string' ? /:(\d+)$/.exec(value)?.[1] : undefined;
-  return port === undefined ? undefined : Number(port);
 }

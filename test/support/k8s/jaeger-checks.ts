@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../../shared/paths';
 import { JAEGER_CONFIG_MAPS } from '../../../scripts/k8s/jaeger-config-maps';
-import { collectorEnv, endpointPort, jaegerConfigOf, renderJaegerConfig, serviceByHost } from './app-checks';
-import { containerPort, deployments, nameOf, ofKind, selectedDeployments, type Deployment, type Manifests } from './manifests';
+import { endpointPort, jaegerConfigOf, jaegerEnv, renderJaegerConfig } from './jaeger-config';
+import { containerPort, deployments, nameOf, ofKind, selectedDeployments, serviceByHost, type Deployment, type Manifests } from './manifests';
 
 /** The Deployments running a Jaeger image. */
 export function jaegerDeployments(m: Manifests): Deployment[] {
@@ -60,7 +60,7 @@ export function jaegerWiringProblems(m: Manifests): string[] {
       problems.push(`${nameOf(d)}: --config does not name a file of a mounted ConfigMap`);
       continue;
     }
-    const config = renderJaegerConfig(found.config, collectorEnv(d)) as Record<string, any>;
+    const config = renderJaegerConfig(found.config, jaegerEnv(d)) as Record<string, any>;
     const listening = listeners(config);
     for (const l of listening) {
       if (l.host !== '0.0.0.0') problems.push(`${nameOf(d)}: ${l.at} binds ${l.host}: unreachable from outside the pod`);
@@ -77,7 +77,7 @@ export function jaegerWiringProblems(m: Manifests): string[] {
       const receives = (service ? selectedDeployments(m, service) : []).some((q) => {
         const qc = q.spec.template.spec.containers[0]!;
         const qConfig = jaegerConfigOf(m, q);
-        const receiver = qConfig && endpointPort(renderJaegerConfig(qConfig.config, collectorEnv(q)), ['receivers', 'otlp', 'protocols', 'grpc', 'endpoint']);
+        const receiver = qConfig && endpointPort(renderJaegerConfig(qConfig.config, jaegerEnv(q)), ['receivers', 'otlp', 'protocols', 'grpc', 'endpoint']);
         return servicePort !== undefined && receiver !== undefined && containerPort(qc, servicePort.targetPort ?? servicePort.port) === receiver;
       });
       if (!receives) problems.push(`${nameOf(d)}: exporters.otlp.endpoint ${exportTo} does not reach an OTLP gRPC receiver`);

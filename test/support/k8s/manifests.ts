@@ -118,3 +118,10 @@ export function containerPort(container: Container, ref: number | string | undef
   const found = typeof ref === 'string' ? ports.find((p) => p.name === ref) : ports.find((p) => p.containerPort === ref);
   return found?.containerPort;
 }
+
+/** The Service a cluster DNS name means from `namespace`: `name`, `name.ns`, `name.ns.svc[.cluster.local]`. */
+export function serviceByHost(m: Manifests, host: string, namespace: string | undefined): K8sObject | undefined {
+  const [name, ns = namespace, ...rest] = host.split('.');
+  if (rest.length > 0 && rest.join('.') !== 'svc' && rest.join('.') !== 'svc.cluster.local') return undefined;
+  return ofKind(m, 'Service').find((s) => s.metadata.name === name && s.metadata.namespace === ns);
+}

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { jaegerConfigMapsFile, renderJaegerConfigMaps } from '../../../scripts/k8s/jaeger-config-maps';
 import { jaegerBinary } from '../../../scripts/stack/go-tools';
-import { collectorEnv, jaegerConfigOf } from '../../support/k8s/app-checks';
+import { jaegerConfigOf, jaegerEnv } from '../../support/k8s/jaeger-config';
 import { jaegerDeployments } from '../../support/k8s/jaeger-checks';
 import { loadManifests, type Deployment } from '../../support/k8s/manifests';
 
@@ -19,7 +19,7 @@ function validateIn(d: Deployment, envOverrides: Record<string, string> = {}): {
   try {
     fs.writeFileSync(path.join(dir, 'config.yaml'), found.config);
     const run = spawnSync(jaegerBinary, ['validate', '--config', path.join(dir, 'config.yaml')], {
-      env: { PATH: process.env.PATH, ...collectorEnv(d), ...envOverrides },
+      env: { PATH: process.env.PATH, ...jaegerEnv(d), ...envOverrides },
       encoding: 'utf8',
       timeout: 60_000,
     });
