@@ -5,13 +5,14 @@
 #                                              only check it and return at once)
 #   scripts/k8s-validate.sh run [file...]      ensure, then validate the files (default: every
 #                                              .yaml under deploy/k8s/); exit 0 only when all pass
-# K8S_VERSION picks another Kubernetes minor to validate against (default below).
+# K8S_VERSIONS picks other Kubernetes minors to validate against (default below).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 KUBERNETES_VALIDATE_VERSION="1.37.0"
-# The Kubernetes minor the manifests are written for: the newest the pinned validator bundles.
-K8S_VERSION="${K8S_VERSION:-1.37}"
+# The Kubernetes minors the manifests must be valid for: the oldest they need (1.30: the preStop
+# sleep action; native gRPC probes are older) and the newest the pinned validator bundles.
+K8S_VERSIONS="${K8S_VERSIONS:-1.30 1.37}"
 venv="$root/.tools/k8s-validate-venv"
 # Run as `python -m`, not through bin/kubernetes-validate: that script's first line holds the
 # absolute path the venv was made under, and .tools/ may be reached through another checkout.
@@ -53,9 +54,11 @@ run() {
     mapfile -t files < <(find "$root/deploy/k8s" -name '*.yaml' | sort)
   fi
   [[ ${#files[@]} -gt 0 ]] || { log "no manifests to validate"; exit 1; }
-  local output status=0
-  output="$("$python" -m kubernetes_validate --strict -k "$K8S_VERSION" "${files[@]}" 2>&1)" || status=$?
-  printf '%s\n' "$output"
+  local output="" version status=0
+  for version in $K8S_VERSIONS; do
+    output+="$("$python" -m kubernetes_validate --strict -k "$version" "${files[@]}" 2>&1)"$'\n' || status=1
+  done
+  printf '%s' "$output"
   # A kind or apiVersion the bundled schemas do not know is only a WARN there (exit 0), so it
   # would go unchecked: every kind here is a built-in one, so a warning is a failure.
   if [[ $status -eq 0 ]] && grep -q '^WARN' <<<"$output"; then

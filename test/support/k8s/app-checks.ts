@@ -135,11 +135,16 @@ export function serviceUrlProblems(m: Manifests): string[] {
       }
       if (service.spec?.clusterIP !== 'None') problems.push(`${where}: ${key} names ${nameOf(service)}, which is not headless (clusterIP: None): DNS would give one virtual IP, not every pod`);
       const port = service.spec?.ports?.find((p) => p.port === target.port);
-      const behind = selectedDeployments(m, service);
-      const reaches = behind.some((b) =>
-        b.spec.template.spec.containers.some((bc) => processOf(bc)?.target === wanted && port !== undefined && containerPort(bc, port.targetPort ?? port.port) !== undefined),
+      // Through a headless Service the client dials the pod's address on the URL's own port:
+      // the Service's targetPort mapping does not apply, so the URL port must be the container's.
+      const headless = service.spec?.clusterIP === 'None';
+      const reaches = selectedDeployments(m, service).some((b) =>
+        b.spec.template.spec.containers.some((bc) => {
+          const reached = port && containerPort(bc, port.targetPort ?? port.port);
+          return processOf(bc)?.target === wanted && reached !== undefined && (!headless || reached === target.port);
+        }),
       );
-      if (!reaches) problems.push(`${where}: ${key}=${value} does not reach ${wanted} (${nameOf(service)} port ${target.port})`);
+      if (!reaches) problems.push(`${where}: ${key}=${value} does not reach ${wanted} (${nameOf(service)} port ${target.port}${headless ? ', dialled on the pod itself' : ''})`);
     }
   }
   return problems;

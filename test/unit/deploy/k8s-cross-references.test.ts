@@ -163,6 +163,12 @@ describe('deploy/k8s: cross-references (offline)', () => {
       delete get(m, 'Service', 'auth').spec!.clusterIP;
       expectProblem(serviceUrlProblems(m), /names Service\/auth, which is not headless/);
     });
+    it('notices a headless Service port that maps to another container port (pods are dialled directly)', () => {
+      const m = copy();
+      get(m, 'Service', 'user').spec!.ports![0]!.port = 5000;
+      setEnv(m, 'gateway', 'USER_SERVICE_URL', 'user:5000');
+      expectProblem(serviceUrlProblems(m), /USER_SERVICE_URL=user:5000 does not reach user-service \(Service\/user port 5000, dialled on the pod itself\)/);
+    });
     it('accepts the namespaced form of the same name', () => {
       const m = copy();
       setEnv(m, 'gateway', 'USER_SERVICE_URL', 'user.traced.svc.cluster.local:50051');
