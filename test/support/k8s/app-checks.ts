@@ -4,7 +4,7 @@ import { loadConfig } from '../../../shared/config/load-config';
 import { endpointPort, jaegerConfigOf, jaegerEnv, renderJaegerConfig } from './jaeger-config';
 import { containerPort, deployments, nameOf, ofKind, selectedDeployments, serviceByHost, type Container, type Deployment, type K8sObject, type Manifests } from './manifests';
 import { podEnv, podNameOf } from './pod-env';
-import { dockerfileTargets, imageTarget, processConfig, processOf, processTracing, type ProcessSpec } from './processes';
+import { dockerfileTargets, imageTarget, processConfig, processOf, processTracing, TRACING_ENV_KEYS, type ProcessSpec } from './processes';
 
 // Cross-reference checks of the project's three processes in the manifests. Each returns what is
 // wrong, one message per problem, so that a test can show them all and a mutated copy can prove
@@ -53,10 +53,11 @@ export function configProblems(m: Manifests): string[] {
     for (const key of spec.secretKeys) {
       if (!fromSecrets.has(key)) problems.push(`${where}: ${key} must come from a Secret (secretKeyRef)`);
     }
-    // A misspelt variable is dropped silently by the schema: every name must be read by someone.
+    // A misspelt variable is dropped silently by the schema: every name must be read by someone
+    // (the process's schema, its tracing configuration, the OpenTelemetry SDK, another variable).
     const referenced = new Set((c.env ?? []).flatMap((v) => [...(v.value ?? '').matchAll(/\$\(([A-Za-z0-9_]+)\)/g)].map((r) => r[1]!)));
     for (const name of Object.keys(env)) {
-      const known = name in spec.schema.shape || /^(TRACING|OTEL)_/.test(name) || referenced.has(name);
+      const known = name in spec.schema.shape || TRACING_ENV_KEYS.has(name) || name.startsWith('OTEL_') || referenced.has(name);
       if (!known) problems.push(`${where}: ${name} is not a setting of ${spec.target} (nor used by another variable)`);
     }
     try {

@@ -89,3 +89,16 @@ export function processConfig(spec: ProcessSpec, env: Record<string, string>): R
 export function processTracing(spec: ProcessSpec, env: Record<string, string>): TracingConfig {
   return resolveTracingConfig({ env, file: readConfigFile(spec.file), defaultServiceName: spec.serviceName });
 }
+
+/** The environment variables the tracing configuration reads (recorded by asking it once). */
+export const TRACING_ENV_KEYS: ReadonlySet<string> = (() => {
+  const read = new Set<string>();
+  const env = new Proxy({} as NodeJS.ProcessEnv, {
+    get: (_target, key) => {
+      if (typeof key === 'string') read.add(key);
+      return undefined;
+    },
+  });
+  resolveTracingConfig({ env, file: {}, defaultServiceName: 'probe' });
+  return read;
+})();

@@ -99,10 +99,12 @@ describe('deploy/k8s: cross-references (offline)', () => {
     it('notices a misspelt variable and a $(reference) to a later one', () => {
       const m = copy();
       setEnv(m, 'user-service', 'USER_SERVCE_HOST', '0.0.0.0');
+      setEnv(m, 'user-service', 'TRACING_SAMPLE_RATE', '1.0');
       const c = container(m, 'user-service');
       c.env = [c.env!.find((v) => v.name === 'OTEL_RESOURCE_ATTRIBUTES')!, ...c.env!.filter((v) => v.name !== 'OTEL_RESOURCE_ATTRIBUTES')];
       const problems = configProblems(m);
       expectProblem(problems, /USER_SERVCE_HOST is not a setting of user-service/);
+      expectProblem(problems, /TRACING_SAMPLE_RATE is not a setting of user-service/);
       expectProblem(problems, /OTEL_RESOURCE_ATTRIBUTES refers to \$\(POD_NAME\), which is not defined before it/);
     });
   });
