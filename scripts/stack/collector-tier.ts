@@ -61,6 +61,8 @@ export interface CollectorTier {
   /** The RED metrics in Prometheus text format. */
   metricsUrl: string;
   ports: CollectorTierPorts;
+  /** The operating-system process ids of both tiers (the query tier's changes on restart). */
+  pids(): { collector: number | undefined; query: number | undefined };
   /** Stops the query tier only (its Badger files stay). */
   stopQuery(): Promise<void>;
   /** Starts the query tier again on the same ports and files. */
@@ -121,6 +123,7 @@ export async function startCollectorTier(options: CollectorTierOptions = {}): Pr
     queryUrl: url(ports.JAEGER_QUERY_PORT),
     metricsUrl: url(ports.COLLECTOR_METRICS_PORT, '/metrics'),
     ports,
+    pids: () => ({ collector: collector.pid, query: query?.pid }),
     async stopQuery() {
       if (query) await stop(query, 'SIGTERM', 10_000);
       query = undefined;

@@ -2,7 +2,7 @@ import { STATUS, type StoredSpan } from './otlp-trace';
 
 /** Options of {@link renderWaterfall}. */
 export interface WaterfallOptions {
-  /** ANSI colour (ERROR in red, dim bars' background); off for NO_COLOR, pipes and files. */
+  /** ANSI colour (ERROR in red, the empty part of each bar dim); off for NO_COLOR, pipes and files. */
   color: boolean;
   /** Width of the duration bar in characters (default 40). */
   barWidth?: number;

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { registerAccount, type Account } from '../support/accounts';
 import { get, post } from '../support/http';
 import { startJaeger, KIND, STATUS, type StoredSpan, type TestJaeger } from '../support/jaeger';
-import { freePort } from '../../scripts/stack/launch';
+import { freePort, launchProcess, stop, waitForReady } from '../../scripts/stack/launch';
 import { lastTraceId } from '../../scripts/trace/jaeger-query';
 import { projectRoot } from '../../shared/paths';
 import { startStack, type Stack } from '../support/stack';
@@ -219,3 +219,35 @@ for (const mode of ['lean', 'auto', 'off'] as const) {
     }
   });
 }
+
+describe('FAULTS at start', function () {
+  this.timeout(60_000);
+
+  /** Starts one service with `env` and resolves with why it did not get ready. */
+  async function refusal(name: 'auth' | 'user', env: Record<string, string>): Promise<string> {
+    const proc = launchProcess({
+      name,
+      folder: `services/${name}`,
+      env: { NODE_ENV: 'test', AUTH_SERVICE_PORT: '0', USER_SERVICE_PORT: '0', AUTH_DB_PATH: ':memory:', USER_DB_PATH: ':memory:', TRACING_ENABLED: 'false', ...env },
+      onLine: () => undefined,
+    });
+    try {
+      await waitForReady(proc, 30_000);
+    } catch (err) {
+      expect(proc.exitInfo?.code).to.equal(1);
+      return (err as Error).message;
+    } finally {
+      await stop(proc, 'SIGKILL', 1_000);
+    }
+    throw new Error(`${name} started with ${JSON.stringify(env)}`);
+  }
+
+  it('a production service refuses any FAULTS, naming the key', async () => {
+    const message = await refusal('auth', { NODE_ENV: 'production', JWT_SECRET: 'a-real-secret-of-at-least-32-characters!', FAULTS });
+    expect(message).to.match(/auth exited before it was ready/).and.match(/FAULTS \(or faults in config\.yaml\): injects failures on purpose and is refused when NODE_ENV=production/);
+  });
+
+  it('a bad rule stops the service, naming the part', async () => {
+    expect(await refusal('user', { FAULTS: 'user.v1.UserService/GetUser:delay=fast' })).to.match(/FAULTS \(or faults in config\.yaml\): user\.v1\.UserService\/GetUser:delay=fast: "fast" is not a duration/);
+  });
+});

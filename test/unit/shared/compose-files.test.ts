@@ -31,7 +31,8 @@ function environmentOf(files: string[], service: string): Record<string, string>
 const SCHEMAS = { 'auth-service': authConfigSchema, 'user-service': userConfigSchema, gateway: gatewayConfigSchema } as const;
 
 describe('docker-compose files (checked offline)', () => {
-  for (const files of [['docker-compose.yml'], ['docker-compose.yml', 'docker-compose.postgres.yml']]) {
+  const layers = [['docker-compose.yml'], ['docker-compose.yml', 'docker-compose.postgres.yml'], ['docker-compose.yml', 'docker-compose.collector.yml']];
+  for (const files of layers) {
     for (const [service, schema] of Object.entries(SCHEMAS)) {
       it(`${files.join(' + ')}: ${service}'s environment passes its config schema`, () => {
         const env = environmentOf(files, service);
@@ -51,5 +52,21 @@ describe('docker-compose files (checked offline)', () => {
     const init = fs.readFileSync(path.join(projectRoot, 'deploy/postgres/init.sql'), 'utf8');
     for (const name of [dbName(auth.url), dbName(user.url)]) expect(init).to.match(new RegExp(`CREATE DATABASE ${name}\\b`));
     expect(Object.keys(read('docker-compose.postgres.yml').services)).to.include('postgres');
+  });
+
+  it('mounts only files that exist, and docker-compose.collector.yml sends every service to the collector tier', () => {
+    for (const file of layers.flat()) {
+      const doc = parseYaml(fs.readFileSync(path.join(projectRoot, file), 'utf8'), { merge: true }) as { services: Record<string, { volumes?: string[] }> };
+      for (const [service, spec] of Object.entries(doc.services)) {
+        for (const volume of spec.volumes ?? []) {
+          const source = volume.split(':')[0]!;
+          if (source.startsWith('.')) expect(fs.existsSync(path.join(projectRoot, source)), `${file}: ${service} mounts ${source}`).to.equal(true);
+        }
+      }
+    }
+    for (const service of Object.keys(SCHEMAS)) {
+      const env = environmentOf(['docker-compose.yml', 'docker-compose.collector.yml'], service);
+      expect(env.TRACING_COLLECTOR_URL, service).to.equal('http://jaeger-collector:4318/v1/traces');
+    }
   });
 });
