@@ -232,8 +232,9 @@ export function imageProblems(m: Manifests, composeJaegerImage: string): string[
 
 /**
  * Secrets: every secretKeyRef names a Secret and key the example Secrets describe; no Secret is
- * in the folder `kubectl apply` applies; the example's JWT_SECRET is refused by the auth service,
- * so applying the example unedited cannot start it with a known key.
+ * in the folder `kubectl apply` applies; the example gives each service its own database; its
+ * JWT_SECRET is refused by the auth service, so applying the example unedited cannot start it
+ * with a known key.
  */
 export function secretProblems(m: Manifests, examples: Manifests): string[] {
   const problems: string[] = [];
@@ -248,6 +249,13 @@ export function secretProblems(m: Manifests, examples: Manifests): string[] {
         }
       }
     }
+  }
+  // The services share no tables, and each migrates its own: on one database each would find the
+  // other's migrations and refuse to start ("corrupted migrations").
+  const databases = described.flatMap((s) => Object.entries(s.stringData ?? {}).filter(([k]) => k.endsWith('_DB_URL')).map(([k, url]) => [k, new URL(url).pathname] as const));
+  for (const [key, db] of databases) {
+    const same = databases.filter(([, other]) => other === db).map(([k]) => k);
+    if (same.length > 1 && same[0] === key) problems.push(`examples: ${same.join(' and ')} name the same database ${db}: each service needs its own`);
   }
   for (const s of described) {
     const jwt = s.stringData?.JWT_SECRET;

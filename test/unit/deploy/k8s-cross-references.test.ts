@@ -237,6 +237,11 @@ describe('deploy/k8s: cross-references (offline)', () => {
       container(m, 'auth-service').env!.find((v) => v.name === 'JWT_SECRET')!.valueFrom!.secretKeyRef!.key = 'JWT_KEY';
       expectProblem(secretProblems(m, examples), /JWT_SECRET reads Secret auth-service-secrets key JWT_KEY/);
     });
+    it('notices the example pointing both services at one database', () => {
+      const ex = structuredClone(examples);
+      get(ex, 'Secret', 'user-service-secrets').stringData!.USER_DB_URL = 'postgres://USER:PASSWORD@POSTGRES-HOST:5432/auth';
+      expectProblem(secretProblems(manifests, ex), /USER_DB_URL and AUTH_DB_URL name the same database \/auth/);
+    });
     it('notices a Secret among the applied manifests, and an example key that would be accepted', () => {
       const m = copy();
       m.objects.push(...structuredClone(examples.objects));
