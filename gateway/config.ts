@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { commonConfig } from '../shared/config/common';
-import { address, port } from '../shared/config/fields';
+import { grpcTarget, port } from '../shared/config/fields';
 import { loadConfigOrExit } from '../shared/config/load-config';
 import { projectRoot } from '../shared/paths';
 
@@ -11,10 +11,10 @@ export const gatewayConfigSchema = z.object({
   GATEWAY_HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
   /** HTTP port; 0 picks a free one. */
   GATEWAY_PORT: port(8080),
-  /** host:port of the gRPC user service. */
-  USER_SERVICE_URL: address('127.0.0.1:50051'),
-  /** host:port of the gRPC auth service. */
-  AUTH_SERVICE_URL: address('127.0.0.1:50052'),
+  /** The user service's instances: a gRPC target (host:port, dns:///name:port, ipv4:a:p,b:p). */
+  USER_SERVICE_URL: grpcTarget('127.0.0.1:50051'),
+  /** The auth service's instances, as a gRPC target. */
+  AUTH_SERVICE_URL: grpcTarget('127.0.0.1:50052'),
   ...commonConfig,
 });
 

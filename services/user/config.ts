@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { commonConfig } from '../../shared/config/common';
-import { address, list, port } from '../../shared/config/fields';
+import { grpcTarget, list, port } from '../../shared/config/fields';
 import { projectRoot } from '../../shared/paths';
 
 /** The user service's config.yaml (environment variables override it). */
@@ -14,7 +14,7 @@ export const userConfigSchema = z.object({
   USER_SERVICE_PORT: port(50051),
   /** SQLite file, relative to the project root, or `:memory:`. */
   USER_DB_PATH: z.string().trim().min(1, 'must not be empty').default('.data/user.db'),
-  AUTH_SERVICE_URL: address('127.0.0.1:50052'),
+  AUTH_SERVICE_URL: grpcTarget('127.0.0.1:50052'),
   /** Emails that get role `admin` when they register; compared lower-cased like stored emails. */
   ADMIN_EMAILS: list([]).transform((emails) => emails.map((e) => e.toLowerCase())),
 });
