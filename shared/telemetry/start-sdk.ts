@@ -11,6 +11,7 @@ import { LeanTracerProvider } from './lean/lean-tracer';
 import { PooledIdGenerator } from './lean/pooled-ids';
 import { createSampling } from './lean/sampling';
 import { LeanW3CPropagator } from './lean/w3c-propagator';
+import { ATTR_SERVICE_INSTANCE_ID } from './instance-id';
 import { LeanOtlpProcessor } from './otlp/lean-otlp-processor';
 import type { TracingConfig } from './tracing-config';
 
@@ -48,10 +49,14 @@ function limitsFromEnv(env: NodeJS.ProcessEnv) {
   return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
 }
 
-/** service.name and service.version, over what the env, process and host detectors found. */
+/**
+ * service.name, service.version and service.instance.id, over what the env, process and host
+ * detectors found (the instance id already took OTEL_RESOURCE_ATTRIBUTES into account).
+ */
 function serviceResource(config: TracingConfig) {
   return resourceFromAttributes({
     [ATTR_SERVICE_NAME]: config.serviceName,
+    [ATTR_SERVICE_INSTANCE_ID]: config.serviceInstanceId,
     [ATTR_SERVICE_VERSION]: (require(`${projectRoot}/package.json`) as { version: string }).version,
   });
 }
