@@ -64,6 +64,16 @@ function serviceResource(config: TracingConfig) {
 const DETECTORS = [envDetector, processDetector, hostDetector];
 
 /**
+ * The resource of every span this process makes, the same in both modes: what the env, process
+ * and host detectors found, under service.name/version/instance.id. Built here (not by NodeSDK,
+ * which merges what it detects over what it is given) so OTEL_RESOURCE_ATTRIBUTES cannot undo the
+ * instance id's precedence in auto mode.
+ */
+function processResource(config: TracingConfig) {
+  return detectResources({ detectors: DETECTORS }).merge(serviceResource(config));
+}
+
+/**
  * Lean tracing: the W3C propagators, the AsyncLocalStorage context manager and the lean tracer
  * provider, wired directly. NodeSDK is not used here because the tracer provider it builds is
  * the cost this mode removes (lean/lean-tracer.ts, bench/README.md); everything else NodeSDK
@@ -76,7 +86,7 @@ function startLean(config: TracingConfig, processors: SpanProcessor[], env: Node
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new LeanW3CPropagator());
   const provider = new LeanTracerProvider({
-    resource: detectResources({ detectors: DETECTORS }).merge(serviceResource(config)),
+    resource: processResource(config),
     sampled: createSampling({ rate: config.samplingRate, parentBased: config.parentBased }),
     idGenerator: new PooledIdGenerator(),
     processors,
@@ -107,5 +117,5 @@ export function startSdk(config: TracingConfig, extraProcessors: SpanProcessor[]
   // (NodeSDK registers no tracer provider at all without a processor).
   const processors = [new CountingProcessor(), ...(exporting ? [exporting] : []), ...extraProcessors];
   if (config.instrumentation === 'lean') return startLean(config, processors, env);
-  return (require('./start-auto') as typeof import('./start-auto')).startAuto(config, { instrumentations, processors, resource: serviceResource(config), detectors: DETECTORS, diagOptions });
+  return (require('./start-auto') as typeof import('./start-auto')).startAuto(config, { instrumentations, processors, resource: processResource(config), diagOptions });
 }
