@@ -8,13 +8,14 @@ import {
   type Metadata,
   type ServiceError,
   Metadata as GrpcMetadata,
+  status as GrpcStatus,
 } from '@grpc/grpc-js';
 import type { Context } from '@opentelemetry/api';
 import { tracingMode } from '../telemetry/active-config';
 import { activeContext, endClientSpan, isUntracedMethod, peerOf, startClientSpan } from '../telemetry/grpc-spans';
 import { injectTraceHeaders, type TraceHeaders } from '../telemetry/trace-headers';
 import { registerHealthCheckedPolicy } from './health-checked-lb';
-import { serviceConfigFor } from './service-config';
+import { isRetryableMethod, serviceConfigFor } from './service-config';
 
 /** The constructor shape ts-proto generates for a grpc-js service client. */
 export type ClientConstructor<C extends Client> = (new (
@@ -108,11 +109,24 @@ export function unary<C extends Client, Req, Res>(client: C, method: UnaryMethod
       : undefined;
   if (!span && options.trace) injectTraceHeaders(options.trace, (name, value) => metadata.set(name, value));
   return new Promise((resolve, reject) => {
-    method.call(client, request, metadata, { deadline: options.deadline }, (err, res) => {
-      if (span) endClientSpan(span, err);
-      if (err) reject(err);
-      else resolve(res);
-    });
+    const attempt = (md: Metadata, mayRepeat: boolean) => {
+      let answering = false;
+      const call = method.call(client, request, md, { deadline: options.deadline }, (err, res) => {
+        // grpc-js retries an idempotent read only until the response headers arrive (gRFC A6:
+        // the call is then committed). An instance that dies between its headers and its
+        // trailers leaves such a read failed with UNAVAILABLE although repeating it is safe:
+        // repeat it once, on a new call the balancer sends to a live instance, within the deadline.
+        if (err?.code === GrpcStatus.UNAVAILABLE && mayRepeat && answering && Date.now() < options.deadline) {
+          attempt(metadata.clone(), false);
+          return;
+        }
+        if (span) endClientSpan(span, err);
+        if (err) reject(err);
+        else resolve(res);
+      });
+      if (mayRepeat) call.once('metadata', () => (answering = true));
+    };
+    attempt(metadata, method.path !== undefined && isRetryableMethod(method.path));
   });
 }
 

@@ -13,6 +13,13 @@ export const RETRYABLE_METHODS: ReadonlyArray<{ service: string; method: string 
   { service: 'grpc.health.v1.Health', method: 'Check' },
 ];
 
+const RETRYABLE_PATHS = new Set(RETRYABLE_METHODS.map((m) => `/${m.service}/${m.method}`));
+
+/** Whether a method path (`/user.v1.UserService/GetUser`) is one of {@link RETRYABLE_METHODS}. */
+export function isRetryableMethod(path: string): boolean {
+  return RETRYABLE_PATHS.has(path);
+}
+
 /**
  * The retry policy of {@link RETRYABLE_METHODS} (gRFC A6). Three attempts cover "this instance
  * just died, try the next one" with one to spare; the backoff is short because the next attempt

@@ -1,4 +1,7 @@
 import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
 import { expect } from 'chai';
 import { HealthImplementation } from 'grpc-health-check';
 import { UserServiceClient, UserServiceService } from '../../../gen/user/v1/user';
@@ -144,5 +147,51 @@ describe('load balancing and retries (shared/grpc service config)', function () 
     expect(await sequence(10)).to.deep.equal(Array(10).fill('a'));
     await b.start(port);
     await eventually(async () => (await sequence(6)).includes('b'));
+  });
+
+  describe('an instance killed between its response headers and its trailers', () => {
+    let dying: { proc: ChildProcess; port: number; served: string[] };
+    let mixed: InstanceType<typeof UserServiceClient>;
+
+    beforeEach(async () => {
+      const proc = spawn(process.execPath, [path.resolve(__dirname, '../../fixtures/grpc/dying-instance.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const served: string[] = [];
+      const port = await new Promise<number>((resolve) => {
+        readline.createInterface({ input: proc.stdout! }).on('line', (line) => {
+          if (line.startsWith('port ')) resolve(Number(line.slice(5)));
+          if (line.startsWith('served ')) served.push(line.slice(7));
+        });
+      });
+      dying = { proc, port, served };
+      mixed = createClient(UserServiceClient, targetFor([{ host: '127.0.0.1', port }, { host: '127.0.0.1', port: a.port }]));
+    });
+    afterEach(() => {
+      mixed.close();
+      dying.proc.kill('SIGKILL');
+    });
+
+    it('a read is repeated once, on the live instance (grpc-js had committed it and does not retry it)', async () => {
+      for (let i = 0; i < 20 && dying.served.length === 0; i++) {
+        expect(await unary(mixed, mixed.getUser, { id: 'x' }, { deadline: deadlineFor(2_000) }).then((r) => r.user!.id)).to.equal('a');
+        await sleep(60); // the served line of the dying instance
+      }
+      expect(dying.served).to.deep.equal(['/user.v1.UserService/GetUser']);
+    });
+
+    it('a write is not repeated: it fails with UNAVAILABLE', async () => {
+      let outcome: { code?: number } | 'ok' = 'ok';
+      for (let i = 0; i < 20 && dying.served.length === 0; i++) {
+        a.served.length = 0;
+        outcome = await unary(mixed, mixed.createUser, { email: 'e@x.io', password: 'pw-long-enough', name: 'n' }, { deadline: deadlineFor(2_000) }).then(
+          () => 'ok' as const,
+          (err: { code?: number }) => err,
+        );
+        await sleep(60);
+      }
+      expect(dying.served).to.deep.equal(['/user.v1.UserService/CreateUser']);
+      expect(outcome).to.not.equal('ok');
+      expect((outcome as { code?: number }).code).to.equal(status.UNAVAILABLE);
+      expect(a.served, 'the write that reached the dying instance went nowhere else').to.deep.equal([]);
+    });
   });
 });
