@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { createClient, deadlineFor, unary } from '../shared/grpc/client';
+import { isNotServingError } from '../shared/grpc/health-checked-lb';
 import { HealthClientCtor, type HealthClient } from '../shared/grpc/health-client';
 
 export type { HealthClient };
@@ -24,8 +25,9 @@ export async function checkServing(client: HealthClient, service: string): Promi
   try {
     const res = await unary(client, client.Check, { service }, { deadline: deadlineFor(CHECK_DEADLINE_MS) });
     return (res.status as ServingStatus) || 'UNKNOWN';
-  } catch {
-    return 'UNAVAILABLE';
+  } catch (err) {
+    // The channel skips NOT_SERVING instances, so "none serves" arrives as a failed call.
+    return isNotServingError(err as { details?: string }) ? 'NOT_SERVING' : 'UNAVAILABLE';
   }
 }
 

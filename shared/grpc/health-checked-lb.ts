@@ -15,6 +15,18 @@ import { HealthClientCtor, type HealthClient, type HealthStatus } from './health
 /** The policy's name in a service config's `loadBalancingConfig`. */
 export const HEALTH_CHECKED_POLICY = 'traced_health_checked';
 
+/**
+ * How a call fails when no instance serves but at least one is connected and answers NOT_SERVING
+ * (rather than the channel's "no connection established"), so a readiness check can tell
+ * "not serving" from "unreachable": see {@link isNotServingError}.
+ */
+export const NOT_SERVING_DETAILS = 'no instance is SERVING: the connected ones report NOT_SERVING';
+
+/** Whether a failed call's details say every reachable instance reports NOT_SERVING. */
+export function isNotServingError(err: { details?: string } | null | undefined): boolean {
+  return err?.details?.startsWith(NOT_SERVING_DETAILS) === true;
+}
+
 /** How long to wait before reopening a Watch stream that failed while the connection stayed up. */
 const WATCH_RETRY_MS = 1_000;
 
@@ -57,10 +69,16 @@ class HealthWatchedSubchannel extends experimental.BaseSubchannelWrapper {
   constructor(
     child: experimental.SubchannelInterface,
     private readonly serviceName: string,
+    private readonly onDestroy: (self: HealthWatchedSubchannel) => void,
   ) {
     super(child);
     child.addConnectivityStateListener(this.onState);
     this.follow(child.getConnectivityState());
+  }
+
+  /** Connected, and its server says it is not serving. */
+  answersNotServing(): boolean {
+    return this.child.getConnectivityState() === connectivityState.READY && !this.isHealthy();
   }
 
   /** Watches while connected; a lost connection ends the stream (the server's drain waits for it). */
@@ -119,18 +137,32 @@ class HealthWatchedSubchannel extends experimental.BaseSubchannelWrapper {
     this.stopWatching();
     this.child.removeConnectivityStateListener(this.onState);
     this.client?.close();
+    this.onDestroy(this);
     super.destroy();
   }
 }
 
 class HealthCheckedLoadBalancer implements experimental.LoadBalancer {
   private readonly child: experimental.ChildLoadBalancerHandler;
+  private readonly subchannels = new Set<HealthWatchedSubchannel>();
   private serviceName = '';
 
   constructor(helper: experimental.ChannelControlHelper) {
     this.child = new experimental.ChildLoadBalancerHandler(
       experimental.createChildChannelControlHelper(helper, {
-        createSubchannel: (address, args) => new HealthWatchedSubchannel(helper.createSubchannel(address, args), this.serviceName),
+        createSubchannel: (address, args) => {
+          const sub = new HealthWatchedSubchannel(helper.createSubchannel(address, args), this.serviceName, (s) => this.subchannels.delete(s));
+          this.subchannels.add(sub);
+          return sub;
+        },
+        updateState: (state, picker, errorMessage) => {
+          if (state === connectivityState.TRANSIENT_FAILURE && [...this.subchannels].some((s) => s.answersNotServing())) {
+            const details = `${NOT_SERVING_DETAILS} (${this.serviceName})`;
+            helper.updateState(state, new experimental.UnavailablePicker({ code: status.UNAVAILABLE, details }), details);
+          } else {
+            helper.updateState(state, picker, errorMessage);
+          }
+        },
       }),
     );
   }

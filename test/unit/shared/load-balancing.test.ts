@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { HealthImplementation } from 'grpc-health-check';
 import { UserServiceClient, UserServiceService } from '../../../gen/user/v1/user';
 import { createClient, deadlineFor, unary } from '../../../shared/grpc/client';
+import { isNotServingError } from '../../../shared/grpc/health-checked-lb';
 import { targetFor } from '../../../shared/grpc/target';
 import { sleep } from '../../support/stack';
 
@@ -109,12 +110,19 @@ describe('load balancing and retries (shared/grpc service config)', function () 
     await eventually(async () => (await sequence(6)).includes('b'));
   });
 
-  it('fails fast with UNAVAILABLE when every instance is NOT_SERVING', async () => {
+  it('fails fast with UNAVAILABLE saying so when every instance is NOT_SERVING; unreachable ones say otherwise', async () => {
     await sequence(4);
     a.setServing(false);
     b.setServing(false);
-    await eventually(async () => getUser().then(() => false, (err: { code?: number }) => err.code === status.UNAVAILABLE));
+    let failure: { code?: number; details?: string } | undefined;
+    await eventually(async () => getUser().then(() => false, (err: { code?: number; details?: string }) => ((failure = err), true)));
+    expect(failure!.code).to.equal(status.UNAVAILABLE);
+    expect(isNotServingError(failure), failure!.details).to.equal(true);
+    expect(failure!.details).to.include('user.v1.UserService');
     expect(a.served.length + b.served.length).to.be.lessThan(20);
+    a.kill();
+    b.kill();
+    await eventually(async () => getUser().then(() => false, (err: { details?: string }) => !isNotServingError(err)));
   });
 
   it('retries a read that failed with UNAVAILABLE on the other instance', async () => {
