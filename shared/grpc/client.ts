@@ -15,6 +15,7 @@ import { tracingMode } from '../telemetry/active-config';
 import { activeContext, endClientSpan, isUntracedMethod, peerOf, startClientSpan } from '../telemetry/grpc-spans';
 import { injectTraceHeaders, type TraceHeaders } from '../telemetry/trace-headers';
 import { registerHealthCheckedPolicy } from './health-checked-lb';
+import { refusesRetry } from './retry-pushback';
 import { isRetryableMethod, serviceConfigFor } from './service-config';
 
 /** The constructor shape ts-proto generates for a grpc-js service client. */
@@ -116,7 +117,7 @@ export function unary<C extends Client, Req, Res>(client: C, method: UnaryMethod
         // the call is then committed). An instance that dies between its headers and its
         // trailers leaves such a read failed with UNAVAILABLE although repeating it is safe:
         // repeat it once, on a new call the balancer sends to a live instance, within the deadline.
-        if (err?.code === GrpcStatus.UNAVAILABLE && mayRepeat && answering && Date.now() < options.deadline) {
+        if (err?.code === GrpcStatus.UNAVAILABLE && mayRepeat && answering && !refusesRetry(err) && Date.now() < options.deadline) {
           attempt(metadata.clone(), false);
           return;
         }

@@ -5,7 +5,9 @@ import readline from 'node:readline';
 import { expect } from 'chai';
 import { HealthImplementation } from 'grpc-health-check';
 import { UserServiceClient, UserServiceService } from '../../../gen/user/v1/user';
+import pino from 'pino';
 import { createClient, deadlineFor, unary } from '../../../shared/grpc/client';
+import { startGrpcServer } from '../../../shared/grpc/server';
 import { isNotServingError } from '../../../shared/grpc/health-checked-lb';
 import { targetFor } from '../../../shared/grpc/target';
 import { sleep } from '../../support/stack';
@@ -125,7 +127,7 @@ describe('load balancing and retries (shared/grpc service config)', function () 
     await eventually(async () => getUser().then(() => false, (err: { details?: string }) => !isNotServingError(err)));
   });
 
-  it('retries a read that failed with UNAVAILABLE on the other instance', async () => {
+  it('retries a read that failed with UNAVAILABLE (no pushback) on the other instance', async () => {
     await sequence(4);
     a.getUser = 'unavailable';
     a.served.length = 0;
@@ -155,6 +157,46 @@ describe('load balancing and retries (shared/grpc service config)', function () 
     expect(await sequence(10)).to.deep.equal(Array(10).fill('a'));
     await b.start(port);
     await eventually(async () => (await sequence(6)).includes('b'));
+  });
+
+  it("does not retry an UNAVAILABLE that a running project server answered (its dependency is down for every instance)", async () => {
+    const served: string[] = [];
+    const servers = await Promise.all(
+      ['p', 'q'].map((name) =>
+        startGrpcServer({
+          host: '127.0.0.1',
+          port: 0,
+          services: [
+            {
+              name: 'user.v1.UserService',
+              definition: UserServiceService,
+              implementation: {
+                getUser: (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+                  served.push(name);
+                  callback({ code: status.UNAVAILABLE, details: 'auth service unavailable' });
+                },
+              },
+            },
+          ],
+          logger: pino({ level: 'silent' }),
+          shutdownTimeoutMs: 500,
+        }),
+      ),
+    );
+    const both = createClient(UserServiceClient, targetFor(servers.map((x) => ({ host: '127.0.0.1', port: x.port }))));
+    try {
+      for (let i = 0; i < 4; i++) {
+        served.length = 0;
+        let failure: { code?: number; metadata?: { get(k: string): unknown[] } } | undefined;
+        await unary(both, both.getUser, { id: 'x' }, { deadline: deadlineFor(2_000) }).catch((err: typeof failure) => (failure = err));
+        expect(failure?.code).to.equal(status.UNAVAILABLE);
+        expect(failure?.metadata?.get('grpc-retry-pushback-ms')).to.deep.equal(['-1']);
+        expect(served, 'one attempt only').to.have.length(1);
+      }
+    } finally {
+      both.close();
+      await Promise.all(servers.map((x) => x.shutdown()));
+    }
   });
 
   describe('an instance killed between its response headers and its trailers', () => {
