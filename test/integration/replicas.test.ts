@@ -3,7 +3,9 @@ import { parseJsonLine } from '../../scripts/stack/launch';
 import type { ProcessName } from '../../scripts/stack/process-spec';
 import { registerAccount, type Account } from '../support/accounts';
 import { get, post, type HttpResult } from '../support/http';
+import { KIND, type StoredSpan } from '../support/jaeger';
 import { sharedJaeger } from '../support/shared-jaeger';
+import { ATTR_PREVIOUS_ATTEMPTS } from '../../shared/telemetry/grpc-spans';
 import { sleep, useStack } from '../support/stack';
 
 // Two instances each of user and auth behind one gateway, real processes and sockets: the
@@ -130,7 +132,7 @@ describe('replicas: 2 user + 2 auth instances behind one gateway (real processes
     await untilServing('user', 1);
   });
 
-  it('fails no GET when one user and one auth instance are killed (SIGKILL) under load', async () => {
+  it('fails no GET when one user and one auth instance are killed (SIGKILL) under load, and the retried hops show in their traces', async () => {
     let killed: Promise<unknown> | undefined;
     const results = await load(url(), alice.accessToken, GETS, CONCURRENCY, (done) => {
       if (done === 100) killed = Promise.all([stack().killService('user', 1), stack().killService('auth', 1)]);
@@ -140,6 +142,25 @@ describe('replicas: 2 user + 2 auth instances behind one gateway (real processes
     expect(stack().instances('auth')[1]!.exitInfo?.signal).to.equal('SIGKILL');
     expect(results).to.have.length(GETS);
     expect(failures(results)).to.deep.equal({});
+    // The calls in flight on the killed instances were retried: in their traces one CLIENT span
+    // per call covers the attempts, and the SERVER span that answered says it was a retry.
+    const jaeger = await sharedJaeger();
+    let retried: StoredSpan[] | undefined;
+    await sleep(1_000); // every process exports within OTEL_BSP_SCHEDULE_DELAY (200 ms)
+    for (const res of results.slice(80, 160)) {
+      // A killed instance never exports its spans: do not wait for a complete trace.
+      const spans = await jaeger.getTrace(traceIdOf(res)!, (x) => x.some((span) => span.service === 'gateway'), 2_000);
+      if (spans.some((span) => span.kind === KIND.SERVER && Number(span.attributes[ATTR_PREVIOUS_ATTEMPTS] ?? 0) >= 1)) {
+        retried = spans;
+        break;
+      }
+    }
+    expect(retried, 'a trace with a retried hop').to.not.equal(undefined);
+    const server = retried!.find((span) => span.kind === KIND.SERVER && Number(span.attributes[ATTR_PREVIOUS_ATTEMPTS] ?? 0) >= 1)!;
+    const clients = retried!.filter((span) => span.kind === KIND.CLIENT && span.name === server.name);
+    expect(clients, `one CLIENT span for ${server.name}`).to.have.length(1);
+    expect(server.parentSpanId).to.equal(clients[0]!.spanId);
+    expect(server.instance).to.match(/^(user|auth)-0$/);
     await stack().startService('user', 1);
     await stack().startService('auth', 1);
     await untilServing('user', 1);
