@@ -14,6 +14,8 @@ import {
 } from '../scripts/stack/launch';
 import { nodeArgs, PROCESS_SPECS, stopOrder, type ProcessName } from '../scripts/stack/process-spec';
 import { clusterAt } from '../scripts/stack/postgres-cluster';
+import { instanceId, REPLICATED } from '../scripts/stack/replicas';
+import { targetFor } from '../shared/grpc/target';
 import { track, spawnTracked } from './children';
 import { CONFIGS, SCRUBBED_ENV, type ConfigName, type TracingTargets } from './configs';
 
@@ -63,6 +65,12 @@ const ADMIN_EMAIL = 'admin@bench.test';
 /** Environment that removes inherited settings which would change what a configuration means. */
 function scrubbed(): Record<string, undefined> {
   return Object.fromEntries(SCRUBBED_ENV.map((k) => [k, undefined]));
+}
+
+/** The span counts of a role's instances, summed. */
+function addSpanStats(sum: SpanStats | undefined, more: SpanStats): SpanStats {
+  if (!sum) return more;
+  return { ended: sum.ended + more.ended, exported: sum.exported + more.exported, failed: sum.failed + more.failed, dropped: sum.dropped + more.dropped };
 }
 
 function readSpanStats(line: string): SpanStats | undefined {
@@ -121,13 +129,20 @@ async function startEcho(): Promise<RunningConfig> {
   };
 }
 
-/** Starts auth, user and gateway like test/support/stack.ts does: free ports, fresh SQLite files. */
+/** Starts auth, user (each `replicas` times) and gateway like test/support/stack.ts does: free ports, fresh SQLite files. */
 async function startStack(name: ConfigName, targets: TracingTargets, cpuProfDir: string | undefined): Promise<RunningConfig> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
-  const ports: Record<ProcessName, number> = { auth: await freePort(), user: await freePort(), gateway: await freePort() };
-  const authAddr = `127.0.0.1:${ports.auth}`;
-  const userAddr = `127.0.0.1:${ports.user}`;
-  const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+  const replicas = CONFIGS[name].replicas ?? 1;
+  const ports = {} as Record<ProcessName, number[]>;
+  for (const spec of PROCESS_SPECS) {
+    ports[spec.name] = [];
+    const count = REPLICATED.includes(spec.name) ? replicas : 1;
+    for (let i = 0; i < count; i++) ports[spec.name].push(await freePort());
+  }
+  const targetOf = (role: ProcessName) => targetFor(ports[role].map((port) => ({ host: '127.0.0.1', port })));
+  const authAddr = targetOf('auth');
+  const userAddr = targetOf('user');
+  const gatewayUrl = `http://127.0.0.1:${ports.gateway[0]!}`;
   const common: Record<string, string | undefined> = {
     ...scrubbed(),
     NODE_ENV: 'production',
@@ -166,8 +181,7 @@ async function startStack(name: ConfigName, targets: TracingTargets, cpuProfDir:
       if (stopped) return;
       stopped = true;
       for (const spec of stopOrder()) {
-        const proc = processes.find((p) => p.role === spec.name)?.proc;
-        if (proc) await stop(proc, 'SIGTERM', STOP_TIMEOUT_MS);
+        await Promise.all(processes.filter((p) => p.role === spec.name).map((p) => stop(p.proc, 'SIGTERM', STOP_TIMEOUT_MS)));
       }
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
@@ -175,22 +189,32 @@ async function startStack(name: ConfigName, targets: TracingTargets, cpuProfDir:
 
   try {
     for (const spec of PROCESS_SPECS) {
-      const proc = launchStackProcess(
-        {
-          name: `${name}/${spec.name}`,
-          folder: spec.folder,
-          env: { ...common, [spec.hostEnv]: '127.0.0.1', [spec.portEnv]: String(ports[spec.name]), ...own[spec.name] },
-          onLine: (line, stream) => {
-            if (stream !== 'stderr') return;
-            const stats = readSpanStats(line);
-            if (stats) spanStats[spec.name] = stats;
+      for (const [index, port] of ports[spec.name].entries()) {
+        const instance = ports[spec.name].length > 1 ? `-${index}` : '';
+        const proc = launchStackProcess(
+          {
+            name: `${name}/${spec.name}${instance}`,
+            folder: spec.folder,
+            env: {
+              ...common,
+              [spec.hostEnv]: '127.0.0.1',
+              [spec.portEnv]: String(port),
+              ...(instance ? { SERVICE_INSTANCE_ID: instanceId(spec.name, index) } : {}),
+              ...own[spec.name],
+            },
+            onLine: (line, stream) => {
+              if (stream !== 'stderr') return;
+              const stats = readSpanStats(line);
+              if (stats) spanStats[spec.name] = addSpanStats(spanStats[spec.name], stats);
+            },
           },
-        },
-        cpuProfDir,
-        CONFIGS[name].preload !== false,
-      );
-      processes.push({ role: spec.name, proc });
-      await waitForReady(proc, READY_TIMEOUT_MS);
+          cpuProfDir,
+          CONFIGS[name].preload !== false,
+        );
+        processes.push({ role: spec.name, proc });
+        // One at a time: instances of a service share its SQLite file and migrate it at start.
+        await waitForReady(proc, READY_TIMEOUT_MS);
+      }
     }
     await waitForGatewayReady(gatewayUrl, READY_TIMEOUT_MS);
     running.account = await registerAccount(gatewayUrl, name);

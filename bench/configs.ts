@@ -3,6 +3,7 @@ export const CONFIG_NAMES = [
   'off',
   'on-1.0',
   'on-1.0-sink',
+  'on-1.0-sink-2x2',
   'on-0.1',
   'on-0.1-sink',
   'auto-1.0-sink',
@@ -20,8 +21,9 @@ export const CONFIG_NAMES = [
 export type ConfigName = (typeof CONFIG_NAMES)[number];
 
 /**
- * The configurations a run uses unless --configs says otherwise. Opt-in: `bare`, and the ones
- * that isolate one lever (`stock-1.0-sink`, `lean-stockbsp-1.0-sink`, `on-1.0-noexport`).
+ * The configurations a run uses unless --configs says otherwise. Opt-in: `bare`, the ones
+ * that isolate one lever (`stock-1.0-sink`, `lean-stockbsp-1.0-sink`, `on-1.0-noexport`), and
+ * `on-1.0-sink-2x2` (replicas).
  */
 export const DEFAULT_CONFIGS: readonly ConfigName[] = [
   'off',
@@ -62,6 +64,8 @@ export interface ConfigSpec {
   needsSink?: boolean;
   /** The services' database: SQLite files (the default) or fresh databases in the harness's PostgreSQL cluster. */
   database?: 'sqlite' | 'postgres';
+  /** Instances of each of auth and user (default 1); the gateway is always one process. */
+  replicas?: number;
   /** One line for the report. */
   description: string;
   /** Tracing environment of the stack's three processes. */
@@ -121,6 +125,15 @@ export const CONFIGS: Record<ConfigName, ConfigSpec> = {
     needsJaeger: false,
     needsSink: true,
     description: 'lean spans + lean OTLP/HTTP export, sampling 1.0, to the discard sink (bench/otlp-sink.ts): the target configuration',
+    tracingEnv: (t) => exportingTo(sinkUrl(t), '1.0'),
+  },
+  'on-1.0-sink-2x2': {
+    name: 'on-1.0-sink-2x2',
+    kind: 'stack',
+    needsJaeger: false,
+    needsSink: true,
+    replicas: 2,
+    description: 'opt-in: on-1.0-sink with 2 auth + 2 user instances (callers balance with round_robin): what replicas change on these cores; a role\'s CPU sums its instances',
     tracingEnv: (t) => exportingTo(sinkUrl(t), '1.0'),
   },
   'on-0.1': {

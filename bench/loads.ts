@@ -30,6 +30,8 @@ export interface LoadSpec {
 }
 
 const onStack = (c: ConfigSpec) => c.kind === 'stack';
+// ghz dials one host:port; with replicas only the loads through the gateway (which balances) apply.
+const onSingleInstanceStack = (c: ConfigSpec) => onStack(c) && (c.replicas ?? 1) === 1;
 // The unloaded probes answer "what does one request cost" (gateway hop, tracing) without queueing;
 // off, on-1.0 (real Jaeger) and on-1.0-sink (the target configuration) are enough for that and
 // keep the run short.
@@ -41,13 +43,13 @@ export const LOADS: Record<LoadName, LoadSpec> = {
     name: 'ghz-get-user',
     tool: 'ghz',
     description: 'ghz user.v1.UserService/GetUser on the user service (which calls auth ValidateToken), own id, bearer token',
-    appliesTo: onStack,
+    appliesTo: onSingleInstanceStack,
   },
   'ghz-validate-token': {
     name: 'ghz-validate-token',
     tool: 'ghz',
     description: 'ghz auth.v1.AuthService/ValidateToken on the auth service, bearer token',
-    appliesTo: onStack,
+    appliesTo: onSingleInstanceStack,
   },
   'rest-get-user': {
     name: 'rest-get-user',

@@ -29,6 +29,7 @@ interface Reading {
 }
 
 interface Series {
+  label: string;
   pid: number;
   hwmReset: boolean;
   first?: Reading;
@@ -107,11 +108,16 @@ export class ProcSampler {
 
   constructor(private readonly intervalMs = 200) {}
 
-  /** Adds a process under a label (e.g. `on-1.0/gateway`) and takes its first reading now. */
+  /**
+   * Adds a process under a label (e.g. `on-1.0/gateway`) and takes its first reading now. Several
+   * processes may share a label (the instances of a replicated service): the label's CPU is
+   * their sum, its RSS figures the largest instance's.
+   */
   add(label: string, pid: number | undefined): void {
-    if (pid === undefined || this.series.has(label)) return;
-    const s: Series = { pid, peakRssKb: 0, hwmReset: resetHighWaterMark(pid) };
-    this.series.set(label, s);
+    const key = `${label}\u0000${String(pid)}`;
+    if (pid === undefined || this.series.has(key)) return;
+    const s: Series = { label, pid, peakRssKb: 0, hwmReset: resetHighWaterMark(pid) };
+    this.series.set(key, s);
     this.sampleOne(s);
   }
 
@@ -129,16 +135,21 @@ export class ProcSampler {
     const machineEnd = readCpuTimes();
     const hz = ticksPerSecond();
     const out: Record<string, ProcUsage> = {};
-    for (const [label, s] of this.series) {
-      if (!s.first || !s.last) continue;
-      const seconds = (s.last.t - s.first.t) / 1000;
-      const cpuSeconds = (s.last.ticks - s.first.ticks) / hz;
+    const byLabel = new Map<string, Series[]>();
+    for (const s of this.series.values()) if (s.first && s.last) byLabel.set(s.label, [...(byLabel.get(s.label) ?? []), s]);
+    for (const [label, members] of byLabel) {
+      let seconds = 0;
+      let cpuSeconds = 0;
+      for (const s of members) {
+        seconds = Math.max(seconds, (s.last!.t - s.first!.t) / 1000);
+        cpuSeconds += (s.last!.ticks - s.first!.ticks) / hz;
+      }
       out[label] = {
-        peakRssMb: round1(s.peakRssKb / 1024),
+        peakRssMb: round1(Math.max(...members.map((s) => s.peakRssKb)) / 1024),
         cpuPct: seconds > 0 ? round1((cpuSeconds / seconds) * 100) : 0,
         cpuMs: round1(cpuSeconds * 1000),
-        hwmRssMb: round1(s.last.hwmKb / 1024),
-        ...(s.hwmReset ? {} : { hwmSinceStart: true }),
+        hwmRssMb: round1(Math.max(...members.map((s) => s.last!.hwmKb)) / 1024),
+        ...(members.every((s) => s.hwmReset) ? {} : { hwmSinceStart: true }),
       };
     }
     if (this.machineStart && machineEnd && machineEnd.t > this.machineStart.t) {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { commonConfig } from '../shared/config/common';
-import { address, list, port } from '../shared/config/fields';
+import { grpcTarget, list, port } from '../shared/config/fields';
 import { loadConfigOrExit } from '../shared/config/load-config';
 import { projectRoot } from '../shared/paths';
 import { trustProxyProblem } from './client-address';
@@ -12,10 +12,10 @@ export const gatewayConfigSchema = z.object({
   GATEWAY_HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
   /** HTTP port; 0 picks a free one. */
   GATEWAY_PORT: port(8080),
-  /** host:port of the gRPC user service. */
-  USER_SERVICE_URL: address('127.0.0.1:50051'),
-  /** host:port of the gRPC auth service. */
-  AUTH_SERVICE_URL: address('127.0.0.1:50052'),
+  /** The user service's instances: a gRPC target (host:port, dns:///name:port, ipv4:a:p,b:p). */
+  USER_SERVICE_URL: grpcTarget('127.0.0.1:50051'),
+  /** The auth service's instances, as a gRPC target. */
+  AUTH_SERVICE_URL: grpcTarget('127.0.0.1:50052'),
   /**
    * Proxies whose X-Forwarded-For is believed (addresses, CIDRs, `loopback`, ...): the client
    * address the login throttle counts. Empty: the socket's peer, the header ignored.

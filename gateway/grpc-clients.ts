@@ -14,15 +14,15 @@ export interface GatewayClients {
   close(): void;
 }
 
-/** Creates the user, auth and health clients for the configured service addresses. */
+/** Creates the user, auth and health clients for the configured service targets. */
 export function createGatewayClients(
   config: Pick<GatewayConfig, 'USER_SERVICE_URL' | 'AUTH_SERVICE_URL'>,
 ): GatewayClients {
   const user = createClient(UserServiceClient, config.USER_SERVICE_URL);
   const auth = createClient(AuthServiceClient, config.AUTH_SERVICE_URL);
   const health: HealthTargets = {
-    user: createHealthClient(config.USER_SERVICE_URL),
-    auth: createHealthClient(config.AUTH_SERVICE_URL),
+    user: createHealthClient(config.USER_SERVICE_URL, UserServiceClient.serviceName),
+    auth: createHealthClient(config.AUTH_SERVICE_URL, AuthServiceClient.serviceName),
   };
   return {
     user,

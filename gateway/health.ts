@@ -1,36 +1,17 @@
-import {
-  makeGenericClientConstructor,
-  type CallOptions,
-  type Client,
-  type ClientUnaryCall,
-  type Metadata,
-  type ServiceDefinition,
-  type ServiceError,
-} from '@grpc/grpc-js';
 import { Router } from 'express';
-import { service as healthService } from 'grpc-health-check';
 import { createClient, deadlineFor, unary } from '../shared/grpc/client';
+import { isNotServingError } from '../shared/grpc/health-checked-lb';
+import { HealthClientCtor, type HealthClient } from '../shared/grpc/health-client';
 
-/** A `grpc.health.v1.Health` client (only `Check` is used). */
-export interface HealthClient extends Client {
-  Check(
-    request: { service: string },
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: { status: string }) => void,
-  ): ClientUnaryCall;
-}
+export type { HealthClient };
 
-// grpc-health-check ships the service definition from its own proto-loader copy; at runtime it is
-// the plain method map grpc-js expects.
-const HealthClientCtor = makeGenericClientConstructor(
-  healthService as unknown as ServiceDefinition,
-  'grpc.health.v1.Health',
-) as unknown as new (...args: ConstructorParameters<ReturnType<typeof makeGenericClientConstructor>>) => HealthClient;
-
-/** Creates a health client for a gRPC server at `address` (host:port). */
-export function createHealthClient(address: string): HealthClient {
-  return createClient(HealthClientCtor, address);
+/**
+ * Creates the readiness client of `serviceName` at `target`. It balances like the service's own
+ * client (same options, so the same connections): a check answers for an instance that is
+ * serving, and `/ready` is 200 while at least one instance of each service is.
+ */
+export function createHealthClient(target: string, serviceName: string): HealthClient {
+  return createClient(HealthClientCtor, target, serviceName);
 }
 
 /** A serving status as `/ready` reports it; `UNAVAILABLE` when the check itself failed. */
@@ -44,8 +25,9 @@ export async function checkServing(client: HealthClient, service: string): Promi
   try {
     const res = await unary(client, client.Check, { service }, { deadline: deadlineFor(CHECK_DEADLINE_MS) });
     return (res.status as ServingStatus) || 'UNKNOWN';
-  } catch {
-    return 'UNAVAILABLE';
+  } catch (err) {
+    // The channel skips NOT_SERVING instances, so "none serves" arrives as a failed call.
+    return isNotServingError(err as { details?: string }) ? 'NOT_SERVING' : 'UNAVAILABLE';
   }
 }
 

@@ -1,7 +1,12 @@
 // `npm start`: builds (via the npm script), then runs auth, user and gateway in one terminal with
 // prefixed output. Ctrl-C stops them callers-first; if one dies, the rest are stopped too.
+// `npm start -- --replicas N` runs N instances each of auth and user (scripts/stack/replicas.ts).
+import path from 'node:path';
+import { rawConfig } from '../shared/config/load-config';
+import { projectRoot } from '../shared/paths';
 import { wantsColor } from './color';
-import { PROCESS_SPECS, stopOrder, type ProcessName } from './stack/process-spec';
+import { PROCESS_SPECS, stopOrder, type ProcessSpec } from './stack/process-spec';
+import { parseReplicasArg, planInstances, type InstancePlan, type ServicePlacement } from './stack/replicas';
 import {
   describeExit,
   launchProcess,
@@ -19,7 +24,8 @@ const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = (Number(process.env.SHUTDOWN_TIMEOUT_MS) || 10_000) + 5_000;
 
 const color = wantsColor(process.stdout);
-const running = new Map<ProcessName, LaunchedProcess>();
+// Every instance started, by label (`user`, or `user-1` with replicas), in start order.
+const running = new Map<string, { plan: InstancePlan; proc: LaunchedProcess }>();
 const contributions: StartContribution[] = [];
 let stopping = false;
 
@@ -29,21 +35,23 @@ function say(message: string, stream: OutputStream = 'stdout'): void {
 }
 
 /** Prints a child's line as is after its prefix, so pino JSON stays greppable. */
-function printer(name: ProcessName) {
+function printer(name: string) {
   return (line: string, stream: OutputStream) => {
     (stream === 'stderr' ? process.stderr : process.stdout).write(`${prefixFor(name, color)} ${line}\n`);
   };
 }
 
-/** Stops every running process callers-first, then the hooks' helpers. */
+/** Stops every running process callers-first (the instances of one service together), then the hooks' helpers. */
 async function stopAll(): Promise<void> {
   for (const spec of stopOrder()) {
-    const proc = running.get(spec.name);
-    if (!proc) continue;
-    if (!proc.running) continue;
-    say(`stopping ${spec.name}`);
-    await stop(proc, 'SIGTERM', STOP_TIMEOUT_MS);
-    if (proc.exitInfo) say(`${spec.name} stopped (${describeExit(proc.exitInfo)})`);
+    const instances = [...running.values()].filter((r) => r.plan.name === spec.name && r.proc.running);
+    await Promise.all(
+      instances.map(async ({ plan, proc }) => {
+        say(`stopping ${plan.label}`);
+        await stop(proc, 'SIGTERM', STOP_TIMEOUT_MS);
+        if (proc.exitInfo) say(`${plan.label} stopped (${describeExit(proc.exitInfo)})`);
+      }),
+    );
   }
   for (const contribution of [...contributions].reverse()) {
     await contribution.afterStop?.().catch((err: unknown) => say(`hook cleanup failed: ${String(err)}`, 'stderr'));
@@ -64,11 +72,19 @@ function shutdown(code: number, reason: string): void {
   );
 }
 
-/** The environment one process gets: the hooks' additions over the launcher's own. */
-function envFor(name: ProcessName): Record<string, string> {
+/** The environment one instance gets: its place in the plan over the hooks' additions. */
+function envFor(plan: InstancePlan): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const c of contributions) Object.assign(env, c.env, c.envFor?.[name]);
-  return env;
+  for (const c of contributions) Object.assign(env, c.env, c.envFor?.[plan.name]);
+  return { ...env, ...plan.env };
+}
+
+/** Where a service is configured to listen: environment over its config.yaml over the default, as it reads it. */
+function placementOf(spec: ProcessSpec): ServicePlacement {
+  const raw = rawConfig({ file: path.join(projectRoot, spec.folder, 'config.yaml') });
+  const port = raw[spec.portEnv] ?? String(spec.defaultPort);
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) throw new Error(`${spec.portEnv}: must be a port number, got "${port}"`);
+  return { name: spec.name, hostEnv: spec.hostEnv, portEnv: spec.portEnv, host: raw[spec.hostEnv] ?? '127.0.0.1', port: Number(port) };
 }
 
 /** The gateway's base URL, from its ready line (the port it really bound). */
@@ -81,9 +97,12 @@ function gatewayUrl(record: Record<string, unknown>): string {
 }
 
 /** What to print once all three are ready. */
-function banner(url: string): string[] {
+function banner(url: string, plans: readonly InstancePlan[]): string[] {
+  const gateway = plans.find((p) => p.name === 'gateway');
+  const replicated = gateway && plans.length > PROCESS_SPECS.length;
   return [
     `all services ready; gateway listening on ${url}`,
+    ...(replicated ? [`  user:     ${gateway.env.USER_SERVICE_URL}`, `  auth:     ${gateway.env.AUTH_SERVICE_URL}`] : []),
     `  OpenAPI:  ${url}/openapi.json`,
     `  tRPC:     ${url}/trpc`,
     `  try:      curl -s -X POST ${url}/api/v1/auth/register -H 'content-type: application/json' -d '{"email":"ada@example.com","password":"correct horse battery","name":"Ada"}'`,
@@ -93,13 +112,15 @@ function banner(url: string): string[] {
 }
 
 async function main(): Promise<void> {
+  // Before anything starts, so a bad flag or port costs nothing to undo.
+  const plans = planInstances(parseReplicasArg(process.argv.slice(2)), PROCESS_SPECS.map(placementOf));
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGHUP', () => onSignal('SIGHUP'));
   // The children run in their own process groups (so Ctrl-C reaches only us and we can stop them
   // in order); if we die without stopping them, take them down rather than orphan them.
   process.on('exit', () => {
-    for (const proc of running.values()) sendSignal(proc, 'SIGKILL');
+    for (const { proc } of running.values()) sendSignal(proc, 'SIGKILL');
   });
 
   for (const hook of START_HOOKS) {
@@ -108,19 +129,22 @@ async function main(): Promise<void> {
   }
 
   let gatewayReady: Record<string, unknown> | undefined;
-  for (const spec of PROCESS_SPECS) {
+  // One at a time, each ready before the next: callers start after what they call, and two
+  // instances never migrate one SQLite file at the same moment.
+  for (const plan of plans) {
     if (stopping) return;
-    const proc = launchProcess({ name: spec.name, folder: spec.folder, env: envFor(spec.name), onLine: printer(spec.name), detached: true });
-    running.set(spec.name, proc);
-    say(`${spec.name} started (pid ${String(proc.pid)})`);
+    const spec = PROCESS_SPECS.find((s) => s.name === plan.name)!;
+    const proc = launchProcess({ name: plan.label, folder: spec.folder, env: envFor(plan), onLine: printer(plan.label), detached: true });
+    running.set(plan.label, { plan, proc });
+    say(`${plan.label} started (pid ${String(proc.pid)})`);
     void proc.exited.then((info) => {
-      if (!stopping) shutdown(1, `${spec.name} exited unexpectedly (${describeExit(info)}); stopping the others`);
+      if (!stopping) shutdown(1, `${plan.label} exited unexpectedly (${describeExit(info)}); stopping the others`);
     });
     const record = await waitForReady(proc, READY_TIMEOUT_MS);
-    if (spec.name === 'gateway') gatewayReady = record;
+    if (plan.name === 'gateway') gatewayReady = record;
   }
   if (stopping || !gatewayReady) return;
-  for (const line of banner(gatewayUrl(gatewayReady))) say(line);
+  for (const line of banner(gatewayUrl(gatewayReady), plans)) say(line);
 }
 
 /** First signal: orderly stop and exit 0. Second: kill everything now. */

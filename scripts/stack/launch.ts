@@ -237,10 +237,10 @@ export function freePort(): Promise<number> {
 const COLORS: Record<string, string> = { auth: '36', user: '35', gateway: '32', start: '33' };
 const PREFIX_WIDTH = '[gateway]'.length;
 
-/** The `[name]` output prefix, padded so lines align, colored when `color` is true. */
+/** The `[name]` output prefix, padded so lines align, colored (by service: `user-1` as `user`) when `color` is true. */
 export function prefixFor(name: string, color: boolean): string {
   const label = `[${name}]`.padEnd(PREFIX_WIDTH);
-  return color ? `\u001b[${COLORS[name] ?? '90'}m${label}\u001b[0m` : label;
+  return color ? `\u001b[${COLORS[name.replace(/-\d+$/, '')] ?? '90'}m${label}\u001b[0m` : label;
 }
 
 /** Polls the gateway's `/ready` until it answers 200 (both gRPC services reachable). */

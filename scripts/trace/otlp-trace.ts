@@ -4,6 +4,8 @@
 /** One span as read back from Jaeger's /api/v3 (OTLP JSON), flattened. */
 export interface StoredSpan {
   service: string;
+  /** The resource's `service.instance.id`: which instance of the service made the span. */
+  instance?: string;
   name: string;
   traceId: string;
   spanId: string;
@@ -60,13 +62,16 @@ export function flattenTrace(doc: unknown): StoredSpan[] {
   const out: StoredSpan[] = [];
   const resourceSpans = (doc as { result?: { resourceSpans?: unknown[] } }).result?.resourceSpans ?? [];
   for (const rs of resourceSpans as Array<{ resource?: { attributes?: OtlpAttribute[] }; scopeSpans?: Array<{ spans?: unknown[] }> }>) {
-    const service = String(attrs(rs.resource?.attributes)['service.name'] ?? '');
+    const resource = attrs(rs.resource?.attributes);
+    const service = String(resource['service.name'] ?? '');
+    const instance = resource['service.instance.id'] === undefined ? undefined : String(resource['service.instance.id']);
     for (const ss of rs.scopeSpans ?? []) {
       for (const raw of (ss.spans ?? []) as Array<Record<string, unknown>>) {
         const status = (raw.status ?? {}) as { code?: number | string; message?: string };
         const kind = raw.kind as number | string | undefined;
         out.push({
           service,
+          ...(instance === undefined ? {} : { instance }),
           name: String(raw.name),
           traceId: String(raw.traceId),
           spanId: String(raw.spanId),

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { commonConfig } from '../../shared/config/common';
 import { databaseKeys } from '../../shared/config/database';
-import { address, list, port, positiveInt } from '../../shared/config/fields';
+import { grpcTarget, list, port, positiveInt } from '../../shared/config/fields';
 import { faultsSetting, refuseFaultsInProduction } from '../../shared/faults/faults-setting';
 import { projectRoot } from '../../shared/paths';
 
@@ -16,7 +16,7 @@ export const userConfigSchema = z
   USER_SERVICE_HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
   USER_SERVICE_PORT: port(50051),
   ...databaseKeys('USER', '.data/user.db'),
-  AUTH_SERVICE_URL: address('127.0.0.1:50052'),
+  AUTH_SERVICE_URL: grpcTarget('127.0.0.1:50052'),
   /** Emails that get role `admin` when they register; compared lower-cased like stored emails. */
   ADMIN_EMAILS: list([]).transform((emails) => emails.map((e) => e.toLowerCase())),
   /**

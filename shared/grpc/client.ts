@@ -8,31 +8,47 @@ import {
   type Metadata,
   type ServiceError,
   Metadata as GrpcMetadata,
+  status as GrpcStatus,
 } from '@grpc/grpc-js';
 import type { Context } from '@opentelemetry/api';
 import { tracingMode } from '../telemetry/active-config';
 import { activeContext, endClientSpan, isUntracedMethod, peerOf, startClientSpan } from '../telemetry/grpc-spans';
 import { injectTraceHeaders, type TraceHeaders } from '../telemetry/trace-headers';
+import { registerHealthCheckedPolicy } from './health-checked-lb';
+import { refusesRetry } from './retry-pushback';
+import { isRetryableMethod, serviceConfigFor } from './service-config';
 
 /** The constructor shape ts-proto generates for a grpc-js service client. */
-export type ClientConstructor<C extends Client> = new (
+export type ClientConstructor<C extends Client> = (new (
   address: string,
   creds: ChannelCredentials,
   options?: Partial<ClientOptions>,
-) => C;
+) => C) & { serviceName?: string };
 
 // Keepalive lets a channel notice a dead peer (a stopped service) instead of waiting for the
-// kernel; the backoff cap keeps reconnection fast once the peer is back.
-const CHANNEL_OPTIONS: Partial<ClientOptions> = {
-  'grpc.keepalive_time_ms': 30_000,
-  'grpc.keepalive_timeout_ms': 5_000,
-  'grpc.max_reconnect_backoff_ms': 2_000,
-  'grpc.initial_reconnect_backoff_ms': 200,
-};
+// kernel; the backoff cap keeps reconnection fast once the peer is back. The service config
+// spreads calls over every instance the target names and retries the idempotent reads
+// (service-config.ts). Identical options for one service mean the channels to it (the gateway's
+// service client and its readiness client) share their connections through grpc-js's pool.
+function channelOptions(serviceName: string): Partial<ClientOptions> {
+  registerHealthCheckedPolicy();
+  return {
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 5_000,
+    'grpc.max_reconnect_backoff_ms': 2_000,
+    'grpc.initial_reconnect_backoff_ms': 200,
+    'grpc.service_config': JSON.stringify(serviceConfigFor(serviceName)),
+  };
+}
 
-/** Creates a gRPC client for `address` (host:port, plaintext). Create once per process and reuse. */
-export function createClient<C extends Client>(Ctor: ClientConstructor<C>, address: string): C {
-  return new Ctor(address, credentials.createInsecure(), CHANNEL_OPTIONS);
+/**
+ * Creates a gRPC client for `target` (plaintext): `host:port`, `dns:///name:port` or a list of
+ * instances `ipv4:a:p,b:p` (target.ts). `serviceName` is the service whose health decides which
+ * instances get calls; it defaults to the client's own. Create once per process and reuse.
+ */
+export function createClient<C extends Client>(Ctor: ClientConstructor<C>, target: string, serviceName = Ctor.serviceName): C {
+  if (!serviceName) throw new Error('createClient: the client constructor names no service; pass serviceName');
+  return new Ctor(target, credentials.createInsecure(), channelOptions(serviceName));
 }
 
 /** A generated unary method of a client (unbound: grpc-js puts its `path` on it). */
@@ -94,11 +110,24 @@ export function unary<C extends Client, Req, Res>(client: C, method: UnaryMethod
       : undefined;
   if (!span && options.trace) injectTraceHeaders(options.trace, (name, value) => metadata.set(name, value));
   return new Promise((resolve, reject) => {
-    method.call(client, request, metadata, { deadline: options.deadline }, (err, res) => {
-      if (span) endClientSpan(span, err);
-      if (err) reject(err);
-      else resolve(res);
-    });
+    const attempt = (md: Metadata, mayRepeat: boolean) => {
+      let answering = false;
+      const call = method.call(client, request, md, { deadline: options.deadline }, (err, res) => {
+        // grpc-js retries an idempotent read only until the response headers arrive (gRFC A6:
+        // the call is then committed). An instance that dies between its headers and its
+        // trailers leaves such a read failed with UNAVAILABLE although repeating it is safe:
+        // repeat it once, on a new call the balancer sends to a live instance, within the deadline.
+        if (err?.code === GrpcStatus.UNAVAILABLE && mayRepeat && answering && !refusesRetry(err) && Date.now() < options.deadline) {
+          attempt(metadata.clone(), false);
+          return;
+        }
+        if (span) endClientSpan(span, err);
+        if (err) reject(err);
+        else resolve(res);
+      });
+      if (mayRepeat) call.once('metadata', () => (answering = true));
+    };
+    attempt(metadata, method.path !== undefined && isRetryableMethod(method.path));
   });
 }
 

@@ -8,6 +8,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from '../logging/logger';
 import { projectRoot } from '../paths';
 import { watchReadiness } from './readiness-watch';
+import { noRetryOfAnsweredUnavailable } from './retry-pushback';
 
 /** One service a server exposes. */
 export interface ServiceBinding {
@@ -52,7 +53,8 @@ export interface RunningGrpcServer {
  * reflection. Every service starts the same way, so this is the only place that binds a port.
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
-  const server = new Server();
+  // Callers retry idempotent reads on UNAVAILABLE; one this server answers is not worth retrying.
+  const server = new Server({ interceptors: [noRetryOfAnsweredUnavailable] });
   for (const svc of options.services) server.addService(svc.definition, svc.implementation);
 
   const statuses = Object.fromEntries(['', ...options.services.map((s) => s.name)].map((n) => [n, 'SERVING' as const]));

@@ -1,6 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
-import { tracingMode } from '../telemetry/active-config';
+import { serviceInstanceId, tracingMode } from '../telemetry/active-config';
 import { spanLogFields } from '../telemetry/trace-headers';
 
 export type { Logger } from 'pino';
@@ -36,14 +36,15 @@ const activeSpanFields = (line: object) => {
 const mergeSpanFields = (line: object, fields: object) => (fields === NOTHING ? line : Object.assign(fields, line));
 
 /**
- * Creates the process logger: JSON lines on stdout, `service` on every line, secrets redacted,
- * and (tracing on) the active span's `trace_id`/`span_id`/`trace_flags`.
+ * Creates the process logger: JSON lines on stdout, `service` and `service_instance_id` (the
+ * trace resource's `service.instance.id`) on every line, secrets redacted, and (tracing on) the
+ * active span's `trace_id`/`span_id`/`trace_flags`.
  */
 export function createLogger(service: string, level: string): Logger {
   return pino({
     ...(tracingMode() === 'lean' ? { mixin: activeSpanFields, mixinMergeStrategy: mergeSpanFields } : {}),
     level,
-    base: { service },
+    base: { service, service_instance_id: serviceInstanceId() },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT, censor: '[redacted]' },
     formatters: { level: (label) => ({ level: label }) },

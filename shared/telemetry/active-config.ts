@@ -1,3 +1,4 @@
+import { resolveServiceInstanceId } from './instance-id';
 import type { TracingConfig } from './tracing-config';
 
 let active: TracingConfig | undefined;
@@ -20,4 +21,14 @@ export function setTracingConfig(config: TracingConfig): void {
 export function tracingMode(): 'off' | 'lean' | 'auto' {
   if (!active?.enabled) return 'off';
   return active.instrumentation;
+}
+
+let fallbackInstanceId: string | undefined;
+
+/**
+ * This process's `service.instance.id`: the one the preload resolved, or (a process started
+ * without it, such as a test harness) the same resolution over the environment alone.
+ */
+export function serviceInstanceId(): string {
+  return active?.serviceInstanceId ?? (fallbackInstanceId ??= resolveServiceInstanceId(process.env, {}));
 }

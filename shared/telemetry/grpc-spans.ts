@@ -104,12 +104,23 @@ export function extractFromMetadata(metadata: Metadata): Context {
   return propagation.extract(ROOT_CONTEXT, metadata, metadataGetterForPropagation);
 }
 
+const PREVIOUS_ATTEMPTS = 'grpc-previous-rpc-attempts';
+
+/** Attribute of a SERVER span serving a retry: how many attempts of the same call came before it. */
+export const ATTR_PREVIOUS_ATTEMPTS = 'rpc.grpc.previous_rpc_attempts';
+
 /** Starts the SERVER span of an incoming call, child of the caller's span. */
 export function startServerSpan(path: string, metadata: Metadata): { span: Span; context: Context } {
   const names = namesOf(path);
   const parent = extractFromMetadata(metadata);
   const span = tracer.startSpan(names.spanName, { kind: SpanKind.SERVER }, parent);
-  if (span.isRecording()) span.setAttributes({ 'rpc.system': 'grpc', 'rpc.method': names.method, 'rpc.service': names.service });
+  if (span.isRecording()) {
+    span.setAttributes({ 'rpc.system': 'grpc', 'rpc.method': names.method, 'rpc.service': names.service });
+    // grpc-js numbers the attempts of a retried call (service-config.ts): a retry's server span
+    // says it is one, beside the failed attempt's under the same client span.
+    const previous = metadata.get(PREVIOUS_ATTEMPTS)[0];
+    if (previous !== undefined) span.setAttribute(ATTR_PREVIOUS_ATTEMPTS, Number(previous));
+  }
   return { span, context: trace.setSpan(parent, span) };
 }
 

@@ -2,7 +2,7 @@ import { diag, type DiagLoggerOptions } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import type { Resource, ResourceDetector } from '@opentelemetry/resources';
+import type { Resource } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
   AlwaysOffSampler,
@@ -32,8 +32,8 @@ function samplerFor(config: TracingConfig): Sampler {
 export interface AutoParts {
   instrumentations: Instrumentation[];
   processors: SpanProcessor[];
+  /** The complete resource (detected attributes included): NodeSDK detects nothing itself. */
   resource: Resource;
-  detectors: ResourceDetector[];
   diagOptions: DiagLoggerOptions;
 }
 
@@ -45,7 +45,7 @@ export function startAuto(config: TracingConfig, parts: AutoParts): { shutdown()
   const sdk = new NodeSDK({
     serviceName: config.serviceName,
     resource: parts.resource,
-    resourceDetectors: parts.detectors,
+    autoDetectResources: false,
     sampler: samplerFor(config),
     textMapPropagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
     contextManager: new AsyncLocalStorageContextManager(),

@@ -11,6 +11,7 @@ import { LeanTracerProvider } from './lean/lean-tracer';
 import { PooledIdGenerator } from './lean/pooled-ids';
 import { createSampling } from './lean/sampling';
 import { LeanW3CPropagator } from './lean/w3c-propagator';
+import { ATTR_SERVICE_INSTANCE_ID } from './instance-id';
 import { LeanOtlpProcessor } from './otlp/lean-otlp-processor';
 import type { TracingConfig } from './tracing-config';
 
@@ -48,15 +49,29 @@ function limitsFromEnv(env: NodeJS.ProcessEnv) {
   return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
 }
 
-/** service.name and service.version, over what the env, process and host detectors found. */
+/**
+ * service.name, service.version and service.instance.id, over what the env, process and host
+ * detectors found (the instance id already took OTEL_RESOURCE_ATTRIBUTES into account).
+ */
 function serviceResource(config: TracingConfig) {
   return resourceFromAttributes({
     [ATTR_SERVICE_NAME]: config.serviceName,
+    [ATTR_SERVICE_INSTANCE_ID]: config.serviceInstanceId,
     [ATTR_SERVICE_VERSION]: (require(`${projectRoot}/package.json`) as { version: string }).version,
   });
 }
 
 const DETECTORS = [envDetector, processDetector, hostDetector];
+
+/**
+ * The resource of every span this process makes, the same in both modes: what the env, process
+ * and host detectors found, under service.name/version/instance.id. Built here (not by NodeSDK,
+ * which merges what it detects over what it is given) so OTEL_RESOURCE_ATTRIBUTES cannot undo the
+ * instance id's precedence in auto mode.
+ */
+function processResource(config: TracingConfig) {
+  return detectResources({ detectors: DETECTORS }).merge(serviceResource(config));
+}
 
 /**
  * Lean tracing: the W3C propagators, the AsyncLocalStorage context manager and the lean tracer
@@ -71,7 +86,7 @@ function startLean(config: TracingConfig, processors: SpanProcessor[], env: Node
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new LeanW3CPropagator());
   const provider = new LeanTracerProvider({
-    resource: detectResources({ detectors: DETECTORS }).merge(serviceResource(config)),
+    resource: processResource(config),
     sampled: createSampling({ rate: config.samplingRate, parentBased: config.parentBased }),
     idGenerator: new PooledIdGenerator(),
     processors,
@@ -102,5 +117,5 @@ export function startSdk(config: TracingConfig, extraProcessors: SpanProcessor[]
   // (NodeSDK registers no tracer provider at all without a processor).
   const processors = [new CountingProcessor(), ...(exporting ? [exporting] : []), ...extraProcessors];
   if (config.instrumentation === 'lean') return startLean(config, processors, env);
-  return (require('./start-auto') as typeof import('./start-auto')).startAuto(config, { instrumentations, processors, resource: serviceResource(config), detectors: DETECTORS, diagOptions });
+  return (require('./start-auto') as typeof import('./start-auto')).startAuto(config, { instrumentations, processors, resource: processResource(config), diagOptions });
 }

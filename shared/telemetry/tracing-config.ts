@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/load-config';
+import { resolveServiceInstanceId } from './instance-id';
 
 /** Where spans go. */
 export type ExporterKind = 'otlp' | 'jaeger' | 'console' | 'none';
@@ -18,6 +19,8 @@ export type OtlpProtocol = 'http/protobuf' | 'grpc';
 export interface TracingConfig {
   enabled: boolean;
   serviceName: string;
+  /** `service.instance.id`: which instance of the service this process is (instance-id.ts). */
+  serviceInstanceId: string;
   instrumentation: InstrumentationMode;
   /**
    * OTLP/HTTP protobuf export: `lean` (the project's encoder and batcher, verified byte for byte
@@ -132,6 +135,8 @@ export function resolveTracingConfig({ env, file, defaultServiceName }: TracingC
       [yamlKey('service_name'), file.TRACING_SERVICE_NAME],
     )?.[1] ?? defaultServiceName;
 
+  const serviceInstanceId = resolveServiceInstanceId(env, file);
+
   const instrumentationFrom = first(
     ['TRACING_INSTRUMENTATION', env.TRACING_INSTRUMENTATION],
     [yamlKey('instrumentation'), file.TRACING_INSTRUMENTATION],
@@ -233,5 +238,5 @@ export function resolveTracingConfig({ env, file, defaultServiceName }: TracingC
     throw new ConfigError('invalid configuration:\n  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: must not exceed OTEL_BSP_MAX_QUEUE_SIZE');
   }
 
-  return { enabled, serviceName, instrumentation, otlpPipeline, exporter, otlpProtocol, endpoint, samplingRate, parentBased, batch };
+  return { enabled, serviceName, serviceInstanceId, instrumentation, otlpPipeline, exporter, otlpProtocol, endpoint, samplingRate, parentBased, batch };
 }

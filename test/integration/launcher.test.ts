@@ -7,7 +7,7 @@ import readline from 'node:readline';
 import { expect } from 'chai';
 import { freePort, launchProcess, stop, waitForReady, type LaunchedProcess } from '../../scripts/stack/launch';
 import { projectRoot } from '../../shared/paths';
-import { get } from '../support/http';
+import { get, post } from '../support/http';
 import { sleep } from '../support/stack';
 import { startJsEnv } from '../support/start-env';
 
@@ -108,19 +108,20 @@ describe('launcher: npm start (dist/scripts/start.js)', function () {
   let dataDir: string;
   let child: ChildProcess | undefined;
   let lines: string[] = [];
-  let exited: Promise<number | null>;
+  let exited: Promise<number | null> = Promise.resolve(null);
 
-  beforeEach(async () => {
+  /** Runs `start.js <args>` on free ports (instance i of a service on its port + 100 x i) with its own data dir. */
+  async function launch(args: string[] = []): Promise<void> {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-'));
     const { env } = await startJsEnv(dataDir);
     lines = [];
     // start.ts passes its environment through, so ports and files can be moved off the defaults.
-    child = spawn(process.execPath, ['dist/scripts/start.js'], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    child = spawn(process.execPath, ['dist/scripts/start.js', ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     for (const stream of [child.stdout!, child.stderr!]) {
       readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => lines.push(line));
     }
     exited = new Promise((resolve) => child!.once('close', (code) => resolve(code)));
-  });
+  }
 
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') process.stderr.write(`\nstart.js output:\n${lines.slice(-80).join('\n')}\n`);
@@ -129,12 +130,13 @@ describe('launcher: npm start (dist/scripts/start.js)', function () {
     if (child?.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
     fs.rmSync(dataDir, { recursive: true, force: true });
+    child = undefined;
   });
 
   /** The pids start.js reported for its children. */
   function childPids(): number[] {
     return lines.flatMap((l) => {
-      const m = /^\[start\]\s+\w+ started \(pid (\d+)\)/.exec(l);
+      const m = /^\[start\]\s+[\w-]+ started \(pid (\d+)\)/.exec(l);
       return m ? [Number(m[1])] : [];
     });
   }
@@ -154,6 +156,7 @@ describe('launcher: npm start (dist/scripts/start.js)', function () {
   }
 
   it('starts auth, user and gateway with prefixed output, and Ctrl-C stops them gateway-first with exit 0', async () => {
+    await launch();
     const url = await bannerUrl();
     expect((await get(`${url}/ready`)).status).to.equal(200);
     expect(lines.some((l) => l.includes(`${url}/openapi.json`))).to.equal(true);
@@ -181,6 +184,7 @@ describe('launcher: npm start (dist/scripts/start.js)', function () {
   });
 
   it('stops the others and exits 1 when one process dies unexpectedly', async () => {
+    await launch();
     await bannerUrl();
     const pids = childPids();
     expect(pids).to.have.length(3);
@@ -188,5 +192,43 @@ describe('launcher: npm start (dist/scripts/start.js)', function () {
     expect(await exited).to.equal(1);
     expect(lines.some((l) => /user exited unexpectedly \(signal SIGKILL\)/.test(l))).to.equal(true);
     await expectAllGone(pids);
+  });
+
+  it('--replicas 2 starts two instances each of auth and user on port + 100, and the callers reach all of them', async () => {
+    await launch(['--replicas', '2']);
+    const url = await bannerUrl();
+    const started = lines.flatMap((l) => /^\[start\]\s+([\w-]+) started \(pid/.exec(l)?.[1] ?? []);
+    expect(started).to.deep.equal(['auth-0', 'auth-1', 'user-0', 'user-1', 'gateway']);
+    expect(lines.some((l) => /^\[start\]\s+ user: +ipv4:127\.0\.0\.1:\d+,127\.0\.0\.1:\d+$/.test(l)), 'banner names both user instances').to.equal(true);
+    const ports = (label: string) =>
+      lines.flatMap((l) => (l.startsWith(`[${label}]`) && l.includes('"msg":"ready"') ? [Number(JSON.parse(l.slice(l.indexOf('{'))).port)] : []));
+    expect(ports('auth-1')[0]).to.equal(ports('auth-0')[0]! + 100);
+    expect(ports('user-1')[0]).to.equal(ports('user-0')[0]! + 100);
+
+    const who = await post(`${url}/api/v1/auth/register`, { email: 'replicas@example.test', password: 'correct horse battery', name: 'R' });
+    expect(who.status).to.equal(201);
+    for (let i = 0; i < 30; i++) {
+      expect((await get(`${url}/api/v1/users/${who.body.user.id}`, { token: who.body.accessToken })).status).to.equal(200);
+    }
+    const served = (label: string, rpc: string) => lines.filter((l) => l.startsWith(`[${label}]`) && l.includes(`"rpc":"${rpc}"`) && l.includes(`"service_instance_id":"${label}"`)).length;
+    for (const label of ['user-0', 'user-1']) expect(served(label, '/user.v1.UserService/GetUser'), label).to.be.greaterThan(5);
+    for (const label of ['auth-0', 'auth-1']) expect(served(label, '/auth.v1.AuthService/ValidateToken'), label).to.be.greaterThan(5);
+
+    const pids = childPids();
+    child!.kill('SIGINT');
+    expect(await exited).to.equal(0);
+    const stoppedAt = (label: string) => lines.findIndex((l) => new RegExp(`^\\[start\\]\\s+${label} stopped \\(exit code 0\\)`).test(l));
+    const order = ['gateway', 'user-0', 'user-1', 'auth-0', 'auth-1'].map(stoppedAt);
+    expect(order.every((i) => i >= 0), lines.slice(-20).join('\n')).to.equal(true);
+    expect(Math.max(order[1]!, order[2]!)).to.be.lessThan(Math.min(order[3]!, order[4]!));
+    expect(order[0]).to.be.lessThan(Math.min(order[1]!, order[2]!));
+    await expectAllGone(pids);
+  });
+
+  it('--replicas with a bad value stops before starting anything, naming the flag', async () => {
+    await launch(['--replicas', 'lots']);
+    expect(await exited).to.equal(1);
+    expect(lines.some((l) => l.includes('--replicas: must be a whole number from 1 to 10, got "lots"'))).to.equal(true);
+    expect(childPids()).to.deep.equal([]);
   });
 });

@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROCESS_SPECS, specFor, stopOrder, type ProcessName } from '../../scripts/stack/process-spec';
 import { freePort, launchProcess, sendSignal, stop, waitForGatewayReady, waitForReady, type LaunchedProcess } from '../../scripts/stack/launch';
+import { instanceId, REPLICATED } from '../../scripts/stack/replicas';
+import { targetFor } from '../../shared/grpc/target';
 import type { TestDatabase } from './databases';
 import { sharedPostgres } from './postgres';
 import { sharedJaeger } from './shared-jaeger';
@@ -29,35 +31,45 @@ export interface StackOptions {
    * gives each service a fresh database in the suite's PostgreSQL cluster (test/support/postgres.ts).
    */
   database?: TestDatabase;
+  /**
+   * Instances of each of auth and user (default 1), each on its own free port with
+   * `SERVICE_INSTANCE_ID` `auth-0`, `auth-1`, ...; every instance of a service shares its SQLite
+   * file, and callers get an `ipv4:` target naming them all. Started one at a time.
+   */
+  replicas?: number;
 }
 
-/** Three real processes on free ports with their own SQLite files. */
+/** The real processes (three, or more with replicas) on free ports with their own SQLite files. */
 export interface Stack {
   /** `http://127.0.0.1:<port>` of the gateway. */
   gatewayUrl: string;
-  /** `127.0.0.1:<port>` of the user service. */
+  /** The user service's target: `127.0.0.1:<port>`, or `ipv4:...` listing every instance. */
   userAddr: string;
-  /** `127.0.0.1:<port>` of the auth service. */
+  /** The auth service's target, like {@link userAddr}. */
   authAddr: string;
   /** The temp dir holding the SQLite files (removed by stop()). */
   dataDir: string;
   /** The engine the services run on. */
   database: TestDatabase;
-  /** The current process of each service (replaced by startService). */
+  /** The current process of each service's first instance (replaced by startService). */
   processes: Record<ProcessName, LaunchedProcess>;
-  /** The environment each service was started with. */
-  envOf(name: ProcessName): Record<string, string>;
-  /** Stops all three (gateway first) and removes the temp dir. Safe to call twice. */
+  /** The current process of every instance of a service, by instance index. */
+  instances(name: ProcessName): LaunchedProcess[];
+  /** The environment an instance of a service was started with. */
+  envOf(name: ProcessName, instance?: number): Record<string, string>;
+  /** Stops all of them (gateway first) and removes the temp dir. Safe to call twice. */
   stop(): Promise<void>;
-  /** Stops one service with SIGTERM; resolves with its exit code. */
-  stopService(name: ProcessName): Promise<number | null>;
-  /** Starts a stopped service again on the same port and database file; resolves once ready. */
-  startService(name: ProcessName): Promise<void>;
-  /** Freezes a service (SIGSTOP): it keeps its sockets but answers nothing. */
-  pause(name: ProcessName): void;
-  /** Thaws a paused service (SIGCONT). */
-  resume(name: ProcessName): void;
-  /** Every output line the service printed, across restarts. */
+  /** Stops one instance (default the first) with SIGTERM; resolves with its exit code. */
+  stopService(name: ProcessName, instance?: number): Promise<number | null>;
+  /** Kills one instance with SIGKILL at once (no drain); resolves once it is gone. */
+  killService(name: ProcessName, instance?: number): Promise<void>;
+  /** Starts a stopped instance again on the same port and database file; resolves once ready. */
+  startService(name: ProcessName, instance?: number): Promise<void>;
+  /** Freezes an instance (SIGSTOP): it keeps its sockets but answers nothing. */
+  pause(name: ProcessName, instance?: number): void;
+  /** Thaws a paused instance (SIGCONT). */
+  resume(name: ProcessName, instance?: number): void;
+  /** Every output line the service's instances printed, across restarts. */
   logs(name: ProcessName): string[];
   /** Every service's output, for a failure report. */
   dumpLogs(lastLines?: number): string;
@@ -81,16 +93,24 @@ process.on('exit', () => {
 });
 
 /**
- * Starts auth, user and gateway from `dist/` on free ports with fresh SQLite files in a new temp
- * dir and resolves once the gateway's `/ready` answers 200.
+ * Starts auth, user and gateway from `dist/` (auth and user `replicas` times) on free ports with
+ * fresh SQLite files in a new temp dir and resolves once the gateway's `/ready` answers 200.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+  const replicas = options.replicas ?? 1;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-'));
-  const ports: Record<ProcessName, number> = { auth: await freePort(), user: await freePort(), gateway: await freePort() };
-  const authAddr = `127.0.0.1:${ports.auth}`;
-  const userAddr = `127.0.0.1:${ports.user}`;
-  const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+  const counts: Record<ProcessName, number> = { auth: 1, user: 1, gateway: 1 };
+  for (const name of REPLICATED) counts[name] = replicas;
+  const ports = {} as Record<ProcessName, number[]>;
+  for (const spec of PROCESS_SPECS) {
+    ports[spec.name] = [];
+    for (let i = 0; i < counts[spec.name]; i++) ports[spec.name].push(await freePort());
+  }
+  const targetOf = (name: ProcessName) => targetFor(ports[name].map((port) => ({ host: '127.0.0.1', port })));
+  const authAddr = targetOf('auth');
+  const userAddr = targetOf('user');
+  const gatewayUrl = `http://127.0.0.1:${ports.gateway[0]!}`;
 
   const tracing: Record<string, string> =
     options.sharedTracing === false
@@ -104,43 +124,52 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     pgDatabases.push(url);
     return { [`${prefix}_DB_URL`]: url };
   };
-  const envs = {} as Record<ProcessName, Record<string, string>>;
+  const envs = {} as Record<ProcessName, Array<Record<string, string>>>;
   const own: Record<ProcessName, Record<string, string>> = {
     auth: { ...(await dbEnv('AUTH')), JWT_SECRET: crypto.randomBytes(32).toString('base64url') },
     user: { ...(await dbEnv('USER')), AUTH_SERVICE_URL: authAddr, ADMIN_EMAILS: ADMIN_EMAIL },
     gateway: { USER_SERVICE_URL: userAddr, AUTH_SERVICE_URL: authAddr },
   };
   for (const spec of PROCESS_SPECS) {
-    envs[spec.name] = {
+    envs[spec.name] = ports[spec.name].map((port, index) => ({
       NODE_ENV: 'test',
+      ...(counts[spec.name] > 1 ? { SERVICE_INSTANCE_ID: instanceId(spec.name, index) } : {}),
       ...tracing,
       ...options.env,
       [spec.hostEnv]: '127.0.0.1',
-      [spec.portEnv]: String(ports[spec.name]),
+      [spec.portEnv]: String(port),
       ...own[spec.name],
       ...options.envFor?.[spec.name],
-    };
+    }));
   }
 
   const allLogs: Record<ProcessName, string[]> = { auth: [], user: [], gateway: [] };
+  const current: Record<ProcessName, LaunchedProcess[]> = { auth: [], user: [], gateway: [] };
   const processes = {} as Record<ProcessName, LaunchedProcess>;
   const echo = Boolean(process.env.STACK_ECHO);
 
-  const launch = async (name: ProcessName) => {
+  const launch = async (name: ProcessName, index: number) => {
+    const label = counts[name] > 1 ? instanceId(name, index) : name;
     const proc = launchProcess({
-      name,
+      name: label,
       folder: specFor(name).folder,
-      env: envs[name],
+      env: envs[name][index],
       onLine: (line, stream) => {
         allLogs[name].push(stream === 'stderr' ? `(stderr) ${line}` : line);
         everyLine.push(line);
-        if (echo) process.stderr.write(`[${name}] ${line}\n`);
+        if (echo) process.stderr.write(`[${label}] ${line}\n`);
       },
     });
-    processes[name] = proc;
+    current[name][index] = proc;
+    if (index === 0) processes[name] = proc;
     liveProcesses.add(proc);
     void proc.exited.then(() => liveProcesses.delete(proc));
     await waitForReady(proc, readyTimeoutMs);
+  };
+  const instance = (name: ProcessName, index = 0) => {
+    const proc = current[name][index];
+    if (!proc) throw new Error(`${name} has no instance ${index}`);
+    return proc;
   };
 
   let stopped = false;
@@ -151,13 +180,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     dataDir,
     database,
     processes,
-    envOf: (name) => ({ ...envs[name] }),
+    instances: (name) => [...current[name]],
+    envOf: (name, index = 0) => ({ ...envs[name][index] }),
     async stop() {
       if (stopped) return;
       stopped = true;
       for (const spec of stopOrder()) {
-        const proc = processes[spec.name] as LaunchedProcess | undefined;
-        if (proc) await stop(proc, 'SIGTERM', 10_000);
+        await Promise.all(current[spec.name].map((proc) => stop(proc, 'SIGTERM', 10_000)));
       }
       live.delete(stack);
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -166,16 +195,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         await Promise.all(pgDatabases.map((url) => pg.dropDatabase(url).catch(() => undefined)));
       }
     },
-    stopService: (name) => stop(processes[name], 'SIGTERM', 10_000),
-    async startService(name) {
-      if (processes[name].running) throw new Error(`${name} is still running; stopService it first`);
-      await launch(name);
+    stopService: (name, index) => stop(instance(name, index), 'SIGTERM', 10_000),
+    async killService(name, index) {
+      const proc = instance(name, index);
+      sendSignal(proc, 'SIGKILL');
+      await proc.exited;
     },
-    pause(name) {
-      if (!sendSignal(processes[name], 'SIGSTOP')) throw new Error(`${name} is not running`);
+    async startService(name, index = 0) {
+      if (instance(name, index).running) throw new Error(`${name} instance ${index} is still running; stopService it first`);
+      await launch(name, index);
     },
-    resume(name) {
-      if (!sendSignal(processes[name], 'SIGCONT')) throw new Error(`${name} is not running`);
+    pause(name, index) {
+      if (!sendSignal(instance(name, index), 'SIGSTOP')) throw new Error(`${name} is not running`);
+    },
+    resume(name, index) {
+      if (!sendSignal(instance(name, index), 'SIGCONT')) throw new Error(`${name} is not running`);
     },
     logs: (name) => [...allLogs[name]],
     dumpLogs(lastLines = 60) {
@@ -188,7 +222,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   live.add(stack);
 
   try {
-    for (const spec of PROCESS_SPECS) await launch(spec.name);
+    // One at a time, each ready before the next: callers after what they call, and instances
+    // sharing a SQLite file never migrate it at the same moment.
+    for (const spec of PROCESS_SPECS) {
+      for (let i = 0; i < counts[spec.name]; i++) await launch(spec.name, i);
+    }
     await waitForGatewayReady(gatewayUrl, readyTimeoutMs);
   } catch (err) {
     const logs = stack.dumpLogs();

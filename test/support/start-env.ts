@@ -1,5 +1,20 @@
+import net from 'node:net';
 import path from 'node:path';
 import { freePort } from '../../scripts/stack/launch';
+
+/** A free port whose neighbour 100 above is free too (for a second instance, `--replicas`). */
+export async function freeStridedPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port + 100 > 65535) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port + 100, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
 
 /**
  * Environment that moves `npm start`'s three processes (dist/scripts/start.js passes its
@@ -7,7 +22,8 @@ import { freePort } from '../../scripts/stack/launch';
  * developer's. Returns it with the gateway's port.
  */
 export async function startJsEnv(dataDir: string): Promise<{ env: Record<string, string>; gatewayPort: number }> {
-  const [authPort, userPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
+  // Strided, so `--replicas 2` finds instance 1's ports (port + 100) free too.
+  const [authPort, userPort, gatewayPort] = [await freeStridedPort(), await freeStridedPort(), await freePort()];
   return {
     gatewayPort,
     env: {

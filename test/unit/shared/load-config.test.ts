@@ -6,13 +6,13 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { z } from 'zod';
 import { ConfigError, flattenYaml, loadConfig } from '../../../shared/config/load-config';
-import { address, bool, list, port, positiveInt } from '../../../shared/config/fields';
+import { bool, grpcTarget, list, port, positiveInt } from '../../../shared/config/fields';
 import { commonConfig } from '../../../shared/config/common';
 
 const schema = z.object({
   ...commonConfig,
   GATEWAY_PORT: port(8080),
-  USER_SERVICE_URL: address('127.0.0.1:50051'),
+  USER_SERVICE_URL: grpcTarget('127.0.0.1:50051'),
   TRACING_ENABLED: bool(true),
   ADMIN_EMAILS: list(),
   CACHE_SIZE: positiveInt(10),

@@ -95,6 +95,17 @@ describe('telemetry bootstrap configuration, in a real process', () => {
     expect(fallback.resource).to.include({ 'service.name': 'telemetry-probe', 'service.version': '0.1.0' });
   });
 
+  for (const mode of ['lean', 'auto']) {
+    it(`puts service.instance.id in the resource (${mode}): SERVICE_INSTANCE_ID, else OTEL_RESOURCE_ATTRIBUTES, else unique per process`, async () => {
+      const set = await probe({ TRACING_INSTRUMENTATION: mode, SERVICE_INSTANCE_ID: 'user-1', OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=pod-9' });
+      expect(set.resource).to.include({ 'service.instance.id': 'user-1' });
+      const otel = await probe({ TRACING_INSTRUMENTATION: mode, OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=pod-9' });
+      expect(otel.resource).to.include({ 'service.instance.id': 'pod-9' });
+      const [first, second] = await Promise.all([probe({ TRACING_INSTRUMENTATION: mode }), probe({ TRACING_INSTRUMENTATION: mode })]);
+      expect(first.resource!['service.instance.id']).to.be.a('string').and.not.equal(second.resource!['service.instance.id']);
+    });
+  }
+
   it('OTEL_SDK_DISABLED=true wins over TRACING_ENABLED=true', async () => {
     const result = await probe({ OTEL_SDK_DISABLED: 'true', TRACING_ENABLED: 'true' });
     expect(result.spans).to.deep.equal([]);

@@ -1,0 +1,114 @@
+import net from 'node:net';
+import { targetFor } from '../../shared/grpc/target';
+import type { ProcessName } from './process-spec';
+
+/** The services `--replicas` multiplies; the gateway stays one process. */
+export const REPLICATED: readonly ProcessName[] = ['auth', 'user'];
+
+/** Ports between instances: instance i listens on the configured port + PORT_STRIDE x i. */
+export const PORT_STRIDE = 100;
+
+/** The most instances `--replicas` starts of each service. */
+export const MAX_REPLICAS = 10;
+
+/** The port instance `index` (0-based) of a service configured on `base` listens on. */
+export function replicaPort(base: number, index: number): number {
+  const port = base + PORT_STRIDE * index;
+  if (port > 65535) throw new Error(`instance ${index} would listen on port ${port}, beyond 65535: lower the base port ${base} or --replicas`);
+  return port;
+}
+
+/** The `service.instance.id` the launcher gives instance `index` of `name`: `user-0`, `user-1`, ... */
+export function instanceId(name: ProcessName, index: number): string {
+  return `${name}-${index}`;
+}
+
+/** The name of one instance in messages and output prefixes: the service alone when it has one instance. */
+export function instanceLabel(name: ProcessName, index: number, count: number): string {
+  return count > 1 ? instanceId(name, index) : name;
+}
+
+/**
+ * Reads `--replicas N` (or `--replicas=N`) from the launcher's arguments; 1 without it. Throws a
+ * message naming the flag for anything but a whole number from 1 to {@link MAX_REPLICAS}, or an
+ * unknown argument.
+ */
+export function parseReplicasArg(argv: readonly string[]): number {
+  let replicas = 1;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    let value: string | undefined;
+    if (arg === '--replicas') value = argv[++i];
+    else if (arg.startsWith('--replicas=')) value = arg.slice('--replicas='.length);
+    else throw new Error(`unknown argument "${arg}"; usage: npm start [-- --replicas N]`);
+    if (value === undefined || !/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_REPLICAS) {
+      throw new Error(`--replicas: must be a whole number from 1 to ${MAX_REPLICAS}, got ${value === undefined ? 'nothing' : `"${value}"`}`);
+    }
+    replicas = Number(value);
+  }
+  return replicas;
+}
+
+/**
+ * Where callers reach instances bound to `bindHost` on `ports`: a wildcard bind is reached on
+ * loopback; several instances become one `ipv4:`/`ipv6:` target listing them all.
+ */
+export function callerTarget(bindHost: string, ports: readonly number[]): string {
+  const host = bindHost === '0.0.0.0' ? '127.0.0.1' : bindHost === '::' ? '::1' : bindHost;
+  if (ports.length > 1 && !net.isIP(host)) {
+    throw new Error(`several instances need an IP address to bind, not "${bindHost}" (a name cannot list instances on different ports)`);
+  }
+  return targetFor(ports.map((port) => ({ host, port })));
+}
+
+/** One process the launcher starts: which service, which instance, and the environment it gets. */
+export interface InstancePlan {
+  name: ProcessName;
+  index: number;
+  /** `user-1` with several instances, `user` with one (messages, output prefixes). */
+  label: string;
+  env: Record<string, string>;
+}
+
+/** What {@link planInstances} needs to know about one service. */
+export interface ServicePlacement {
+  name: ProcessName;
+  hostEnv: string;
+  portEnv: string;
+  /** The host and port it is configured on (environment over its config.yaml over the default). */
+  host: string;
+  port: number;
+}
+
+/**
+ * The processes to start, in start order, for `replicas` instances of each of {@link REPLICATED}
+ * (the gateway once): instance i on the configured port + {@link PORT_STRIDE} x i, its own
+ * `SERVICE_INSTANCE_ID`, and every caller given a target naming all instances of what it calls.
+ */
+export function planInstances(replicas: number, services: readonly ServicePlacement[]): InstancePlan[] {
+  const targets = new Map<ProcessName, string>();
+  const plans: InstancePlan[] = [];
+  for (const service of services) {
+    const count = REPLICATED.includes(service.name) ? replicas : 1;
+    if (service.port === 0 && REPLICATED.includes(service.name)) {
+      throw new Error(`${service.portEnv} is 0: the launcher needs a fixed port to tell the callers where the ${service.name} service is`);
+    }
+    const ports = Array.from({ length: count }, (_, i) => replicaPort(service.port, i));
+    if (REPLICATED.includes(service.name)) targets.set(service.name, callerTarget(service.host, ports));
+    ports.forEach((port, index) => {
+      plans.push({
+        name: service.name,
+        index,
+        label: instanceLabel(service.name, index, count),
+        env: {
+          [service.portEnv]: String(port),
+          SERVICE_INSTANCE_ID: instanceId(service.name, index),
+          // Whoever it calls was planned before it (services are in start order).
+          ...(service.name !== 'auth' && targets.has('auth') ? { AUTH_SERVICE_URL: targets.get('auth')! } : {}),
+          ...(service.name === 'gateway' && targets.has('user') ? { USER_SERVICE_URL: targets.get('user')! } : {}),
+        },
+      });
+    });
+  }
+  return plans;
+}
