@@ -1,12 +1,13 @@
 // `npm start`: builds (via the npm script), then runs auth, user and gateway in one terminal with
 // prefixed output. Ctrl-C stops them callers-first; if one dies, the rest are stopped too.
-// `npm start -- --replicas N` runs N instances each of auth and user (scripts/stack/replicas.ts).
+// `npm start -- --replicas N` runs N instances each of auth and user (scripts/stack/replicas.ts);
+// `--collector` runs the two-tier trace pipeline of deploy/ instead of one Jaeger (collector-hook.ts).
 import path from 'node:path';
 import { rawConfig } from '../shared/config/load-config';
 import { projectRoot } from '../shared/paths';
 import { wantsColor } from './color';
 import { PROCESS_SPECS, stopOrder, type ProcessSpec } from './stack/process-spec';
-import { parseReplicasArg, planInstances, type InstancePlan, type ServicePlacement } from './stack/replicas';
+import { parseStartArgs, planInstances, type InstancePlan, type ServicePlacement } from './stack/replicas';
 import {
   describeExit,
   launchProcess,
@@ -17,7 +18,7 @@ import {
   type LaunchedProcess,
   type OutputStream,
 } from './stack/launch';
-import { START_HOOKS, type StartContribution } from './stack/start-hooks';
+import { startHooks, type StartContribution } from './stack/start-hooks';
 
 const READY_TIMEOUT_MS = 30_000;
 // Longer than the services' own drain (SHUTDOWN_TIMEOUT_MS, 10 s by default) so they can finish.
@@ -113,7 +114,8 @@ function banner(url: string, plans: readonly InstancePlan[]): string[] {
 
 async function main(): Promise<void> {
   // Before anything starts, so a bad flag or port costs nothing to undo.
-  const plans = planInstances(parseReplicasArg(process.argv.slice(2)), PROCESS_SPECS.map(placementOf));
+  const args = parseStartArgs(process.argv.slice(2));
+  const plans = planInstances(args.replicas, PROCESS_SPECS.map(placementOf));
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGHUP', () => onSignal('SIGHUP'));
@@ -123,7 +125,7 @@ async function main(): Promise<void> {
     for (const { proc } of running.values()) sendSignal(proc, 'SIGKILL');
   });
 
-  for (const hook of START_HOOKS) {
+  for (const hook of startHooks(args)) {
     const contribution = await hook.beforeStart();
     if (contribution) contributions.push(contribution);
   }

@@ -1,16 +1,16 @@
 import fs from 'node:fs';
-import { startCollectorTier, DEFAULT_COLLECTOR_TIER_PORTS } from './collector-tier';
+import { collectorTierPortsFrom, startCollectorTier } from './collector-tier';
 import { jaegerBinary } from './go-tools';
 import { localJaegerAnswers } from './jaeger-hook';
 import type { StartHook } from './start-hooks';
-
-const { COLLECTOR_OTLP_HTTP_PORT, JAEGER_QUERY_PORT, COLLECTOR_METRICS_PORT } = DEFAULT_COLLECTOR_TIER_PORTS;
 
 /**
  * `npm start -- --collector`: instead of one in-memory Jaeger, the two tiers of
  * deploy/jaeger-collector.yaml and deploy/jaeger-query.yaml: the collector on the ports the
  * services already export to (4317/4318), tail-sampling and deriving RED metrics, in front of a
- * query Jaeger that keeps traces in Badger (.data/jaeger-badger) across restarts.
+ * query Jaeger that keeps traces in Badger (.data/jaeger-badger) across restarts. The configs'
+ * port variables (COLLECTOR_OTLP_HTTP_PORT, JAEGER_QUERY_PORT, ...) and JAEGER_BADGER_DIR move
+ * them; the services are pointed at wherever the collector listens.
  */
 export const collectorHook: StartHook = {
   name: 'collector tier',
@@ -21,12 +21,17 @@ export const collectorHook: StartHook = {
     if (!fs.existsSync(jaegerBinary)) {
       return { readyLines: ['Collector tier: Jaeger is not built (see above), so tracing has no collector; install Go and run npm start -- --collector again'] };
     }
+    const ports = collectorTierPortsFrom(process.env);
+    const { COLLECTOR_OTLP_HTTP_PORT, JAEGER_QUERY_PORT, COLLECTOR_METRICS_PORT } = ports;
     const tier = await startCollectorTier({
+      ports,
+      badgerDir: process.env.JAEGER_BADGER_DIR || undefined,
       onLine: (name, line, stream) => {
         if (stream === 'stderr' && /"level":"(error|warn)"|\berror\b/i.test(line)) process.stderr.write(`[jaeger-${name}] ${line}\n`);
       },
     });
     return {
+      env: { TRACING_COLLECTOR_URL: tier.otlpHttpUrl },
       readyLines: [
         `Collector tier: collector on :${COLLECTOR_OTLP_HTTP_PORT} (tail sampling: errors, slow traces, 10% of the rest; deploy/jaeger-collector.yaml)`,
         `                query Jaeger with Badger storage (.data/jaeger-badger): http://localhost:${JAEGER_QUERY_PORT}/api/v3/traces/<id>`,

@@ -34,6 +34,18 @@ export const DEFAULT_COLLECTOR_TIER_PORTS: CollectorTierPorts = {
   QUERY_HEALTH_PORT: 13133,
 };
 
+/** The defaults, each overridden by the environment variable of its name (as the configs read them). */
+export function collectorTierPortsFrom(env: NodeJS.ProcessEnv): CollectorTierPorts {
+  const ports = { ...DEFAULT_COLLECTOR_TIER_PORTS };
+  for (const key of Object.keys(ports) as Array<keyof CollectorTierPorts>) {
+    const value = env[key];
+    if (value === undefined || value === '') continue;
+    if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new Error(`${key}: must be a port number, got "${value}"`);
+    ports[key] = Number(value);
+  }
+  return ports;
+}
+
 /** Free loopback ports for a tier beside anything else running (tests). */
 export async function freeCollectorTierPorts(): Promise<CollectorTierPorts> {
   const ports = {} as CollectorTierPorts;

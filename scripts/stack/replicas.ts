@@ -28,25 +28,39 @@ export function instanceLabel(name: ProcessName, index: number, count: number): 
   return count > 1 ? instanceId(name, index) : name;
 }
 
+/** What `npm start -- ...` was asked for. */
+export interface StartArgs {
+  /** Instances of each of auth and user (`--replicas N`, default 1). */
+  replicas: number;
+  /** Run the two-tier trace pipeline instead of one in-memory Jaeger (`--collector`). */
+  collector: boolean;
+}
+
+const START_USAGE = 'usage: npm start [-- --replicas N] [--collector]';
+
 /**
- * Reads `--replicas N` (or `--replicas=N`) from the launcher's arguments; 1 without it. Throws a
- * message naming the flag for anything but a whole number from 1 to {@link MAX_REPLICAS}, or an
- * unknown argument.
+ * Reads the launcher's arguments: `--replicas N` (or `--replicas=N`; 1 without it) and
+ * `--collector`. Throws a message naming the flag for anything but a whole number from 1 to
+ * {@link MAX_REPLICAS}, or an unknown argument.
  */
-export function parseReplicasArg(argv: readonly string[]): number {
-  let replicas = 1;
+export function parseStartArgs(argv: readonly string[]): StartArgs {
+  const args: StartArgs = { replicas: 1, collector: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (arg === '--collector') {
+      args.collector = true;
+      continue;
+    }
     let value: string | undefined;
     if (arg === '--replicas') value = argv[++i];
     else if (arg.startsWith('--replicas=')) value = arg.slice('--replicas='.length);
-    else throw new Error(`unknown argument "${arg}"; usage: npm start [-- --replicas N]`);
+    else throw new Error(`unknown argument "${arg}"; ${START_USAGE}`);
     if (value === undefined || !/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_REPLICAS) {
       throw new Error(`--replicas: must be a whole number from 1 to ${MAX_REPLICAS}, got ${value === undefined ? 'nothing' : `"${value}"`}`);
     }
-    replicas = Number(value);
+    args.replicas = Number(value);
   }
-  return replicas;
+  return args;
 }
 
 /**

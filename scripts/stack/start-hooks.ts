@@ -1,3 +1,4 @@
+import { collectorHook } from './collector-hook';
 import { goToolsHook } from './go-tools-hook';
 import { jaegerHook } from './jaeger-hook';
 import type { ProcessName } from './process-spec';
@@ -27,5 +28,7 @@ export interface StartHook {
 
 // Hooks run in order before auth starts; their env reaches the processes, their readyLines are
 // printed with the gateway address, and their afterStop runs after auth has stopped.
-/** The hooks `npm start` runs. */
-export const START_HOOKS: StartHook[] = [goToolsHook, jaegerHook];
+/** The hooks `npm start` runs: the trace collector is one in-memory Jaeger, or with `--collector` the two tiers. */
+export function startHooks(options: { collector: boolean }): StartHook[] {
+  return [goToolsHook, options.collector ? collectorHook : jaegerHook];
+}

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { callerTarget, parseReplicasArg, planInstances, replicaPort, type ServicePlacement } from '../../../scripts/stack/replicas';
+import { callerTarget, parseStartArgs, planInstances, replicaPort, type ServicePlacement } from '../../../scripts/stack/replicas';
 
 const SERVICES: ServicePlacement[] = [
   { name: 'auth', hostEnv: 'AUTH_SERVICE_HOST', portEnv: 'AUTH_SERVICE_PORT', host: '127.0.0.1', port: 50052 },
@@ -9,19 +9,20 @@ const SERVICES: ServicePlacement[] = [
 
 describe('launcher replicas (scripts/stack/replicas.ts)', () => {
   it('reads --replicas N and --replicas=N, 1 without it', () => {
-    expect(parseReplicasArg([])).to.equal(1);
-    expect(parseReplicasArg(['--replicas', '3'])).to.equal(3);
-    expect(parseReplicasArg(['--replicas=2'])).to.equal(2);
+    expect(parseStartArgs([])).to.deep.equal({ replicas: 1, collector: false });
+    expect(parseStartArgs(['--replicas', '3'])).to.deep.equal({ replicas: 3, collector: false });
+    expect(parseStartArgs(['--replicas=2', '--collector'])).to.deep.equal({ replicas: 2, collector: true });
+    expect(parseStartArgs(['--collector'])).to.deep.equal({ replicas: 1, collector: true });
   });
 
   for (const argv of [['--replicas'], ['--replicas', '0'], ['--replicas', 'two'], ['--replicas=11'], ['--replicas', '1.5']]) {
     it(`rejects ${argv.join(' ')} naming the flag`, () => {
-      expect(() => parseReplicasArg(argv)).to.throw(/--replicas: must be a whole number from 1 to 10/);
+      expect(() => parseStartArgs(argv)).to.throw(/--replicas: must be a whole number from 1 to 10/);
     });
   }
 
   it('rejects an unknown argument with the usage', () => {
-    expect(() => parseReplicasArg(['--replica', '2'])).to.throw(/unknown argument "--replica"; usage: npm start \[-- --replicas N\]/);
+    expect(() => parseStartArgs(['--replica', '2'])).to.throw(/unknown argument "--replica"; usage: npm start \[-- --replicas N\] \[--collector\]/);
   });
 
   it('puts instance i on the configured port + 100 x i, and refuses a port beyond 65535', () => {
