@@ -10,6 +10,18 @@ export interface RouteInput {
   body?: boolean;
 }
 
+/**
+ * The error statuses only some operations answer, each with what it means there. The ones every
+ * operation of a kind can answer (400 with an input, 401 when protected, 413/415 with a body,
+ * 500/503/504) are added by the OpenAPI builder.
+ */
+export type RouteErrors = Partial<Record<401 | 403 | 404 | 409 | 429, string>>;
+
+// The password-hashing admission (HASH_QUEUE_LIMIT, a caller's deadline) refuses at once.
+const HASHING_BUSY = 'Too many requests: password hashing is at capacity; retry shortly.';
+const NOT_YOURS = 'Only the user themselves or an admin may do this.';
+const NO_SUCH_USER = 'No user with this id.';
+
 /** One REST operation: an express route onto one tRPC procedure. */
 export interface RestRoute {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -22,6 +34,8 @@ export interface RestRoute {
   summary: string;
   /** Needs `Authorization: Bearer <access token>`. */
   protected: boolean;
+  /** Error statuses particular to this operation (see {@link RouteErrors}). */
+  errors?: RouteErrors;
 }
 
 /** The REST API, one row per operation. The routes, their handlers and /openapi.json come from it. */
@@ -34,6 +48,7 @@ export const restRoutes: readonly RestRoute[] = [
     status: 201,
     summary: 'Register a user and sign them in',
     protected: false,
+    errors: { 409: 'The email is already registered.', 429: HASHING_BUSY },
   },
   {
     method: 'post',
@@ -43,6 +58,7 @@ export const restRoutes: readonly RestRoute[] = [
     status: 200,
     summary: 'Sign in with email and password',
     protected: false,
+    errors: { 401: 'Wrong email or password (the same answer for an unknown email).', 429: HASHING_BUSY },
   },
   {
     method: 'post',
@@ -52,6 +68,7 @@ export const restRoutes: readonly RestRoute[] = [
     status: 200,
     summary: 'Rotate a refresh token',
     protected: false,
+    errors: { 401: 'Unknown, expired or revoked refresh token (a reused one revokes its family).' },
   },
   {
     method: 'post',
@@ -70,6 +87,7 @@ export const restRoutes: readonly RestRoute[] = [
     status: 200,
     summary: 'The signed-in user',
     protected: true,
+    errors: { 404: 'The user behind the token no longer exists.' },
   },
   {
     method: 'get',
@@ -88,6 +106,7 @@ export const restRoutes: readonly RestRoute[] = [
     status: 200,
     summary: 'Get a user',
     protected: true,
+    errors: { 404: NO_SUCH_USER },
   },
   {
     method: 'patch',
@@ -97,6 +116,7 @@ export const restRoutes: readonly RestRoute[] = [
     status: 200,
     summary: 'Change a user (role: admins only)',
     protected: true,
+    errors: { 403: `${NOT_YOURS} Only an admin may change a role.`, 404: NO_SUCH_USER, 409: 'The new email is already registered.' },
   },
   {
     method: 'delete',
@@ -106,5 +126,6 @@ export const restRoutes: readonly RestRoute[] = [
     status: 204,
     summary: 'Delete a user with their credentials and tokens',
     protected: true,
+    errors: { 403: NOT_YOURS, 404: NO_SUCH_USER },
   },
 ];
