@@ -1,3 +1,4 @@
+import { TRPCError } from '@trpc/server';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type Express } from 'express';
 import type { Logger } from '../shared/logging/logger';
@@ -7,12 +8,13 @@ import { createHealthRouter } from './health';
 import { requestLog } from './request-log';
 import { mountRoute, requestSpan } from './request-span';
 import { errorHandler, notFound } from './rest/errors';
-import { JSON_BODY_LIMIT_BYTES } from './rest/json-body';
+import { hasNonJsonBody, JSON_BODY_LIMIT_BYTES } from './rest/json-body';
 import { buildOpenApiDocument } from './rest/openapi';
 import { createRestRouter } from './rest/rest-router';
 import { traceResponse } from './trace-response';
 import { appRouter } from './trpc/app-router';
 import { createContextFactory } from './trpc/context';
+import { NOT_JSON_BODY } from './trpc/error-message';
 
 /** What the gateway app is built from. */
 export interface AppDeps {
@@ -49,7 +51,13 @@ export function createApp(deps: AppDeps): Express {
     mountRoute('/trpc'),
     createExpressMiddleware({
       router: appRouter,
-      createContext: ({ req }) => createContext(req),
+      createContext: ({ req }) => {
+        // tRPC itself refuses text and form-urlencoded bodies, but hands multipart and
+        // octet-stream ones to the procedure as FormData or a stream, which every input schema
+        // then reports as missing fields. Thrown here, before any body is read, it is a 415.
+        if (hasNonJsonBody(req)) throw new TRPCError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: NOT_JSON_BODY });
+        return createContext(req);
+      },
       allowBatching: true,
       maxBodySize: JSON_BODY_LIMIT_BYTES,
       onError: ({ error, path }) => {
