@@ -60,6 +60,9 @@ export function createApp(deps: AppDeps): Express {
       },
       allowBatching: true,
       maxBodySize: JSON_BODY_LIMIT_BYTES,
+      // A request tRPC cannot even read (a text/plain body, no Content-Type) gets a JSON error
+      // body labelled text/plain by tRPC itself; label it as what it is.
+      responseMeta: ({ info, errors }) => (info === undefined && errors.length > 0 ? { headers: { 'content-type': 'application/json' } } : {}),
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error.cause ?? error, path }, 'internal error');
       },
