@@ -79,12 +79,7 @@ function checkField(field: DescField, wire: number, at: Cursor, end: number, pat
     case 'message':
       return checkValue({ kind: 'message', message: field.message }, wire, at, end, path, depth);
     case 'list': {
-      const element: Expected =
-        field.listKind === 'scalar'
-          ? { kind: 'scalar', scalar: field.scalar }
-          : field.listKind === 'enum'
-            ? { kind: 'enum' }
-            : { kind: 'message', message: field.message };
+      const element = contentsOf(field.listKind, field.scalar, field.message);
       const elementWire = wireOf(element);
       // Numbers may come packed (one length-delimited run) whatever the descriptor prefers.
       if (wire === Wire.Len && elementWire !== Wire.Len) {
@@ -95,12 +90,7 @@ function checkField(field: DescField, wire: number, at: Cursor, end: number, pat
       return checkValue(element, wire, at, end, path, depth);
     }
     case 'map': {
-      const value: Expected =
-        field.mapKind === 'scalar'
-          ? { kind: 'scalar', scalar: field.scalar }
-          : field.mapKind === 'enum'
-            ? { kind: 'enum' }
-            : { kind: 'message', message: field.message };
+      const value = contentsOf(field.mapKind, field.scalar, field.message);
       if (wire !== Wire.Len) throw invalid(path, `must be a map entry (${WIRE_NAMES[Wire.Len]}), got ${WIRE_NAMES[wire]}`);
       const entryEnd = readLengthEnd(at, end, path);
       while (at.pos < entryEnd) {
@@ -112,6 +102,13 @@ function checkField(field: DescField, wire: number, at: Cursor, end: number, pat
       return;
     }
   }
+}
+
+/** What a list's elements or a map's values hold (protobuf-es sets `scalar` or `message` to match the kind). */
+function contentsOf(kind: 'scalar' | 'enum' | 'message', scalar: ScalarType | undefined, message: DescMessage | undefined): Expected {
+  if (kind === 'scalar') return { kind, scalar: scalar! };
+  if (kind === 'enum') return { kind };
+  return { kind, message: message! };
 }
 
 /** Checks one value of an expected type, starting at its first byte after the tag. */
