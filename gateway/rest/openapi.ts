@@ -100,7 +100,9 @@ function operationFor(route: RestRoute): Record<string, unknown> {
     const body: JsonSchema = { ...input, properties: bodyProperties };
     if (bodyRequired.length) body.required = bodyRequired;
     else delete body.required;
-    operation.requestBody = { required: bodyRequired.length > 0, content: { 'application/json': { schema: body } } };
+    const media: Record<string, unknown> = { schema: body };
+    if (route.example) media.example = route.example;
+    operation.requestBody = { required: bodyRequired.length > 0, content: { 'application/json': media } };
   }
 
   const responses: Record<string, unknown> = {};

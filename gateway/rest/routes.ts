@@ -36,7 +36,13 @@ export interface RestRoute {
   protected: boolean;
   /** Error statuses particular to this operation (see {@link RouteErrors}). */
   errors?: RouteErrors;
+  /** A body that passes validation, shown in /openapi.json (Schemathesis' examples phase sends it). */
+  example?: Record<string, unknown>;
 }
+
+// The README's walkthrough user: the examples register her, then log her in.
+const ADA = { email: 'ada@example.com', password: 'correct horse battery' };
+const SOME_REFRESH_TOKEN = 'an-example-refresh-token-not-a-real-one';
 
 /** The REST API, one row per operation. The routes, their handlers and /openapi.json come from it. */
 export const restRoutes: readonly RestRoute[] = [
@@ -49,6 +55,7 @@ export const restRoutes: readonly RestRoute[] = [
     summary: 'Register a user and sign them in',
     protected: false,
     errors: { 409: 'The email is already registered.', 429: HASHING_BUSY },
+    example: { ...ADA, name: 'Ada Lovelace' },
   },
   {
     method: 'post',
@@ -59,6 +66,7 @@ export const restRoutes: readonly RestRoute[] = [
     summary: 'Sign in with email and password',
     protected: false,
     errors: { 401: 'Wrong email or password (the same answer for an unknown email).', 429: HASHING_BUSY },
+    example: ADA,
   },
   {
     method: 'post',
@@ -69,6 +77,7 @@ export const restRoutes: readonly RestRoute[] = [
     summary: 'Rotate a refresh token',
     protected: false,
     errors: { 401: 'Unknown, expired or revoked refresh token (a reused one revokes its family).' },
+    example: { refreshToken: SOME_REFRESH_TOKEN },
   },
   {
     method: 'post',
@@ -78,6 +87,7 @@ export const restRoutes: readonly RestRoute[] = [
     status: 204,
     summary: 'Revoke the access token and the refresh token family',
     protected: true,
+    example: { refreshToken: SOME_REFRESH_TOKEN },
   },
   {
     method: 'get',
@@ -117,6 +127,7 @@ export const restRoutes: readonly RestRoute[] = [
     summary: 'Change a user (role: admins only)',
     protected: true,
     errors: { 403: `${NOT_YOURS} Only an admin may change a role.`, 404: NO_SUCH_USER, 409: 'The new email is already registered.' },
+    example: { name: 'Ada King' },
   },
   {
     method: 'delete',

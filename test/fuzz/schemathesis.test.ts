@@ -65,7 +65,7 @@ describe('fuzz: Schemathesis against /openapi.json', function () {
   });
 
   it('ran every phase, the stateful one with scenarios of its own', () => {
-    for (const phase of ['Coverage', 'Fuzzing', 'Stateful']) {
+    for (const phase of ['Examples', 'Coverage', 'Fuzzing', 'Stateful']) {
       expect(run.output, phase).to.match(new RegExp(`✅ ${phase}\\b`));
     }
     const scenarios = /Scenarios:\s+(\d+)/.exec(run.output);
