@@ -9,7 +9,7 @@
 # The auth hook (test/schemathesis/hooks.py) registers a fresh user whenever the token stops working.
 # Environment: SCHEMATHESIS_SEED (default 20261201), SCHEMATHESIS_MAX_EXAMPLES per operation and
 # phase (default 60), SCHEMATHESIS_TIMEOUT_S for the whole run (default 300), SCHEMATHESIS_REPORT_DIR
-# (default .data/schemathesis; the JUnit report goes there).
+# (default .data/schemathesis; junit.xml there is the last run's report).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -57,6 +57,10 @@ run() {
   ensure
   local report_dir="${SCHEMATHESIS_REPORT_DIR:-$root/.data/schemathesis}"
   mkdir -p "$report_dir"
+  report_dir="$(cd "$report_dir" && pwd)"
+  # From the report folder: Hypothesis keeps a .hypothesis/ folder in the working directory, and
+  # it belongs with the reports, not in the checkout.
+  cd "$report_dir"
   # `timeout` bounds the run whatever the fuzzer does; 124 means it was cut off (a failure).
   # --generation-database none: no example store carried over from an earlier run, so the seed
   # alone decides what is sent. --workers 1: the seed decides the order too.
@@ -71,7 +75,7 @@ run() {
     --workers 1 \
     --request-timeout 10 \
     --no-color \
-    --report junit --report-dir "$report_dir" \
+    --report junit --report-junit-path "$report_dir/junit.xml" \
     "$@"
 }
 
