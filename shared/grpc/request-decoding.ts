@@ -1,5 +1,4 @@
 import {
-  status as GrpcStatus,
   type sendUnaryData,
   type ServerUnaryCall,
   type ServiceDefinition,
@@ -9,6 +8,7 @@ import {
 import type { DescMessage, FileRegistry } from '@bufbuild/protobuf';
 import { AppError, invalid } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
+import { toGrpcError } from './handler';
 import { checkWireFormat } from './wire-check';
 
 /** What a service's request deserializer hands on in place of a request it refused. */
@@ -79,6 +79,6 @@ function answerRejected(rpc: string, handler: UntypedHandleCall, logger: Logger)
     if (!(call.request instanceof RejectedRequest)) return unary(call, callback);
     // The field and the problem only; the bytes could hold anything, a password included.
     logger.warn({ rpc, code: 'INVALID_ARGUMENT', details: call.request.error.message }, 'rpc refused: request does not match its contract');
-    callback({ code: GrpcStatus.INVALID_ARGUMENT, details: call.request.error.message });
+    callback(toGrpcError(call.request.error));
   }) as UntypedHandleCall;
 }
