@@ -1,3 +1,4 @@
+import { TRPCError } from '@trpc/server';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type Express } from 'express';
 import type { Logger } from '../shared/logging/logger';
@@ -7,13 +8,14 @@ import { createHealthRouter } from './health';
 import { requestLog } from './request-log';
 import { mountRoute, requestSpan } from './request-span';
 import { errorHandler, notFound } from './rest/errors';
-import { JSON_BODY_LIMIT_BYTES } from './rest/json-body';
+import { hasNonJsonBody, JSON_BODY_LIMIT_BYTES } from './rest/json-body';
 import { buildOpenApiDocument } from './rest/openapi';
 import { createRestRouter } from './rest/rest-router';
 import { traceResponse } from './trace-response';
 import { appRouter } from './trpc/app-router';
 import { retryAfterSeconds } from './trpc/grpc-error';
 import { createContextFactory } from './trpc/context';
+import { NOT_JSON_BODY } from './trpc/error-message';
 
 /** What the gateway app is built from. */
 export interface AppDeps {
@@ -50,13 +52,26 @@ export function createApp(deps: AppDeps): Express {
     mountRoute('/trpc'),
     createExpressMiddleware({
       router: appRouter,
-      createContext: ({ req }) => createContext(req),
+      createContext: ({ req }) => {
+        // tRPC itself refuses text and form-urlencoded bodies, but hands multipart and
+        // octet-stream ones to the procedure as FormData or a stream, which every input schema
+        // then reports as missing fields. Thrown here, before any body is read, it is a 415.
+        if (hasNonJsonBody(req)) throw new TRPCError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: NOT_JSON_BODY });
+        return createContext(req);
+      },
       allowBatching: true,
       maxBodySize: JSON_BODY_LIMIT_BYTES,
-      // A throttled or overloaded call tells the client when to retry, as on REST.
-      responseMeta: ({ errors }) => {
+      // A throttled or overloaded call tells the client when to retry, as on REST. A request tRPC
+      // cannot even read (a text/plain body, no Content-Type) gets a JSON error body that tRPC
+      // itself labels text/plain; label it as what it is.
+      responseMeta: ({ info, errors }) => {
         const seconds = errors.map(retryAfterSeconds).find((s) => s !== undefined);
-        return seconds === undefined ? {} : { headers: { 'retry-after': String(seconds) } };
+        return {
+          headers: {
+            ...(seconds === undefined ? {} : { 'retry-after': String(seconds) }),
+            ...(info === undefined && errors.length > 0 ? { 'content-type': 'application/json' } : {}),
+          },
+        };
       },
       onError: ({ error, path }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error.cause ?? error, path }, 'internal error');

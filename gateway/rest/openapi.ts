@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { projectRoot } from '../../shared/paths';
 import { procedureSchemas } from '../trpc/app-router';
+import { JSON_BODY_LIMIT_BYTES } from './json-body';
 import { restRoutes, type RestRoute } from './routes';
 
 /** A JSON Schema object (as zod emits it). */
@@ -49,6 +50,27 @@ export function openApiPath(expressPath: string): string {
   return expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
 
+/**
+ * Every error status an operation can answer, in order, with what it means: the ones its kind
+ * implies (input, bearer token, body; every operation can meet an internal error, an unavailable
+ * service or a timeout) and its own from the table. Every status the code can send is listed, so
+ * the document has no catch-all `default`.
+ */
+export function errorStatuses(route: RestRoute, hasInput: boolean): Array<[number, string]> {
+  const statuses = new Map<number, string>();
+  if (hasInput) statuses.set(400, 'Invalid input; the message names the field.');
+  if (route.protected) statuses.set(401, 'Missing, invalid, expired or logged-out bearer token.');
+  for (const [status, description] of Object.entries(route.errors ?? {})) statuses.set(Number(status), description);
+  if (route.input.body) {
+    statuses.set(413, `Body larger than ${JSON_BODY_LIMIT_BYTES} bytes.`);
+    statuses.set(415, 'Body is not JSON: send it as Content-Type application/json.');
+  }
+  statuses.set(500, 'Internal error; the details are only in the logs.');
+  statuses.set(503, 'A service or its database is unavailable.');
+  statuses.set(504, 'A service did not answer within the deadline.');
+  return [...statuses].sort(([a], [b]) => a - b);
+}
+
 /** The OpenAPI operation of one table row. */
 function operationFor(route: RestRoute): Record<string, unknown> {
   const schemas = procedureSchemas[route.procedure];
@@ -78,7 +100,9 @@ function operationFor(route: RestRoute): Record<string, unknown> {
     const body: JsonSchema = { ...input, properties: bodyProperties };
     if (bodyRequired.length) body.required = bodyRequired;
     else delete body.required;
-    operation.requestBody = { required: bodyRequired.length > 0, content: { 'application/json': { schema: body } } };
+    const media: Record<string, unknown> = { schema: body };
+    if (route.example) media.example = route.example;
+    operation.requestBody = { required: bodyRequired.length > 0, content: { 'application/json': media } };
   }
 
   const responses: Record<string, unknown> = {};
@@ -86,9 +110,9 @@ function operationFor(route: RestRoute): Record<string, unknown> {
     route.status === 204 || !schemas.output
       ? { description: 'Done; no body.' }
       : { description: 'Success.', content: { 'application/json': { schema: toJsonSchema(schemas.output, 'output') } } };
-  if (schemas.input) responses['400'] = errorResponse('Invalid input; the message names the field.');
-  if (route.protected) responses['401'] = errorResponse('Missing, invalid or expired bearer token.');
-  responses.default = errorResponse('Any other error (403, 404, 409, 429, 5xx) in the same shape.');
+  for (const [status, description] of errorStatuses(route, schemas.input !== undefined)) {
+    responses[String(status)] = errorResponse(description);
+  }
   operation.responses = responses;
 
   if (route.protected) operation.security = [{ bearerAuth: [] }];

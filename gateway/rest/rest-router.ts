@@ -5,6 +5,7 @@ import type { Context } from '../trpc/context';
 import { buildInput } from './build-input';
 import { sendError } from './errors';
 import { jsonBody } from './json-body';
+import { requireJsonBody } from './require-json-body';
 import { restRoutes, type RestRoute } from './routes';
 
 /** What the REST routes need from the app. */
@@ -49,6 +50,9 @@ function handlerFor(route: RestRoute, deps: RestRouterDeps): RequestHandler {
 export function createRestRouter(deps: RestRouterDeps): Router {
   const router = Router();
   router.use('/api', jsonBody);
-  for (const route of restRoutes) router[route.method](route.path, handlerFor(route, deps));
+  for (const route of restRoutes) {
+    if (route.input.body) router[route.method](route.path, requireJsonBody, handlerFor(route, deps));
+    else router[route.method](route.path, handlerFor(route, deps));
+  }
   return router;
 }

@@ -10,6 +10,18 @@ export interface RouteInput {
   body?: boolean;
 }
 
+/**
+ * The error statuses only some operations answer, each with what it means there. The ones every
+ * operation of a kind can answer (400 with an input, 401 when protected, 413/415 with a body,
+ * 500/503/504) are added by the OpenAPI builder.
+ */
+export type RouteErrors = Partial<Record<401 | 403 | 404 | 409 | 429, string>>;
+
+// The password-hashing admission (HASH_QUEUE_LIMIT, a caller's deadline) refuses at once.
+const HASHING_BUSY = 'Too many requests: password hashing is at capacity; retry after the Retry-After header\'s seconds.';
+const NOT_YOURS = 'Only the user themselves or an admin may do this.';
+const NO_SUCH_USER = 'No user with this id.';
+
 /** One REST operation: an express route onto one tRPC procedure. */
 export interface RestRoute {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -22,7 +34,15 @@ export interface RestRoute {
   summary: string;
   /** Needs `Authorization: Bearer <access token>`. */
   protected: boolean;
+  /** Error statuses particular to this operation (see {@link RouteErrors}). */
+  errors?: RouteErrors;
+  /** A body that passes validation, shown in /openapi.json (Schemathesis' examples phase sends it). */
+  example?: Record<string, unknown>;
 }
+
+// The README's walkthrough user: the examples register her, then log her in.
+const ADA = { email: 'ada@example.com', password: 'correct horse battery' };
+const SOME_REFRESH_TOKEN = 'an-example-refresh-token-not-a-real-one';
 
 /** The REST API, one row per operation. The routes, their handlers and /openapi.json come from it. */
 export const restRoutes: readonly RestRoute[] = [
@@ -34,6 +54,8 @@ export const restRoutes: readonly RestRoute[] = [
     status: 201,
     summary: 'Register a user and sign them in',
     protected: false,
+    errors: { 409: 'The email is already registered.', 429: HASHING_BUSY },
+    example: { ...ADA, name: 'Ada Lovelace' },
   },
   {
     method: 'post',
@@ -43,6 +65,11 @@ export const restRoutes: readonly RestRoute[] = [
     status: 200,
     summary: 'Sign in with email and password',
     protected: false,
+    errors: {
+      401: 'Wrong email or password (the same answer for an unknown email).',
+      429: 'Too many failed logins for this account or from this client (the same answer for an unknown email), or password hashing is at capacity; the Retry-After header says when to try again.',
+    },
+    example: ADA,
   },
   {
     method: 'post',
@@ -52,6 +79,8 @@ export const restRoutes: readonly RestRoute[] = [
     status: 200,
     summary: 'Rotate a refresh token',
     protected: false,
+    errors: { 401: 'Unknown, expired or revoked refresh token (a reused one revokes its family).' },
+    example: { refreshToken: SOME_REFRESH_TOKEN },
   },
   {
     method: 'post',
@@ -61,6 +90,7 @@ export const restRoutes: readonly RestRoute[] = [
     status: 204,
     summary: 'Revoke the access token and the refresh token family',
     protected: true,
+    example: { refreshToken: SOME_REFRESH_TOKEN },
   },
   {
     method: 'get',
@@ -70,6 +100,7 @@ export const restRoutes: readonly RestRoute[] = [
     status: 200,
     summary: 'The signed-in user',
     protected: true,
+    errors: { 404: 'The user behind the token no longer exists.' },
   },
   {
     method: 'get',
@@ -88,6 +119,7 @@ export const restRoutes: readonly RestRoute[] = [
     status: 200,
     summary: 'Get a user',
     protected: true,
+    errors: { 404: NO_SUCH_USER },
   },
   {
     method: 'patch',
@@ -97,6 +129,8 @@ export const restRoutes: readonly RestRoute[] = [
     status: 200,
     summary: 'Change a user (role: admins only)',
     protected: true,
+    errors: { 403: `${NOT_YOURS} Only an admin may change a role.`, 404: NO_SUCH_USER, 409: 'The new email is already registered.' },
+    example: { name: 'Ada King' },
   },
   {
     method: 'delete',
@@ -106,5 +140,6 @@ export const restRoutes: readonly RestRoute[] = [
     status: 204,
     summary: 'Delete a user with their credentials and tokens',
     protected: true,
+    errors: { 403: NOT_YOURS, 404: NO_SUCH_USER },
   },
 ];

@@ -1,13 +1,11 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
-import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from '../logging/logger';
-import { projectRoot } from '../paths';
+import { contractFileDescriptors, contractRegistry } from './contracts';
 import { watchReadiness } from './readiness-watch';
+import { guardRequestDecoding } from './request-decoding';
 import { noRetryOfAnsweredUnavailable } from './retry-pushback';
 
 /** One service a server exposes. */
@@ -55,7 +53,11 @@ export interface RunningGrpcServer {
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   // Callers retry idempotent reads on UNAVAILABLE; one this server answers is not worth retrying.
   const server = new Server({ interceptors: [noRetryOfAnsweredUnavailable] });
-  for (const svc of options.services) server.addService(svc.definition, svc.implementation);
+  // Every request is checked against its contract before it is decoded (request-decoding.ts).
+  for (const svc of options.services) {
+    const guarded = guardRequestDecoding(svc.name, svc.definition, svc.implementation, contractRegistry(), options.logger);
+    server.addService(guarded.definition, guarded.implementation);
+  }
 
   const statuses = Object.fromEntries(['', ...options.services.map((s) => s.name)].map((n) => [n, 'SERVING' as const]));
   const health = new HealthImplementation(statuses);
@@ -112,20 +114,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   return { server, port, shutdown };
 }
 
-/** gen/descriptors.binpb, written by `npm run gen` (`buf build`) and checked by `npm run gen:check`. */
-export const descriptorSetPath = path.join(projectRoot, 'gen', 'descriptors.binpb');
-
 /**
  * The contracts as @grpc/reflection reads them: a package definition whose only use is its
- * `fileDescriptorProtos`, taken as is from the FileDescriptorSet (field 1: repeated file).
+ * `fileDescriptorProtos`, taken as is from the FileDescriptorSet.
  */
 function contractDescriptors(): PackageDefinition {
-  const reader = new BinaryReader(fs.readFileSync(descriptorSetPath));
-  const files: Uint8Array[] = [];
-  while (reader.pos < reader.len) {
-    const [field, wireType] = reader.tag();
-    if (field === 1) files.push(reader.bytes());
-    else reader.skip(wireType);
-  }
-  return { contracts: { format: 'FileDescriptorSet', fileDescriptorProtos: files } } as unknown as PackageDefinition;
+  return { contracts: { format: 'FileDescriptorSet', fileDescriptorProtos: contractFileDescriptors() } } as unknown as PackageDefinition;
 }

@@ -59,11 +59,27 @@ describe('gateway: REST table and OpenAPI document', () => {
       } else {
         expect(operation.security, what).to.equal(undefined);
       }
-      expect(operation.responses.default!.content!['application/json']!.schema, what).to.deep.equal({
-        $ref: '#/components/schemas/Error',
-      });
+      expect(operation.responses, what).to.not.have.property('default');
+      for (const [status, response] of Object.entries(operation.responses)) {
+        if (status === String(route.status)) continue;
+        expect(response.content!['application/json']!.schema, `${what} ${status}`).to.deep.equal({
+          $ref: '#/components/schemas/Error',
+        });
+      }
+      expect(Object.keys(operation.responses), what).to.include.members(['500', '503', '504']);
+      if (route.input.body) expect(Object.keys(operation.responses), what).to.include.members(['413', '415']);
+      else expect(Object.keys(operation.responses), what).to.not.include.members(['415']);
     }
     expect(Object.values(doc.paths).flatMap((item) => Object.keys(item))).to.have.length(restRoutes.length);
+  });
+
+  it('documents the error statuses particular to an operation, from the table', () => {
+    const codes = (method: string, path: string) => Object.keys(op(method, path).responses);
+    expect(codes('post', '/api/v1/auth/register')).to.include.members(['400', '409', '429']).and.not.include('401');
+    expect(codes('post', '/api/v1/auth/login')).to.include.members(['400', '401', '429']);
+    expect(codes('patch', '/api/v1/users/{id}')).to.include.members(['400', '401', '403', '404', '409']);
+    expect(codes('delete', '/api/v1/users/{id}')).to.include.members(['400', '401', '403', '404']).and.not.include('409');
+    expect(codes('get', '/api/v1/auth/me')).to.not.include('400');
   });
 
   it('documents 201 and 204 as such: register returns a body, logout and delete none', () => {
@@ -81,6 +97,17 @@ describe('gateway: REST table and OpenAPI document', () => {
     expect(schema.properties.email).to.include({ type: 'string', format: 'email' });
     expect(schema.properties.password).to.include({ minLength: 8, maxLength: 128 });
     expect(schema).to.not.have.property('$schema');
+  });
+
+  it('gives every body an example that passes the procedure\'s own validation', () => {
+    for (const route of restRoutes.filter((r) => r.input.body)) {
+      const media = op(route.method, openApiPath(route.path)).requestBody!.content['application/json']! as { example?: unknown };
+      expect(route.example, route.path).to.be.an('object');
+      expect(media.example, route.path).to.deep.equal(route.example);
+      const input = { ...(route.example ?? {}), ...Object.fromEntries((route.input.params ?? []).map((p) => [p, '8c1f0e4a-3d2b-4c5e-9f6a-7b8c9d0e1f2a'])) };
+      const result = procedureSchemas[route.procedure].input!.safeParse(input);
+      expect(result.success, `${route.path}: ${JSON.stringify(result.error?.issues)}`).to.equal(true);
+    }
   });
 
   it('takes path parameters out of the body and lists them as parameters', () => {
@@ -101,7 +128,7 @@ describe('gateway: REST table and OpenAPI document', () => {
     const byName = Object.fromEntries(list.parameters!.map((p) => [p.name, p]));
     expect(byName.limit).to.deep.include({ in: 'query', required: false });
     expect(byName.limit!.schema).to.include({ type: 'integer', minimum: 1, maximum: 100, default: 20 });
-    expect(byName.offset!.schema).to.include({ type: 'integer', minimum: 0, default: 0 });
+    expect(byName.offset!.schema).to.include({ type: 'integer', minimum: 0, maximum: 2_147_483_647, default: 0 });
     expect(list.requestBody).to.equal(undefined);
   });
 });
