@@ -10,6 +10,7 @@ import { projectRoot } from '../../shared/paths';
 import { get, post } from '../support/http';
 import { sleep } from '../support/stack';
 import { startJsEnv } from '../support/start-env';
+import { freeCollectorTierPorts } from '../../scripts/stack/collector-tier';
 
 /** Whether a pid still names a live process. */
 function alive(pid: number): boolean {
@@ -111,9 +112,9 @@ describe('launcher: npm start (dist/scripts/start.js)', function () {
   let exited: Promise<number | null> = Promise.resolve(null);
 
   /** Runs `start.js <args>` on free ports (instance i of a service on its port + 100 x i) with its own data dir. */
-  async function launch(args: string[] = []): Promise<void> {
+  async function launch(args: string[] = [], extraEnv: Record<string, string> = {}): Promise<void> {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-'));
-    const { env } = await startJsEnv(dataDir);
+    const env = { ...(await startJsEnv(dataDir)).env, ...extraEnv };
     lines = [];
     // start.ts passes its environment through, so ports and files can be moved off the defaults.
     child = spawn(process.execPath, ['dist/scripts/start.js', ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
@@ -230,5 +231,31 @@ describe('launcher: npm start (dist/scripts/start.js)', function () {
     expect(await exited).to.equal(1);
     expect(lines.some((l) => l.includes('--replicas: must be a whole number from 1 to 10, got "lots"'))).to.equal(true);
     expect(childPids()).to.deep.equal([]);
+  });
+
+  it('--collector runs the two trace tiers: the services export to the collector (its RED metrics count a request) and the query tier answers', async () => {
+    const ports = await freeCollectorTierPorts();
+    const badgerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-badger-'));
+    await launch(['--collector'], {
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      JAEGER_BADGER_DIR: badgerDir,
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+    });
+    const url = await bannerUrl();
+    expect(lines.some((l) => l.includes(`RED metrics: http://localhost:${ports.COLLECTOR_METRICS_PORT}/metrics`)), 'banner').to.equal(true);
+    const who = await post(`${url}/api/v1/auth/register`, { email: 'collector@example.test', password: 'correct horse battery', name: 'C' });
+    expect(who.status).to.equal(201);
+    // The services export to the collector: its RED metrics count the gateway's request.
+    let metrics = '';
+    for (let i = 0; i < 50 && !/span_name="POST \/api\/v1\/auth\/register"/.test(metrics); i++) {
+      await sleep(200);
+      metrics = await (await fetch(`http://127.0.0.1:${ports.COLLECTOR_METRICS_PORT}/metrics`)).text();
+    }
+    expect(metrics).to.match(/calls_total\{[^}]*service_name="gateway"[^}]*span_name="POST \/api\/v1\/auth\/register"/);
+    const services = (await (await fetch(`http://127.0.0.1:${ports.JAEGER_QUERY_PORT}/api/v3/services`)).json()) as { services?: string[] };
+    expect(services).to.have.property('services');
+    child!.kill('SIGINT');
+    expect(await exited).to.equal(0);
+    fs.rmSync(badgerDir, { recursive: true, force: true });
   });
 });
