@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { sendSignal } from '../../scripts/stack/launch';
 import { GOOD_PASSWORD, uniqueEmail } from '../support/accounts';
 import { forEachDatabase } from '../support/databases';
-import { post, type HttpResult } from '../support/http';
+import { get, post, type HttpResult } from '../support/http';
 import { execSql } from '../support/postgres';
 import { sharedJaeger } from '../support/shared-jaeger';
 import { sleep, useStack, type Stack } from '../support/stack';
@@ -78,6 +78,17 @@ forEachDatabase((database) =>
         expect((await registrationOf(stack(), email)).credentials).to.have.length(1);
       });
       await stack().startService('user');
+      await untilGatewayReachesUser();
+    }
+
+    /** The gateway's channel reconnects to the restarted user service with a backoff: wait for it. */
+    async function untilGatewayReachesUser(): Promise<void> {
+      await eventually(15_000, async () => {
+        expect((await get(`${stack().gatewayUrl}/ready`)).status).to.equal(200);
+        // Through the user service (which asks the auth service about the token): 401, not 503.
+        const probe = await get(`${stack().gatewayUrl}/api/v1/users/${crypto.randomUUID()}`, { token: 'not-a-token' });
+        expect(probe.status, 'a request the user service answers, not 503').to.equal(401);
+      });
     }
 
     it('leaves a pending profile that the next registration of the email resolves once it cannot be running', async () => {
