@@ -134,6 +134,9 @@ export function serviceUrlProblems(m: Manifests): string[] {
         problems.push(`${where}: ${key}=${value} does not name a Service of these manifests`);
         continue;
       }
+      // Spelled out, so a reader (and grpc-js) sees a DNS name re-resolved to every pod, balanced
+      // round_robin; a bare host:port resolves the same way today but says nothing.
+      if (!value.startsWith('dns:///')) problems.push(`${where}: ${key}=${value} should be a dns:/// target, so round_robin balances over every pod the headless Service resolves to`);
       if (service.spec?.clusterIP !== 'None') problems.push(`${where}: ${key} names ${nameOf(service)}, which is not headless (clusterIP: None): DNS would give one virtual IP, not every pod`);
       const port = service.spec?.ports?.find((p) => p.port === target.port);
       // Through a headless Service the client dials the pod's address on the URL's own port:

@@ -152,8 +152,13 @@ describe('deploy/k8s: cross-references (offline)', () => {
     it('passes for the committed manifests', () => expect(serviceUrlProblems(manifests)).to.deep.equal([]));
     it('notices a URL pointing at the wrong service', () => {
       const m = copy();
-      setEnv(m, 'gateway', 'USER_SERVICE_URL', 'auth:50052');
-      expectProblem(serviceUrlProblems(m), /gateway .*USER_SERVICE_URL=auth:50052 does not reach user-service/);
+      setEnv(m, 'gateway', 'USER_SERVICE_URL', 'dns:///auth:50052');
+      expectProblem(serviceUrlProblems(m), /gateway .*USER_SERVICE_URL=dns:\/\/\/auth:50052 does not reach user-service/);
+    });
+    it('notices a bare host:port where a dns:/// target belongs', () => {
+      const m = copy();
+      setEnv(m, 'gateway', 'USER_SERVICE_URL', 'user:50051');
+      expectProblem(serviceUrlProblems(m), /USER_SERVICE_URL=user:50051 should be a dns:\/\/\/ target/);
     });
     it('notices a URL left at its loopback default', () => {
       const m = copy();
@@ -168,15 +173,15 @@ describe('deploy/k8s: cross-references (offline)', () => {
     it('notices a headless Service port that maps to another container port (pods are dialled directly)', () => {
       const m = copy();
       get(m, 'Service', 'user').spec!.ports![0]!.port = 5000;
-      setEnv(m, 'gateway', 'USER_SERVICE_URL', 'user:5000');
-      expectProblem(serviceUrlProblems(m), /USER_SERVICE_URL=user:5000 does not reach user-service \(Service\/user port 5000, dialled on the pod itself\)/);
+      setEnv(m, 'gateway', 'USER_SERVICE_URL', 'dns:///user:5000');
+      expectProblem(serviceUrlProblems(m), /USER_SERVICE_URL=dns:\/\/\/user:5000 does not reach user-service \(Service\/user port 5000, dialled on the pod itself\)/);
     });
     it('accepts the namespaced form of the same name', () => {
       const m = copy();
-      setEnv(m, 'gateway', 'USER_SERVICE_URL', 'user.traced.svc.cluster.local:50051');
+      setEnv(m, 'gateway', 'USER_SERVICE_URL', 'dns:///user.traced.svc.cluster.local:50051');
       expect(serviceUrlProblems(m)).to.deep.equal([]);
-      setEnv(m, 'gateway', 'USER_SERVICE_URL', 'user.other.svc.cluster.local:50051');
-      expectProblem(serviceUrlProblems(m), /USER_SERVICE_URL=user\.other\.svc\.cluster\.local:50051 does not name a Service/);
+      setEnv(m, 'gateway', 'USER_SERVICE_URL', 'dns:///user.other.svc.cluster.local:50051');
+      expectProblem(serviceUrlProblems(m), /USER_SERVICE_URL=dns:\/\/\/user\.other\.svc\.cluster\.local:50051 does not name a Service/);
     });
     it('reads the host and port of host:port and dns: targets, nothing else', () => {
       expect(targetHostPort('user:50051')).to.deep.equal({ host: 'user', port: 50051 });
