@@ -99,12 +99,17 @@ forEachDatabase((database) =>
         const login = await until(200, 15_000, () => post(url('/api/v1/auth/login'), { email: bob.email, password: bob.password }));
         expect(login.status, JSON.stringify(login.body)).to.equal(200);
         // Access tokens issued before the restart stay valid (same secret, same revocation list).
-        expect((await get(url('/api/v1/auth/me'), { token: bob.accessToken })).status).to.equal(200);
+        // /me also goes through the user service, whose own channel to auth reconnects on its own
+        // backoff after several restarts in a row: wait for it rather than assume it is back.
+        const me = await until(200, 15_000, () => get(url('/api/v1/auth/me'), { token: bob.accessToken }));
+        expect(me.status, JSON.stringify(me.body)).to.equal(200);
       });
     });
 
     describe('auth service frozen (SIGSTOP)', () => {
       it('answers 504 once the deadline passes, then recovers after SIGCONT', async () => {
+        // From a chain that answers (the tests before restarted auth: every caller is reconnected).
+        expect((await until(200, 15_000, () => get(url(`/api/v1/users/${alice.id}`), { token: alice.accessToken }))).status).to.equal(200);
         stack().pause('auth');
         let res: HttpResult;
         try {
