@@ -4,6 +4,7 @@ export const CONFIG_NAMES = [
   'on-1.0',
   'on-1.0-sink',
   'on-1.0-sink-2x2',
+  'on-1.0-sink-bigbatch',
   'on-0.1',
   'on-0.1-sink',
   'auto-1.0-sink',
@@ -126,6 +127,19 @@ export const CONFIGS: Record<ConfigName, ConfigSpec> = {
     needsSink: true,
     description: 'lean spans + lean OTLP/HTTP export, sampling 1.0, to the discard sink (bench/otlp-sink.ts): the target configuration',
     tracingEnv: (t) => exportingTo(sinkUrl(t), '1.0'),
+  },
+  'on-1.0-sink-bigbatch': {
+    name: 'on-1.0-sink-bigbatch',
+    kind: 'stack',
+    needsJaeger: false,
+    needsSink: true,
+    description: 'on-1.0-sink with batches of 4096 spans every 5 s at most (OTEL_BSP_*): what the number of POSTs costs',
+    tracingEnv: (t) => ({
+      ...exportingTo(sinkUrl(t), '1.0'),
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '4096',
+      OTEL_BSP_MAX_QUEUE_SIZE: '16384',
+      OTEL_BSP_SCHEDULE_DELAY: '5000',
+    }),
   },
   'on-1.0-sink-2x2': {
     name: 'on-1.0-sink-2x2',
