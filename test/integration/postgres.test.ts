@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { GOOD_PASSWORD, registerAccount, uniqueEmail, type Account } from '../support/accounts';
 import { get, patch, post, type HttpResult } from '../support/http';
 import { sharedJaeger } from '../support/shared-jaeger';
-import { KIND, STATUS } from '../support/jaeger';
+import { KIND, STATUS, type StoredSpan } from '../support/jaeger';
 import { execSql, sharedPostgres, startPostgres, type TestPostgres } from '../support/postgres';
 import { sleep, startStack, useStack, type Stack } from '../support/stack';
 import { traceIdOf } from '../support/trace-shape';
@@ -94,9 +94,13 @@ describe('PostgreSQL: what two statements must agree on, under concurrency (real
     const traceId = traceIdOf(res.headers);
     const jaeger = await sharedJaeger();
     const isDb = (s: { attributes: Record<string, unknown> }) => s.attributes['db.system.name'] !== undefined;
-    const spans = await jaeger.getTrace(traceId, (all) => all.filter(isDb).length >= 2);
+    const expected = ['auth-service:SELECT credentials', 'user-service:SELECT users'];
+    const dbNames = (all: StoredSpan[]) => all.filter(isDb).map((s) => `${s.service}:${s.name}`);
+    // Wait for both services' spans: the user service makes more than one DB span, and each
+    // process exports on its own schedule, so two DB spans can both be the user service's.
+    const spans = await jaeger.getTrace(traceId, (all) => expected.every((name) => dbNames(all).includes(name)));
     const dbSpans = spans.filter(isDb);
-    expect(dbSpans.map((s) => `${s.service}:${s.name}`).sort()).to.include.members(['auth-service:SELECT credentials', 'user-service:SELECT users']);
+    expect(dbNames(spans).sort()).to.include.members(expected);
     const names = {
       'user-service': new URL(stack().envOf('user').USER_DB_URL!).pathname.slice(1),
       'auth-service': new URL(stack().envOf('auth').AUTH_DB_URL!).pathname.slice(1),
@@ -198,8 +202,11 @@ describe('PostgreSQL: an unreachable or exhausted database (own cluster, real ou
       await locker.query('ROLLBACK').catch(() => undefined);
       await locker.end();
     }
+    // With the pool exhausted, the readiness check (SELECT 1) may have timed out too and marked
+    // the service NOT_SERVING, so callers skip it until its next check passes: wait for that.
+    await waitForReady(stack, 200, { user: 'SERVING', auth: 'SERVING' }, 15_000);
     const after = await get(url(`/api/v1/users/${account.id}`), { token: account.accessToken });
-    expect(after.status).to.equal(200);
+    expect(after.status, JSON.stringify(after.body)).to.equal(200);
     for (const name of ['user', 'auth', 'gateway'] as const) expect(stack.processes[name].running, `${name} still running`).to.equal(true);
   });
 });
