@@ -6,7 +6,8 @@ import { Algorithm, hashRaw } from '@node-rs/argon2';
 // the reference machine, against ~230 ms for the scrypt N=2^17 it replaced, so a burst of logins
 // fits a 5 s deadline (bench/README.md). The parameters are stored in every hash: raising them
 // later makes needsRehash() true for older hashes, and Login upgrades those on the next success.
-const ARGON2_MEMORY_KIB = 19_456;
+/** The memory one hash or check takes, in KiB. */
+export const ARGON2_MEMORY_KIB = 19_456;
 const ARGON2_TIME_COST = 2;
 const ARGON2_PARALLELISM = 1;
 const ARGON2_SALT_BYTES = 16;
