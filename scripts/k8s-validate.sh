@@ -20,32 +20,10 @@ python="$venv/bin/python"
 
 log() { printf '[k8s-validate] %s\n' "$*" >&2; }
 
-venv_ok() { [[ "$(cat "$venv/version" 2>/dev/null)" == "$KUBERNETES_VALIDATE_VERSION" ]] && "$python" -c '' 2>/dev/null; }
+# shellcheck source=scripts/pinned-venv.sh
+source "$root/scripts/pinned-venv.sh"
 
-ensure() {
-  if venv_ok; then return 0; fi
-  command -v python3 >/dev/null || { log "python3 is not installed: it is needed for kubernetes-validate"; exit 1; }
-  mkdir -p "$root/.tools"
-  # A lock, so two callers never build the same folder at once. The version stamp is written last:
-  # an interrupted install leaves no stamp, and the next call starts that folder over.
-  (
-    if command -v flock >/dev/null; then flock 8; fi
-    if venv_ok; then exit 0; fi
-    rm -rf "$venv"
-    log "creating $venv (kubernetes-validate==$KUBERNETES_VALIDATE_VERSION from PyPI)"
-    if ! python3 -m venv "$venv" >&2; then
-      rm -rf "$venv"
-      log "python3 -m venv failed: on Debian/Ubuntu install the python3-venv package (apt-get install python3-venv)"
-      exit 1
-    fi
-    if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" >&2; then
-      rm -rf "$venv"; log "pip install kubernetes-validate==$KUBERNETES_VALIDATE_VERSION failed"; exit 1
-    fi
-    "$python" -m kubernetes_validate --version >/dev/null
-    echo "$KUBERNETES_VALIDATE_VERSION" >"$venv/version"
-    log "kubernetes-validate $KUBERNETES_VALIDATE_VERSION ready in $venv"
-  ) 8>"$root/.tools/k8s-validate.lock"
-}
+ensure() { pinned_venv_ensure kubernetes-validate "$KUBERNETES_VALIDATE_VERSION" kubernetes_validate; }
 
 run() {
   ensure

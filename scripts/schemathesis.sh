@@ -21,34 +21,15 @@ python="$venv/bin/python"
 
 log() { printf '[schemathesis] %s\n' "$*" >&2; }
 
-venv_ok() { [[ "$(cat "$venv/version" 2>/dev/null)" == "$SCHEMATHESIS_VERSION" ]] && "$python" -c '' 2>/dev/null; }
+# shellcheck source=scripts/pinned-venv.sh
+source "$root/scripts/pinned-venv.sh"
 
 ensure() {
-  if venv_ok; then return 0; fi
-  command -v python3 >/dev/null || { log "python3 is not installed: it is needed for Schemathesis (Python >= 3.10)"; exit 1; }
-  if ! python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)'; then
+  if pinned_venv_ok "$SCHEMATHESIS_VERSION"; then return 0; fi
+  if command -v python3 >/dev/null && ! python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)'; then
     log "python3 is $(python3 --version 2>&1); Schemathesis $SCHEMATHESIS_VERSION needs Python >= 3.10"; exit 1
   fi
-  mkdir -p "$root/.tools"
-  # A lock, so two callers never build the same folder at once. The version stamp is written last:
-  # an interrupted install leaves no stamp, and the next call starts that folder over.
-  (
-    if command -v flock >/dev/null; then flock 8; fi
-    if venv_ok; then exit 0; fi
-    rm -rf "$venv"
-    log "creating $venv (schemathesis==$SCHEMATHESIS_VERSION from PyPI)"
-    if ! python3 -m venv "$venv" >&2; then
-      rm -rf "$venv"
-      log "python3 -m venv failed: on Debian/Ubuntu install the python3-venv package (apt-get install python3-venv)"
-      exit 1
-    fi
-    if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2; then
-      rm -rf "$venv"; log "pip install schemathesis==$SCHEMATHESIS_VERSION failed"; exit 1
-    fi
-    "$python" -m schemathesis.cli --version >/dev/null
-    echo "$SCHEMATHESIS_VERSION" >"$venv/version"
-    log "schemathesis $SCHEMATHESIS_VERSION ready in $venv"
-  ) 8>"$root/.tools/schemathesis.lock"
+  pinned_venv_ensure schemathesis "$SCHEMATHESIS_VERSION" schemathesis.cli
 }
 
 run() {
