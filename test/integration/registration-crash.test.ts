@@ -38,15 +38,15 @@ async function registrationOf(stack: Stack, email: string) {
   };
 }
 
-/** Polls `check` until it passes or `timeoutMs` is over (then rethrows its last failure). */
-async function eventually(timeoutMs: number, check: () => Promise<void>): Promise<void> {
+/** Polls `check` every `intervalMs` until it passes or `timeoutMs` is over (then rethrows its last failure). */
+async function eventually(timeoutMs: number, check: () => Promise<void>, intervalMs = 250): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       return await check();
     } catch (err) {
       if (Date.now() > deadline) throw err;
-      await sleep(250);
+      await sleep(intervalMs);
     }
   }
 }
@@ -135,7 +135,11 @@ forEachDatabase((database) =>
     it('drains: every 201 has its profile and credentials, no row lacks its twin, and the finished traces reach Jaeger', async () => {
       const emails = Array.from({ length: 50 }, () => uniqueEmail('drain'));
       const results = emails.map((email) => post(`${stack().gatewayUrl}/api/v1/auth/register`, { email, password: GOOD_PASSWORD, name: 'Drain' }));
-      await sleep(150);
+      // Signal once the user service has begun one of them (it writes the profile before it asks
+      // the auth service): after a fixed 150 ms a loaded machine had not begun any, and all 50 got 503.
+      await eventually(10_000, async () => {
+        expect(await rows(stack(), 'user', "SELECT id FROM users WHERE email LIKE 'drain-%'", [])).to.not.deep.equal([]);
+      }, 10);
       expect(sendSignal(stack().processes.user, 'SIGTERM')).to.equal(true);
       const answers = await Promise.all(results);
       const exit = await stack().processes.user.exited;
