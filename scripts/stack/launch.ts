@@ -221,17 +221,35 @@ export function sendSignal(proc: LaunchedProcess, signal: NodeJS.Signals): boole
 }
 
 /** A TCP port that was free on 127.0.0.1 a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0]!;
+}
+
+/**
+ * `count` distinct TCP ports that were free on 127.0.0.1 a moment ago. All of them are held
+ * until the last is picked: a port closed at once can be handed out again by the next pick
+ * (seen in CI: the gateway was given the auth service's port).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = net.createServer();
+      server.unref();
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', resolve);
+      });
+    }
+    return servers.map((server) => {
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('could not read the bound port'))));
+      if (typeof address !== 'object' || !address) throw new Error('could not read the bound port');
+      return address.port;
     });
-  });
+  } finally {
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  }
 }
 
 const COLORS: Record<string, string> = { auth: '36', user: '35', gateway: '32', start: '33' };

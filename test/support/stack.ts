@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROCESS_SPECS, specFor, stopOrder, type ProcessName } from '../../scripts/stack/process-spec';
-import { freePort, launchProcess, sendSignal, stop, waitForGatewayReady, waitForReady, type LaunchedProcess } from '../../scripts/stack/launch';
+import { freePorts, launchProcess, sendSignal, stop, waitForGatewayReady, waitForReady, type LaunchedProcess } from '../../scripts/stack/launch';
 import { instanceId, REPLICATED } from '../../scripts/stack/replicas';
 import { targetFor } from '../../shared/grpc/target';
 import type { TestDatabase } from './databases';
@@ -103,10 +103,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const counts: Record<ProcessName, number> = { auth: 1, user: 1, gateway: 1 };
   for (const name of REPLICATED) counts[name] = replicas;
   const ports = {} as Record<ProcessName, number[]>;
-  for (const spec of PROCESS_SPECS) {
-    ports[spec.name] = [];
-    for (let i = 0; i < counts[spec.name]; i++) ports[spec.name].push(await freePort());
-  }
+  const picked = await freePorts(PROCESS_SPECS.reduce((n, spec) => n + counts[spec.name], 0));
+  for (const spec of PROCESS_SPECS) ports[spec.name] = picked.splice(0, counts[spec.name]);
   const targetOf = (name: ProcessName) => targetFor(ports[name].map((port) => ({ host: '127.0.0.1', port })));
   const authAddr = targetOf('auth');
   const userAddr = targetOf('user');
