@@ -3,7 +3,7 @@ import path from 'node:path';
 import { projectRoot } from '../../shared/paths';
 import { jaegerBinary } from './go-tools';
 import { waitForHealthUrl } from './jaeger-process';
-import { freePort, spawnCommand, stop, type LaunchedProcess, type OutputStream } from './launch';
+import { freePorts, spawnCommand, stop, type LaunchedProcess, type OutputStream } from './launch';
 
 /** deploy/jaeger-collector.yaml: OTLP in, tail sampling, RED metrics, OTLP out to the query tier. */
 export const collectorConfig = path.join(projectRoot, 'deploy', 'jaeger-collector.yaml');
@@ -48,8 +48,10 @@ export function collectorTierPortsFrom(env: NodeJS.ProcessEnv): CollectorTierPor
 
 /** Free loopback ports for a tier beside anything else running (tests). */
 export async function freeCollectorTierPorts(): Promise<CollectorTierPorts> {
+  const keys = Object.keys(DEFAULT_COLLECTOR_TIER_PORTS) as Array<keyof CollectorTierPorts>;
+  const picked = await freePorts(keys.length);
   const ports = {} as CollectorTierPorts;
-  for (const key of Object.keys(DEFAULT_COLLECTOR_TIER_PORTS) as Array<keyof CollectorTierPorts>) ports[key] = await freePort();
+  keys.forEach((key, i) => (ports[key] = picked[i]!));
   return ports;
 }
 

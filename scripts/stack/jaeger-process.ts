@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { projectRoot } from '../../shared/paths';
-import { freePort } from './launch';
+import { freePorts } from './launch';
 
 /** Arguments that run it with the project's loopback, in-memory configuration. */
 export const jaegerArgs = ['--config', path.join(projectRoot, 'scripts', 'jaeger', 'config.yaml')];
@@ -17,13 +17,14 @@ export interface JaegerPorts {
 
 /** Free loopback ports for one Jaeger (tests and the bench run their own beside a developer's). */
 export async function freeJaegerPorts(): Promise<JaegerPorts> {
+  const [query, queryGrpc, otlpHttp, otlpGrpc, thriftHttp, health] = (await freePorts(6)) as [number, number, number, number, number, number];
   return {
-    JAEGER_QUERY_PORT: await freePort(),
-    JAEGER_QUERY_GRPC_PORT: await freePort(),
-    JAEGER_OTLP_HTTP_PORT: await freePort(),
-    JAEGER_OTLP_GRPC_PORT: await freePort(),
-    JAEGER_THRIFT_HTTP_PORT: await freePort(),
-    JAEGER_HEALTH_PORT: await freePort(),
+    JAEGER_QUERY_PORT: query,
+    JAEGER_QUERY_GRPC_PORT: queryGrpc,
+    JAEGER_OTLP_HTTP_PORT: otlpHttp,
+    JAEGER_OTLP_GRPC_PORT: otlpGrpc,
+    JAEGER_THRIFT_HTTP_PORT: thriftHttp,
+    JAEGER_HEALTH_PORT: health,
   };
 }
 
