@@ -1,5 +1,6 @@
-import crypto, { webcrypto } from 'node:crypto';
+import crypto, { webcrypto, type KeyObject } from 'node:crypto';
 import { AppError } from '../../shared/errors/app-error';
+import { verifyHs256Jwt } from './hs256-jwt';
 import { loadJose } from './jose';
 import { unixSeconds } from './unix-time';
 
@@ -44,13 +45,17 @@ export interface IssuedAccessToken {
 /** The one message every verification failure gets: it says nothing about the token. */
 export const INVALID_ACCESS_TOKEN = 'invalid or expired access token';
 
-/** Issues and verifies HS256 JWT access tokens. */
+const REQUIRED_CLAIMS = ['sub', 'jti', 'iat', 'exp'];
+
+/** Issues (with jose) and verifies (hs256-jwt.ts, checked against jose) HS256 JWT access tokens. */
 export class AccessTokens {
-  // A raw Uint8Array secret makes jose import a WebCrypto key on every sign and verify; importing
-  // it once measured +22% ValidateToken throughput (bench/README.md).
+  // A raw Uint8Array secret makes jose import a WebCrypto key on every sign; importing it once
+  // measured +22% ValidateToken throughput when jose verified too (bench/README.md).
   private readonly key: Promise<webcrypto.CryptoKey>;
+  private readonly verifyKey: KeyObject;
 
   constructor(private readonly options: AccessTokenOptions) {
+    this.verifyKey = crypto.createSecretKey(Buffer.from(options.secret, 'utf8'));
     this.key = webcrypto.subtle.importKey(
       'raw',
       new TextEncoder().encode(options.secret),
@@ -88,20 +93,14 @@ export class AccessTokens {
    * Any failure is UNAUTHENTICATED with a generic message; the token is never echoed.
    */
   async verify(token: string, nowMs: number = Date.now()): Promise<AccessTokenClaims> {
-    const { jwtVerify } = await loadJose();
-    let payload;
-    try {
-      ({ payload } = await jwtVerify(token, await this.key, {
-        algorithms: [ALG],
-        issuer: this.options.issuer,
-        audience: this.options.audience,
-        typ: TYP,
-        requiredClaims: ['sub', 'jti', 'iat', 'exp'],
-        currentDate: new Date(nowMs),
-      }));
-    } catch {
-      throw new AppError('UNAUTHENTICATED', INVALID_ACCESS_TOKEN);
-    }
+    const payload = verifyHs256Jwt(token, this.verifyKey, {
+      issuer: this.options.issuer,
+      audience: this.options.audience,
+      typ: TYP,
+      requiredClaims: REQUIRED_CLAIMS,
+      nowMs,
+    });
+    if (payload === undefined) throw new AppError('UNAUTHENTICATED', INVALID_ACCESS_TOKEN);
     const { sub, jti, iat, exp, email, token_use: tokenUse } = payload;
     if (
       tokenUse !== TOKEN_USE ||
