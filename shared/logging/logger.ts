@@ -47,7 +47,8 @@ export function createLogger(service: string, level: string, destination?: Desti
 
 /** `%o`/`%j` arguments after the message: the same one-level rule (the line's own fields go through formatters.log). */
 function censorFormatArguments(this: Logger, args: unknown[], method: (...args: unknown[]) => void): void {
-  const first = typeof args[0] === 'string' ? 1 : 2;
+  // A leading object is the line's fields, and the message follows it; otherwise the message leads.
+  const first = typeof args[0] === 'object' && args[0] !== null ? 2 : 1;
   for (let i = first; i < args.length; i++) args[i] = censorOneLevelDown(args[i]);
   method.apply(this, args);
 }
