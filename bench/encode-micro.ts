@@ -11,14 +11,9 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { encodeExportTraceRequest, encodeExportTraceRequestView, encoderShiftStats } from '../shared/telemetry/otlp/encode-trace';
+import { numberArg } from './micro-arg';
 
 const BATCH = 512;
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
 
 /** Spans shaped like this project's: gRPC server spans with client and DB children, one resource, two scopes, an exception now and then. */
 function buildBatch(): ReadableSpan[] {
@@ -163,8 +158,8 @@ function median(xs: number[]): number {
 }
 
 function main(): void {
-  const rounds = arg('rounds', 7);
-  const iterations = arg('iterations', 200);
+  const rounds = numberArg('rounds', 7);
+  const iterations = numberArg('iterations', 200);
   const spans = buildBatch();
 
   // Same bytes, or the comparison is meaningless.

@@ -16,15 +16,10 @@ import { createSampling } from '../shared/telemetry/lean/sampling';
 import { encodeExportTraceRequest } from '../shared/telemetry/otlp/encode-trace';
 import { LeanOtlpProcessor } from '../shared/telemetry/otlp/lean-otlp-processor';
 import { startSink } from './sink';
+import { numberArg } from './micro-arg';
 
 type Mode = 'drop' | 'encode' | 'post';
 const MODES: readonly Mode[] = ['drop', 'encode', 'post'];
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -109,8 +104,8 @@ async function round(mode: Mode, sinkUrl: string, options: { rps: number; second
 }
 
 async function main(): Promise<void> {
-  const options = { rps: arg('rps', 1500), seconds: arg('seconds', 8), batch: arg('batch', 512) };
-  const rounds = arg('rounds', 3);
+  const options = { rps: numberArg('rps', 1500), seconds: numberArg('seconds', 8), batch: numberArg('batch', 512) };
+  const rounds = numberArg('rounds', 3);
   const sink = await startSink();
   const results: Record<Mode, number[]> = { drop: [], encode: [], post: [] };
   const sys: Record<Mode, number[]> = { drop: [], encode: [], post: [] };

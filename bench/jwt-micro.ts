@@ -9,12 +9,8 @@
 import crypto, { webcrypto } from 'node:crypto';
 import { verifyHs256Jwt } from '../services/auth/hs256-jwt';
 import { loadJose } from '../services/auth/jose';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
+import { median } from './load-result';
+import { numberArg } from './micro-arg';
 
 async function main(): Promise<void> {
   const { SignJWT, jwtVerify } = await loadJose();
@@ -35,8 +31,8 @@ async function main(): Promise<void> {
     'jose jwtVerify (WebCrypto)': () => jwtVerify(token, cryptoKey, { ...expect, algorithms: ['HS256'] }),
     'hs256-jwt (node:crypto)': async () => verifyHs256Jwt(token, keyObject, { ...expect, nowMs: Date.now() }),
   };
-  const rounds = arg('rounds', 3);
-  const tokens = arg('tokens', 20_000);
+  const rounds = numberArg('rounds', 3);
+  const tokens = numberArg('tokens', 20_000);
   const results: Record<string, { cpu: number[]; wall: number[] }> = {};
   for (let r = 0; r < rounds; r++) {
     for (const [name, verify] of Object.entries(variants)) {
@@ -51,7 +47,6 @@ async function main(): Promise<void> {
       slot.wall.push(wall);
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   for (const [name, { cpu, wall }] of Object.entries(results)) {
     console.log(`${name.padEnd(28)} ${median(cpu).toFixed(1)} µs CPU, ${median(wall).toFixed(1)} µs wall per token`);
   }

@@ -10,17 +10,12 @@
 import pino, { type Logger } from 'pino';
 import { createLogger } from '../shared/logging/logger';
 import { CENSOR } from '../shared/logging/redaction';
+import { numberArg } from './micro-arg';
 
 const WILDCARD_PATHS = [
   'password', '*.password', 'token', '*.token', 'accessToken', '*.accessToken', 'refreshToken', '*.refreshToken',
   'authorization', '*.authorization', 'headers.authorization', 'headers.cookie', 'req.headers.authorization', 'req.headers.cookie',
 ];
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
 
 const destination = pino.destination({ dest: '/dev/null', sync: true });
 const common = { level: 'info', base: { service: 'gateway', service_instance_id: 'vm-1234' }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label: string) => ({ level: label }) } };
@@ -41,8 +36,8 @@ function measure(logger: Logger, line: () => object, lines: number): number {
   return Number(process.hrtime.bigint() - start) / lines / 1000;
 }
 
-const rounds = arg('rounds', 5);
-const lines = arg('lines', 200_000);
+const rounds = numberArg('rounds', 5);
+const lines = numberArg('lines', 200_000);
 const results: Record<string, number[]> = {};
 for (let r = 0; r < rounds; r++) {
   for (const [name, logger] of Object.entries(LOGGERS)) {
