@@ -37,6 +37,7 @@ function run(load: HttpLoad): Promise<LoadResult> {
         headers: load.headers,
         body: load.body,
         connections: load.connections,
+        ...(load.overallRate > 0 ? { overallRate: load.overallRate } : {}),
         duration: load.durationS,
         timeout: load.timeoutS,
       },

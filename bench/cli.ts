@@ -24,6 +24,8 @@ export interface BenchOptions {
   cpuProfDir?: string;
   /** GOMAXPROCS of ghz (its --cpus); 0 leaves ghz's default (every core). */
   ghzCpus: number;
+  /** Requests per second each load offers (open loop, the same for every configuration); 0 = closed loop at `concurrency`. */
+  rate: number;
 }
 
 /** The usage text printed by --help and on a bad flag. */
@@ -41,6 +43,9 @@ export const USAGE = `usage: node dist/bench/run.js [options]   (or: npm run ben
   --cpu-prof <dir>     profile every stack process (node --cpu-prof); profiles are written at shutdown
                        into <dir>/<config>-<role>/ (summarise with node dist/bench/cpuprofile-summary.js)
   --ghz-cpus <n>       cores ghz may use (default 1, so the load generator leaves the stack a core; 0 = all)
+  --rate <rps>         offer every load this many requests a second, whatever the configuration
+                       (at most --concurrency in flight): CPU per request compared at equal load.
+                       Default 0: closed loop, each connection sends its next request on an answer
   --help`;
 
 function parseList<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], defaults: readonly T[] = allowed): T[] {
@@ -78,6 +83,7 @@ export function parseCli(argv: string[]): BenchOptions | 'help' {
       'ghz-cpus': { type: 'string' },
       retries: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      rate: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -95,5 +101,6 @@ export function parseCli(argv: string[]): BenchOptions | 'help' {
     retries: Math.round(parseNumber('retries', values.retries, smoke ? 0 : 2, 0)),
     cpuProfDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
     ghzCpus: Math.round(parseNumber('ghz-cpus', values['ghz-cpus'], 1, 0)),
+    rate: Math.round(parseNumber('rate', values.rate, 0, 0)),
   };
 }

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     sampler.add('query', pids.query);
     const from = Date.now();
     sampler.start();
-    const load = await runPlanned(planLoad('rest-get-user', stack, { concurrency: CONCURRENCY, durationS: DURATION_S, ghzCpus: 1 }));
+    const load = await runPlanned(planLoad('rest-get-user', stack, { concurrency: CONCURRENCY, durationS: DURATION_S, ghzCpus: 1, rate: 0 }));
     // The last traces' decisions (2 s after their first span), then the forwarding to the query tier.
     await new Promise((r) => setTimeout(r, 5000));
     const usage = sampler.stop();

@@ -21,6 +21,8 @@ export interface GhzLoad {
   durationS: number;
   /** ghz --cpus; 0 = its default (every core). */
   cpus: number;
+  /** ghz --rps, requests per second over all workers; 0 = no limit (closed loop). */
+  rps: number;
 }
 
 /** ghz's JSON report (-O json), the fields used here; times in nanoseconds. */
@@ -52,6 +54,7 @@ export function ghzArgs(load: GhzLoad, metadataFile?: string): string[] {
   if (metadataFile) args.push('--metadata-file', metadataFile);
   else if (load.metadata) args.push('--metadata', JSON.stringify(load.metadata));
   if (load.cpus > 0) args.push('--cpus', String(load.cpus));
+  if (load.rps > 0) args.push('--rps', String(load.rps));
   args.push(load.target);
   return args;
 }

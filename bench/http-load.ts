@@ -10,6 +10,8 @@ export interface HttpLoad {
   headers: Record<string, string>;
   body?: string;
   connections: number;
+  /** Requests per second over all connections (autocannon overallRate); 0 = as fast as answers come. */
+  overallRate: number;
   durationS: number;
   /** Per-request timeout in seconds (counted as an error). */
   timeoutS: number;

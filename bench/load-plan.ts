@@ -10,6 +10,8 @@ export interface LoadShape {
   concurrency: number;
   durationS: number;
   ghzCpus: number;
+  /** Offered requests per second (open loop); 0 = closed loop. */
+  rate: number;
 }
 
 /** A load made concrete for one running configuration. */
@@ -31,7 +33,7 @@ function need<T>(value: T | undefined, what: string): T {
 export function planLoad(load: LoadName, running: RunningConfig, shape: LoadShape): PlannedLoad {
   const ghz = (target: string, call: string, proto: GhzLoad['proto'], data: Record<string, unknown>, metadata?: Record<string, string>): PlannedLoad => ({
     tool: 'ghz',
-    ghz: { target, call, proto, data, metadata, concurrency: shape.concurrency, durationS: shape.durationS, cpus: shape.ghzCpus },
+    ghz: { target, call, proto, data, metadata, concurrency: shape.concurrency, durationS: shape.durationS, cpus: shape.ghzCpus, rps: shape.rate },
   });
   const http = (method: HttpLoad['method'], pathAndQuery: string, headers: Record<string, string>, body?: string): PlannedLoad => ({
     tool: 'autocannon',
@@ -41,6 +43,7 @@ export function planLoad(load: LoadName, running: RunningConfig, shape: LoadShap
       headers,
       body,
       connections: shape.concurrency,
+      overallRate: shape.rate,
       durationS: shape.durationS,
       timeoutS: HTTP_TIMEOUT_S,
     },
@@ -81,5 +84,5 @@ export function describePlanned(planned: PlannedLoad): string {
   const h = planned.http;
   const headers = Object.keys(h.headers).map((k) => `-H '${k}: ${k === 'authorization' ? 'Bearer <token>' : h.headers[k]}'`);
   const body = h.body ? ` -b '${h.body.replace(/"password":"[^"]*"/, '"password":"<password>"')}'` : '';
-  return `autocannon -c ${h.connections} -d ${h.durationS} -m ${h.method} ${headers.join(' ')}${body} '${new URL(h.url).pathname}${new URL(h.url).search}'`;
+  return `autocannon -c ${h.connections}${h.overallRate ? ` --overallRate ${h.overallRate}` : ''} -d ${h.durationS} -m ${h.method} ${headers.join(' ')}${body} '${new URL(h.url).pathname}${new URL(h.url).search}'`;
 }

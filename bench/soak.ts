@@ -95,7 +95,7 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
     log('starting Jaeger and the stack (tracing on, sampling 1.0)');
     jaeger = await startJaeger();
     stack = await startConfig('on-1.0', { jaegerOtlpUrl: jaeger.otlpHttpUrl, closedOtlpUrl: 'http://127.0.0.1:9/v1/traces' });
-    const shape = { concurrency: options.concurrency, durationS: options.durationS, ghzCpus: 1 };
+    const shape = { concurrency: options.concurrency, durationS: options.durationS, ghzCpus: 1, rate: 0 };
     const processes = stack.processes;
 
     const sample = () => {

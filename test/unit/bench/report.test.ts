@@ -16,6 +16,7 @@ const OPTIONS: Omit<BenchOptions, 'outDir'> = {
   smoke: false,
   retries: 0,
   ghzCpus: 1,
+  rate: 0,
 };
 
 const usage = (cpuMs: number): ProcUsage => ({ peakRssMb: 100, cpuPct: cpuMs / 300, cpuMs, hwmRssMb: 100 });
