@@ -2,7 +2,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../shared/paths';
 import { CONFIG_NAMES, DEFAULT_CONFIGS, type ConfigName } from './configs';
-import { LOAD_NAMES, type LoadName } from './loads';
+import { LOAD_NAMES, LOADS, type LoadName } from './loads';
 
 /** What one benchmark run does, from the command line. */
 export interface BenchOptions {
@@ -24,8 +24,8 @@ export interface BenchOptions {
   cpuProfDir?: string;
   /** GOMAXPROCS of ghz (its --cpus); 0 leaves ghz's default (every core). */
   ghzCpus: number;
-  /** Requests per second each load offers (open loop, the same for every configuration); 0 = closed loop at `concurrency`. */
-  rate: number;
+  /** Requests per second offered per load (open loop, the same for every configuration); a load not listed runs closed loop at `concurrency`. */
+  rates: Partial<Record<LoadName, number>>;
 }
 
 /** The usage text printed by --help and on a bad flag. */
@@ -43,9 +43,11 @@ export const USAGE = `usage: node dist/bench/run.js [options]   (or: npm run ben
   --cpu-prof <dir>     profile every stack process (node --cpu-prof); profiles are written at shutdown
                        into <dir>/<config>-<role>/ (summarise with node dist/bench/cpuprofile-summary.js)
   --ghz-cpus <n>       cores ghz may use (default 1, so the load generator leaves the stack a core; 0 = all)
-  --rate <rps>         offer every load this many requests a second, whatever the configuration
+  --rate <rps>|<load=rps,...>
+                       offer a load this many requests a second, the same for every configuration
                        (at most --concurrency in flight): CPU per request compared at equal load.
-                       Default 0: closed loop, each connection sends its next request on an answer
+                       A bare number applies to every load but the c=1 probes. Default: closed loop,
+                       each connection sends its next request when the last is answered
   --help`;
 
 function parseList<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], defaults: readonly T[] = allowed): T[] {
@@ -64,6 +66,30 @@ function parseNumber(flag: string, value: string | undefined, fallback: number, 
   const n = Number(value);
   if (!Number.isFinite(n) || n < min) throw new Error(`--${flag}: must be a number >= ${min}, got "${value}"`);
   return n;
+}
+
+/** `--rate`: one number for every load (but the fixed-concurrency probes), or `load=rps` pairs. */
+function parseRates(value: string | undefined, loads: readonly LoadName[]): Partial<Record<LoadName, number>> {
+  const rates: Partial<Record<LoadName, number>> = {};
+  if (value === undefined) return rates;
+  const positive = (text: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--rate: requests a second must be a whole number >= 1, got "${text}"`);
+    return n;
+  };
+  if (!value.includes('=')) {
+    const n = positive(value.trim());
+    for (const load of loads) if (LOADS[load].fixedConcurrency === undefined) rates[load] = n;
+    return rates;
+  }
+  for (const item of value.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const [name, rps, extra] = item.split('=').map((x) => x.trim());
+    if (extra !== undefined || !name || rps === undefined) throw new Error(`--rate: expected <load>=<rps>, got "${item}"`);
+    if (!(LOAD_NAMES as readonly string[]).includes(name)) throw new Error(`--rate: unknown load ${name}; choose from ${LOAD_NAMES.join(', ')}`);
+    if (LOADS[name as LoadName].fixedConcurrency !== undefined) throw new Error(`--rate: ${name} runs at a fixed concurrency (an unloaded probe) and takes no rate`);
+    rates[name as LoadName] = positive(rps);
+  }
+  return rates;
 }
 
 /** Parses the command line; throws an Error with a readable message on a bad flag. `help` asks for the usage. */
@@ -101,6 +127,6 @@ export function parseCli(argv: string[]): BenchOptions | 'help' {
     retries: Math.round(parseNumber('retries', values.retries, smoke ? 0 : 2, 0)),
     cpuProfDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
     ghzCpus: Math.round(parseNumber('ghz-cpus', values['ghz-cpus'], 1, 0)),
-    rate: Math.round(parseNumber('rate', values.rate, 0, 0)),
+    rates: parseRates(values.rate, parseList('only', values.only, LOAD_NAMES)),
   };
 }

@@ -315,8 +315,10 @@ export function evaluateTargets(
   measurements: Measurement[] = [],
 ): TargetLine[] {
   const lines: TargetLine[] = [];
-  const atTargetConditions = options.concurrency >= 50 && options.durationS >= 30;
-  const conditions = `c=${options.concurrency}, ${options.durationS} s x ${options.rounds} round(s)`;
+  // An offered rate is the same for every configuration: rps ratios are 1 by construction.
+  const rated = Object.keys(options.rates ?? {}).length > 0;
+  const atTargetConditions = options.concurrency >= 50 && options.durationS >= 30 && !rated;
+  const conditions = `c=${options.concurrency}${rated ? ` at a fixed offered rate (${describeRates(options.rates)})` : ''}, ${options.durationS} s x ${options.rounds} round(s)`;
   const notAtTarget = ` [measured at ${conditions}, not the target's c=50 x 30 s]`;
 
   // CPU per request: the machine's cost of tracing, whatever the latency does.
@@ -329,7 +331,7 @@ export function evaluateTargets(
     for (const load of TARGET_LOADS) {
       const c = comparable(rows, config, load);
       if (c === undefined) continue;
-      const target = `${config}: CPU per request <= ${maxRatio.toFixed(2)}x off on ${load}${loadNote(load)}`;
+      const target = `${config}: CPU per request <= ${maxRatio.toFixed(2)}x off on ${load}${loadNote(load)}${options.rates?.[load] ? ` (equal load: ${options.rates[load]} rps offered)` : ''}`;
       if (typeof c === 'string') {
         lines.push({ target, verdict: 'n/a', detail: c });
         continue;
@@ -497,13 +499,20 @@ export function evaluateTargets(
   return lines;
 }
 
+/** `--rate` as typed back: `rest-get-user=900, ghz-get-user=1500`. */
+export function describeRates(rates: Partial<Record<string, number>> | undefined): string {
+  return Object.entries(rates ?? {})
+    .map(([load, rps]) => `${load}=${rps}`)
+    .join(', ');
+}
+
 /** Renders the report as markdown (the `.md` file and latest.md). */
 export function renderMarkdown(report: BenchReport): string {
   const o = report.options;
   const out: string[] = [];
   out.push(`# Benchmark ${report.startedAt}${report.aborted ? ' (ABORTED: partial)' : ''}`, '');
   out.push(
-    `${o.smoke ? 'Smoke run. ' : ''}${o.rounds} round(s) x ${o.durationS} s per load, concurrency ${o.concurrency}, warm-up ${o.warmupS} s (round 1), ghz --cpus ${o.ghzCpus || 'all'}.`,
+    `${o.smoke ? 'Smoke run. ' : ''}${o.rounds} round(s) x ${o.durationS} s per load, concurrency ${o.concurrency}, warm-up ${o.warmupS} s (round 1), ghz --cpus ${o.ghzCpus || 'all'}.${Object.keys(o.rates ?? {}).length ? ` Open loop at a fixed offered rate (requests a second, the same for every configuration): ${describeRates(o.rates)}.` : ''}`,
     `Machine: ${report.machine.cpus} x ${report.machine.cpuModel}, ${report.machine.memoryGb} GB, Node ${report.machine.node}. Stacks: ${report.stackMode}.`,
     `Started ${report.startedAt}, finished ${report.finishedAt}.${Object.keys(report.spanProcessorEnv).length ? ` Span processor env: ${JSON.stringify(report.spanProcessorEnv)}.` : ''}`,
     '',

@@ -238,7 +238,7 @@ async function main(): Promise<number> {
       const spec = LOADS[step.load];
       const concurrency = spec.fixedConcurrency ?? options.concurrency;
       const durationS = Math.min(options.durationS, spec.maxDurationS ?? Infinity);
-      const shape = { concurrency, durationS, ghzCpus: options.ghzCpus, rate: options.rate };
+      const shape = { concurrency, durationS, ghzCpus: options.ghzCpus, rate: options.rates[step.load] ?? 0 };
       const planned = planLoad(step.load, target, shape);
       commands[step.load] ??= describePlanned(planned);
       const done = progress.step(

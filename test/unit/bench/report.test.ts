@@ -16,7 +16,7 @@ const OPTIONS: Omit<BenchOptions, 'outDir'> = {
   smoke: false,
   retries: 0,
   ghzCpus: 1,
-  rate: 0,
+  rates: {},
 };
 
 const usage = (cpuMs: number): ProcUsage => ({ peakRssMb: 100, cpuPct: cpuMs / 300, cpuMs, hwmRssMb: 100 });
@@ -92,6 +92,16 @@ describe('bench report: CPU per request', function () {
     expect(sinkLine?.detail).to.match(/^PASS at these settings/);
     // The CPU line does not depend on the load's shape.
     expect(short.find((l) => l.target.startsWith('on-1.0-sink: CPU'))?.verdict).to.equal('PASS');
+  });
+
+  it('at a fixed offered rate, judges CPU per request only: rps and p50 are equal by construction', function () {
+    const rated = evaluateTargets(rows, undefined, undefined, { ...OPTIONS, rates: { 'rest-get-user': 700 } }, measurements);
+    const rps = rated.find((l) => l.target.startsWith('on-1.0-sink: rps'));
+    expect(rps?.verdict).to.equal('n/a');
+    expect(rps?.detail).to.include('at a fixed offered rate (rest-get-user=700)');
+    const cpu = rated.find((l) => l.target.startsWith('on-1.0-sink: CPU'));
+    expect(cpu?.verdict).to.equal('PASS');
+    expect(cpu?.target).to.include('(equal load: 700 rps offered)');
   });
 
   it('misses the CPU target when tracing costs more than 5% per request', function () {
