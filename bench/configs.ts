@@ -7,6 +7,7 @@ export const CONFIG_NAMES = [
   'on-1.0-sink-bigbatch',
   'on-0.1',
   'on-0.1-sink',
+  'on-0-sink',
   'auto-1.0-sink',
   'stock-1.0-sink',
   'lean-stockbsp-1.0-sink',
@@ -164,6 +165,14 @@ export const CONFIGS: Record<ConfigName, ConfigSpec> = {
     needsSink: true,
     description: 'lean, sampling 0.1, to the discard sink',
     tracingEnv: (t) => exportingTo(sinkUrl(t), '0.1'),
+  },
+  'on-0-sink': {
+    name: 'on-0-sink',
+    kind: 'stack',
+    needsJaeger: false,
+    needsSink: true,
+    description: 'opt-in: lean, sampling 0, to the discard sink: tracing enabled and nothing recorded, what every request pays whether sampled or not',
+    tracingEnv: (t) => exportingTo(sinkUrl(t), '0'),
   },
   'auto-1.0-sink': {
     name: 'auto-1.0-sink',
