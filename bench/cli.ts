@@ -115,18 +115,19 @@ export function parseCli(argv: string[]): BenchOptions | 'help' {
   });
   if (values.help) return 'help';
   const smoke = values.smoke ?? false;
+  const loads = parseList('only', values.only, LOAD_NAMES);
   return {
     smoke,
     durationS: parseNumber('duration', values.duration, smoke ? 2 : 30, 1),
     concurrency: Math.round(parseNumber('concurrency', values.concurrency, smoke ? 10 : 50, 1)),
     rounds: Math.round(parseNumber('rounds', values.rounds, smoke ? 1 : 3, 1)),
     warmupS: parseNumber('warmup', values.warmup, smoke ? 0 : 3, 0),
-    loads: parseList('only', values.only, LOAD_NAMES),
+    loads,
     configs: parseList('configs', values.configs, CONFIG_NAMES, DEFAULT_CONFIGS),
     outDir: values.out ? path.resolve(values.out) : path.join(projectRoot, 'bench', 'results'),
     retries: Math.round(parseNumber('retries', values.retries, smoke ? 0 : 2, 0)),
     cpuProfDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
     ghzCpus: Math.round(parseNumber('ghz-cpus', values['ghz-cpus'], 1, 0)),
-    rates: parseRates(values.rate, parseList('only', values.only, LOAD_NAMES)),
+    rates: parseRates(values.rate, loads),
   };
 }

@@ -102,6 +102,9 @@ describe('bench report: CPU per request', function () {
     const cpu = rated.find((l) => l.target.startsWith('on-1.0-sink: CPU'));
     expect(cpu?.verdict).to.equal('PASS');
     expect(cpu?.target).to.include('(equal load: 700 rps offered)');
+    // A rate on another load leaves this load's closed-loop verdict as it was.
+    const other = evaluateTargets(rows, undefined, undefined, { ...OPTIONS, rates: { 'ghz-get-user': 1500 } }, measurements);
+    expect(other.find((l) => l.target.startsWith('on-1.0-sink: rps'))?.verdict).to.equal('PASS');
   });
 
   it('misses the CPU target when tracing costs more than 5% per request', function () {
