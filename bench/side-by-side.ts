@@ -15,13 +15,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../shared/paths';
 import { startConfig, type RunningConfig } from './bench-stack';
-import { killAll } from './children';
 import { CONFIG_NAMES, CONFIGS, type ConfigName } from './configs';
 import { planLoad, runPlanned } from './load-plan';
 import type { LoadName } from './loads';
 import { pairedSummary, type PairedSummary, type RoundSample } from './paired-stats';
 import { ProcSampler } from './proc-sampler';
 import { startSink, type BenchSink } from './sink';
+import { runCommand } from './command';
 
 /** The loads a side-by-side run can apply: the four the tracing targets are defined on. */
 export const SIDE_BY_SIDE_LOADS = ['rest-get-user', 'trpc-get-user', 'ghz-get-user', 'ghz-validate-token'] as const satisfies readonly LoadName[];
@@ -203,33 +203,5 @@ export function formatSideBySide(report: SideBySideReport): string {
 }
 
 if (require.main === module) {
-  let options: SideBySideOptions | 'help';
-  try {
-    options = parseSideBySideCli(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    process.exit(2);
-  }
-  if (options === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  const stopAll = () => {
-    killAll();
-    process.exit(130);
-  };
-  process.once('SIGINT', stopAll);
-  process.once('SIGTERM', stopAll);
-  runSideBySide(options).then(
-    (report) => {
-      process.stdout.write(`${formatSideBySide(report)}\n`);
-      const failed = report.results.some((r) => r.errors > 0);
-      process.exit(failed ? 1 : 0);
-    },
-    (err: unknown) => {
-      process.stderr.write(`side-by-side failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      killAll();
-      process.exit(1);
-    },
-  );
+  runCommand({ name: 'side-by-side', usage: USAGE, parse: parseSideBySideCli, run: (o) => runSideBySide(o), format: formatSideBySide, passed: (report) => report.results.every((r) => r.errors === 0) });
 }

@@ -7,11 +7,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../shared/paths';
 import { startConfig, type RunningConfig } from './bench-stack';
-import { killAll } from './children';
 import { startJaeger, type BenchJaeger } from './jaeger';
 import type { LoadResult } from './load-result';
 import { planLoad, runPlanned } from './load-plan';
 import { ProcSampler, type ProcUsage } from './proc-sampler';
+import { runCommand } from './command';
 
 /** Largest RSS growth from the first half of the run to the second that still passes. */
 export const MAX_RSS_GROWTH = 0.1;
@@ -160,32 +160,5 @@ export function formatSoak(report: SoakReport): string {
 }
 
 if (require.main === module) {
-  let options: SoakOptions | 'help';
-  try {
-    options = parseSoakCli(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    process.exit(2);
-  }
-  if (options === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  const stopAll = () => {
-    killAll();
-    process.exit(130);
-  };
-  process.once('SIGINT', stopAll);
-  process.once('SIGTERM', stopAll);
-  runSoak(options).then(
-    (report) => {
-      process.stdout.write(`${formatSoak(report)}\n`);
-      process.exit(report.passed ? 0 : 1);
-    },
-    (err: unknown) => {
-      process.stderr.write(`soak failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      killAll();
-      process.exit(1);
-    },
-  );
+  runCommand({ name: 'soak', usage: USAGE, parse: parseSoakCli, run: (o) => runSoak(o), format: formatSoak, passed: (report) => report.passed });
 }
