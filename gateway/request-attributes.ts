@@ -6,8 +6,9 @@ import { REDACTED_QUERY_PARAMS } from '../shared/telemetry/untraced';
 // 0.223 computes them (stable semconv). Its own function parses every request URL with
 // `new URL()` and looks for forwarding headers; profiled, that was ~30 µs of the gateway's CPU per
 // request. The common request (no forwarding headers, a plain Host, a URL of unreserved
-// characters and percent-encoded octets, as tRPC's `?input=%7B...%7D` is) is computed directly here; anything else goes to the stock function, so the
-// result is always the stock one (test/unit/gateway/request-attributes.test.ts runs both).
+// characters and percent-encoded octets, as tRPC's `?input=%7B...%7D` is) is computed directly
+// here; anything else goes to the stock function, so the result is always the stock one
+// (test/unit/gateway/request-attributes.test.ts runs both).
 type StockAttributes = (
   request: IncomingMessage,
   options: { component: 'http'; redactedQueryParams: string[]; enableSyntheticSourceDetection: boolean },
@@ -57,8 +58,9 @@ function canonicalComponent(part: string): boolean {
  * The `url.query` of a query string, when it is already what the stock instrumentation's
  * `redactQueryString(new URLSearchParams(query))` would return: `name=value` pairs written as
  * URLSearchParams writes them (tRPC's `input=%7B%22id%22...%7D` is), none of them a redacted
- * name. Undefined for anything else, which then goes through the stock function: parsing,
- * copying and re-serialising the parameters cost the tRPC gateway ~10 µs per recorded request.
+ * name. Undefined for anything else, which then goes through the stock function. Parsing,
+ * copying and re-serialising tRPC's parameters was the largest recording-only item in the tRPC
+ * gateway's profile (bench/README.md, "Side by side").
  */
 function unchangedQuery(query: string): string | undefined {
   for (const pair of query.split('&')) {
