@@ -1,5 +1,12 @@
 import { killAll } from './children';
 
+/** A `--<flag>` whole number of at least `min`, or `fallback` when the flag was not given. */
+export function wholeFlag(flag: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min) throw new Error(`--${flag}: must be a whole number >= ${min}, got "${value}"`);
+  return Number(value);
+}
+
 /** What {@link runCommand} needs of one bench command (soak, side-by-side). */
 export interface Command<O, R> {
   /** Prefix of the failure message: `<name> failed: ...`. */

@@ -21,7 +21,7 @@ import type { LoadName } from './loads';
 import { pairedSummary, type PairedSummary, type RoundSample } from './paired-stats';
 import { ProcSampler } from './proc-sampler';
 import { startSink, type BenchSink } from './sink';
-import { runCommand } from './command';
+import { runCommand, wholeFlag } from './command';
 
 /** The loads a side-by-side run can apply: the four the tracing targets are defined on. */
 export const SIDE_BY_SIDE_LOADS = ['rest-get-user', 'trpc-get-user', 'ghz-get-user', 'ghz-validate-token'] as const satisfies readonly LoadName[];
@@ -90,37 +90,37 @@ export function parseSideBySideCli(argv: string[]): SideBySideOptions | 'help' {
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: Object.fromEntries(['configs', 'load', 'rate', 'rounds', 'duration', 'warmup', 'concurrency', 'out', 'help'].map((k) => [k, { type: k === 'help' ? 'boolean' : 'string' }])) as Record<
-      string,
-      { type: 'string' | 'boolean' }
-    >,
+    options: {
+      configs: { type: 'string' },
+      load: { type: 'string' },
+      rate: { type: 'string' },
+      rounds: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      concurrency: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help) return 'help';
-  const text = (k: string) => values[k] as string | undefined;
-  const configs = (text('configs') ?? 'off,on-0-sink,on-1.0-sink').split(',').map((s) => s.trim()).filter(Boolean);
+  const configs = (values.configs ?? 'off,on-0-sink,on-1.0-sink').split(',').map((s) => s.trim()).filter(Boolean);
   for (const c of configs) {
     if (!(CONFIG_NAMES as readonly string[]).includes(c) || !usable(c as ConfigName)) {
       throw new Error(`--configs: "${c}" cannot run side by side; choose from ${CONFIG_NAMES.filter(usable).join(', ')}`);
     }
   }
   if (configs.length < 2 || new Set(configs).size !== configs.length) throw new Error('--configs: name at least two different configurations');
-  const load = text('load') ?? 'rest-get-user';
+  const load = values.load ?? 'rest-get-user';
   if (!(SIDE_BY_SIDE_LOADS as readonly string[]).includes(load)) throw new Error(`--load: choose from ${SIDE_BY_SIDE_LOADS.join(', ')}, got "${load}"`);
-  const whole = (flag: string, fallback: number, min: number) => {
-    const value = text(flag);
-    if (value === undefined) return fallback;
-    if (!/^\d+$/.test(value) || Number(value) < min) throw new Error(`--${flag}: must be a whole number >= ${min}, got "${value}"`);
-    return Number(value);
-  };
   return {
     configs: configs as ConfigName[],
     load: load as SideBySideLoad,
-    rate: whole('rate', DEFAULT_RATES[load as SideBySideLoad], 1),
-    rounds: whole('rounds', 12, 2),
-    durationS: whole('duration', 6, 1),
-    warmupS: whole('warmup', 4, 0),
-    concurrency: whole('concurrency', 50, 1),
-    outDir: text('out') ? path.resolve(text('out')!) : path.join(projectRoot, 'bench', 'results'),
+    rate: wholeFlag('rate', values.rate, DEFAULT_RATES[load as SideBySideLoad], 1),
+    rounds: wholeFlag('rounds', values.rounds, 12, 2),
+    durationS: wholeFlag('duration', values.duration, 6, 1),
+    warmupS: wholeFlag('warmup', values.warmup, 4, 0),
+    concurrency: wholeFlag('concurrency', values.concurrency, 50, 1),
+    outDir: values.out ? path.resolve(values.out) : path.join(projectRoot, 'bench', 'results'),
   };
 }
 

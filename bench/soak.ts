@@ -11,7 +11,7 @@ import { startJaeger, type BenchJaeger } from './jaeger';
 import type { LoadResult } from './load-result';
 import { planLoad, runPlanned } from './load-plan';
 import { ProcSampler, type ProcUsage } from './proc-sampler';
-import { runCommand } from './command';
+import { runCommand, wholeFlag } from './command';
 
 /** Largest RSS growth from the first half of the run to the second that still passes. */
 export const MAX_RSS_GROWTH = 0.1;
@@ -58,14 +58,9 @@ export function parseSoakCli(argv: string[]): SoakOptions | 'help' {
     options: { duration: { type: 'string' }, concurrency: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } },
   });
   if (values.help) return 'help';
-  const whole = (flag: string, value: string | undefined, fallback: number, min: number) => {
-    if (value === undefined) return fallback;
-    if (!/^\d+$/.test(value) || Number(value) < min) throw new Error(`--${flag}: must be a whole number >= ${min}, got "${value}"`);
-    return Number(value);
-  };
   return {
-    durationS: whole('duration', values.duration, 60, 4),
-    concurrency: whole('concurrency', values.concurrency, 100, 1),
+    durationS: wholeFlag('duration', values.duration, 60, 4),
+    concurrency: wholeFlag('concurrency', values.concurrency, 100, 1),
     outDir: values.out ? path.resolve(values.out) : path.join(projectRoot, 'bench', 'results'),
   };
 }
