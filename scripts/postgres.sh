@@ -50,10 +50,14 @@ owner_name() {
 }
 
 free_port() {
-  # A free loopback port, chosen by the kernel (no node/python dependency).
-  local port
+  # A loopback port nothing listens on (no node/python dependency), below the kernel's ephemeral
+  # range: a port in that range can be taken at any moment by an outgoing connection's local end,
+  # which the probe below cannot see, and the server then fails to bind ("Address already in use").
+  local port low=32768
+  if [[ -r /proc/sys/net/ipv4/ip_local_port_range ]]; then read -r low _ < /proc/sys/net/ipv4/ip_local_port_range; fi
+  (( low > 11000 )) || low=61000
   for _ in $(seq 1 50); do
-    port=$(( 20000 + RANDOM % 40000 ))
+    port=$(( 10000 + RANDOM % (low - 10000) ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
   done
   log "no free port found"; exit 1
