@@ -2,7 +2,6 @@ import type { IncomingHttpHeaders } from 'node:http';
 import {
   defaultTextMapGetter,
   propagation,
-  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -11,6 +10,7 @@ import {
 } from '@opentelemetry/api';
 import type { Request, RequestHandler } from 'express';
 import { tracingMode } from '../shared/telemetry/active-config';
+import { LEAN_ROOT_CONTEXT } from '../shared/telemetry/lean/lean-context';
 import { tracer } from '../shared/telemetry/spans';
 import { pathOf, UNTRACED_PATHS } from '../shared/telemetry/untraced';
 import { incomingRequestAttributes } from './request-attributes';
@@ -49,7 +49,7 @@ export const requestSpan: RequestHandler = (req, res, next) => {
     next();
     return;
   }
-  const parent = propagation.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
+  const parent = propagation.extract(LEAN_ROOT_CONTEXT, req.headers, defaultTextMapGetter);
   const method = req.method || 'GET';
   const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
   // Attributes only for a span that records them: an unsampled request pays for none.

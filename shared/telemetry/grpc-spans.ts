@@ -1,7 +1,6 @@
 import {
   context as otelContext,
   propagation,
-  ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -11,6 +10,7 @@ import {
   type TextMapSetter,
 } from '@opentelemetry/api';
 import type { Metadata } from '@grpc/grpc-js';
+import { LEAN_ROOT_CONTEXT } from './lean/lean-context';
 import { tracer } from './spans';
 import { metadataValue } from './trace-headers';
 import { UNTRACED_GRPC_METHODS } from './untraced';
@@ -101,7 +101,7 @@ export function endClientSpan(span: Span, err: { code?: number; name?: string; m
 
 /** The caller's context (W3C traceparent, tracestate, baggage) from incoming metadata. */
 export function extractFromMetadata(metadata: Metadata): Context {
-  return propagation.extract(ROOT_CONTEXT, metadata, metadataGetterForPropagation);
+  return propagation.extract(LEAN_ROOT_CONTEXT, metadata, metadataGetterForPropagation);
 }
 
 const PREVIOUS_ATTEMPTS = 'grpc-previous-rpc-attempts';

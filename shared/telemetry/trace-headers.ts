@@ -79,6 +79,9 @@ export function traceLogFields(headers: TraceHeaders | undefined): { trace_id?: 
   return headers ? { trace_id: headers.traceId, span_id: headers.spanId } : {};
 }
 
+// Every line of a traced process carries trace_flags: one shared string per flags byte, not three built per line.
+const TRACE_FLAGS_HEX: readonly string[] = Array.from({ length: 256 }, (_, flags) => `0${flags.toString(16)}`.slice(-2));
+
 /**
  * The log fields of a span as the pino instrumentation writes them (`trace_id`, `span_id`,
  * `trace_flags`), for lines written by the lean path, which loads no pino instrumentation.
@@ -90,7 +93,7 @@ export function spanLogFields(span: { spanContext(): { traceId: string; spanId: 
 } {
   if (!span) return {};
   const sc = span.spanContext();
-  return { trace_id: sc.traceId, span_id: sc.spanId, trace_flags: `0${sc.traceFlags.toString(16)}`.slice(-2) };
+  return { trace_id: sc.traceId, span_id: sc.spanId, trace_flags: TRACE_FLAGS_HEX[sc.traceFlags] ?? `0${sc.traceFlags.toString(16)}`.slice(-2) };
 }
 
 /** A metadata entry's first value when it is a string (`metadata.get(name)[0]`). */

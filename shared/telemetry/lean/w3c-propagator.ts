@@ -51,6 +51,14 @@ export function parseTraceparentFast(value: string): SpanContext | null {
   return parseSlow(value);
 }
 
+/** The traceparent's flags field as the stock propagator writes it (`0` + hex: `01`, `00`, `010` for 16). */
+function flagsField(traceFlags: number): string {
+  // The two values every call carries, without building a string each time.
+  if (traceFlags === 1) return '01';
+  if (traceFlags === 0) return '00';
+  return `0${Number(traceFlags || 0).toString(16)}`;
+}
+
 /**
  * W3C Trace Context and Baggage in one propagator for lean tracing: the same headers, rules and
  * results as CompositePropagator(W3CTraceContextPropagator, W3CBaggagePropagator), without the
@@ -62,7 +70,7 @@ export class LeanW3CPropagator implements TextMapPropagator {
     const sc = trace.getSpanContext(context);
     if (sc && !isTracingSuppressed(context) && sc.traceId !== INVALID_TRACE_ID && sc.spanId !== INVALID_SPAN_ID) {
       // Formatted exactly as the stock propagator formats it.
-      setter.set(carrier, TRACEPARENT, `00-${sc.traceId}-${sc.spanId}-0${Number(sc.traceFlags || 0).toString(16)}`);
+      setter.set(carrier, TRACEPARENT, `00-${sc.traceId}-${sc.spanId}-${flagsField(sc.traceFlags)}`);
       if (sc.traceState) setter.set(carrier, TRACESTATE, sc.traceState.serialize());
     }
     if (propagation.getBaggage(context)) baggagePropagator.inject(context, carrier, setter);

@@ -100,6 +100,11 @@ describe('lean W3C propagator (against CompositePropagator of the stock W3C prop
     for (const ctx of [withState, unsampled, invalid, ROOT_CONTEXT]) {
       expect(injected(leanPropagator, ctx)).to.deep.equal(injected(stockPropagator, ctx));
     }
+    // Every flags byte, including those the stock propagator writes in three digits (`010`).
+    for (let traceFlags = 0; traceFlags < 256; traceFlags++) {
+      const ctx = trace.setSpanContext(ROOT_CONTEXT, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags });
+      expect(injected(leanPropagator, ctx), `flags ${traceFlags}`).to.deep.equal(injected(stockPropagator, ctx));
+    }
     expect(injected(leanPropagator, withState)).to.deep.equal({
       traceparent: TRACEPARENTS[0],
       tracestate: 'a=b,c=d',
