@@ -24,9 +24,16 @@ const MAX_BAGGAGE_LENGTH = 8192;
 // throws on it), so such a header is dropped rather than failing the request.
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
+// Every traceresponse and every log line of a traced process carries the flags byte: one shared
+// string per value, not several built each time.
+const TRACE_FLAGS_HEX: readonly string[] = Array.from({ length: 256 }, (_, flags) => flags.toString(16).padStart(2, '0'));
+
+/** A flags byte as the two lower-case hex digits W3C trace context writes (`01`). */
+const traceFlagsHex = (traceFlags: number): string => TRACE_FLAGS_HEX[traceFlags & 0xff]!;
+
 /** `00-<trace-id>-<span-id>-<flags>`: a W3C traceparent (or traceresponse) value, version 00. */
 export function formatTraceparent(traceId: string, spanId: string, traceFlags: number): string {
-  return `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+  return `00-${traceId}-${spanId}-${traceFlagsHex(traceFlags)}`;
 }
 
 /** Reads one header or metadata value by lower-case name. */
@@ -79,9 +86,6 @@ export function traceLogFields(headers: TraceHeaders | undefined): { trace_id?: 
   return headers ? { trace_id: headers.traceId, span_id: headers.spanId } : {};
 }
 
-// Every line of a traced process carries trace_flags: one shared string per flags byte, not three built per line.
-const TRACE_FLAGS_HEX: readonly string[] = Array.from({ length: 256 }, (_, flags) => `0${flags.toString(16)}`.slice(-2));
-
 /**
  * The log fields of a span as the pino instrumentation writes them (`trace_id`, `span_id`,
  * `trace_flags`), for lines written by the lean path, which loads no pino instrumentation.
@@ -93,7 +97,7 @@ export function spanLogFields(span: { spanContext(): { traceId: string; spanId: 
 } {
   if (!span) return {};
   const sc = span.spanContext();
-  return { trace_id: sc.traceId, span_id: sc.spanId, trace_flags: TRACE_FLAGS_HEX[sc.traceFlags] ?? `0${sc.traceFlags.toString(16)}`.slice(-2) };
+  return { trace_id: sc.traceId, span_id: sc.spanId, trace_flags: traceFlagsHex(sc.traceFlags) };
 }
 
 /** A metadata entry's first value when it is a string (`metadata.get(name)[0]`). */

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { extractFromMetadata } from '../../../shared/telemetry/grpc-spans';
 import { LEAN_ROOT_CONTEXT } from '../../../shared/telemetry/lean/lean-context';
 import { LeanW3CPropagator } from '../../../shared/telemetry/lean/w3c-propagator';
-import { spanLogFields } from '../../../shared/telemetry/trace-headers';
+import { formatTraceparent, spanLogFields } from '../../../shared/telemetry/trace-headers';
 
 const KEYS = [createContextKey('a'), createContextKey('b'), createContextKey('c'), createContextKey('d')];
 
@@ -86,11 +86,13 @@ describe('lean context (against the API BaseContext)', () => {
   });
 });
 
-describe('trace_flags of log lines', () => {
-  it('is the two-digit hex of every flags byte, as the pino instrumentation writes it', () => {
+describe('trace flags of log lines and traceresponse', () => {
+  it('are the two-digit hex of every flags byte, as the pino instrumentation and W3C write them', () => {
     for (let flags = 0; flags < 256; flags++) {
+      const hex = flags.toString(16).padStart(2, '0');
       const fields = spanLogFields({ spanContext: () => ({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: flags }) });
-      expect(fields.trace_flags).to.equal(flags.toString(16).padStart(2, '0'));
+      expect(fields.trace_flags).to.equal(hex);
+      expect(formatTraceparent('a'.repeat(32), 'b'.repeat(16), flags)).to.equal(`00-${'a'.repeat(32)}-${'b'.repeat(16)}-${hex}`);
     }
   });
 });
