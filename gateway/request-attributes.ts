@@ -38,12 +38,18 @@ const REDACTED = new Set(REDACTED_QUERY_PARAMS);
 // are, '+' (a space) and `%XX` octets.
 const FORM_COMPONENT = /^(?:[A-Za-z0-9*\-._+]|%[0-9A-F]{2})*$/;
 
+// Per octet value: whether `%XX` is how URLSearchParams writes the character it decodes to. Not a
+// space (written '+'), not a character written as it is, not a UTF-8 byte (a multi-byte sequence
+// would need checking as a whole; an invalid one is rewritten as U+FFFD). Computed once: every
+// tRPC query carries a dozen octets.
+const CANONICAL_OCTET: readonly boolean[] = Array.from(
+  { length: 256 },
+  (_, code) => code < 0x80 && code !== 0x20 && !/[A-Za-z0-9*\-._]/.test(String.fromCharCode(code)),
+);
+
 /** Whether `%XX` (XX upper-case hex) is how URLSearchParams writes the character it decodes to. */
 function canonicalOctet(hex: string): boolean {
-  const code = parseInt(hex, 16);
-  // Not a space (written '+'), not a character written as it is, not a UTF-8 byte (a multi-byte
-  // sequence would need checking as a whole; an invalid one is rewritten as U+FFFD).
-  return code < 0x80 && code !== 0x20 && !/[A-Za-z0-9*\-._]/.test(String.fromCharCode(code));
+  return CANONICAL_OCTET[parseInt(hex, 16)]!;
 }
 
 function canonicalComponent(part: string): boolean {
