@@ -93,19 +93,20 @@ export async function startConfig(name: ConfigName, targets: TracingTargets, cpu
 }
 
 /**
- * Starts one stack process. Normally through scripts/stack/launch's launchProcess; when profiling
- * or for `bare`, with the same command line plus `--cpu-prof` or minus the preload (launchProcess
- * takes no node flags and always preloads, and NODE_OPTIONS does not accept --cpu-prof).
+ * Starts one stack process. Normally through scripts/stack/launch's launchProcess; when profiling,
+ * for `bare` or for other heap flags, with the same command line plus `--cpu-prof`, minus the
+ * preload or with those flags (launchProcess takes no node flags and always preloads, and
+ * NODE_OPTIONS does not accept --cpu-prof, nor overrides a flag given on the command line).
  */
-function launchStackProcess(options: LaunchOptions, cpuProfDir: string | undefined, preload: boolean): LaunchedProcess {
-  if (!cpuProfDir && preload) return track(launchProcess(options));
+function launchStackProcess(options: LaunchOptions, cpuProfDir: string | undefined, preload: boolean, heapFlags: readonly string[] | undefined): LaunchedProcess {
+  if (!cpuProfDir && preload && !heapFlags) return track(launchProcess(options));
   const extra: string[] = [];
   if (cpuProfDir) {
     const dir = path.join(cpuProfDir, options.name.replace('/', '-'));
     fs.mkdirSync(dir, { recursive: true });
     extra.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
-  const args = nodeArgs(options.folder, { preload, extra });
+  const args = nodeArgs(options.folder, { preload, extra, heapFlags });
   return spawnTracked({ name: options.name, command: process.execPath, args, env: options.env, onLine: options.onLine });
 }
 
@@ -210,6 +211,7 @@ async function startStack(name: ConfigName, targets: TracingTargets, cpuProfDir:
           },
           cpuProfDir,
           CONFIGS[name].preload !== false,
+          CONFIGS[name].heapFlags,
         );
         processes.push({ role: spec.name, proc });
         // One at a time: instances of a service share its SQLite file and migrate it at start.

@@ -40,12 +40,14 @@ export function stopOrder(): ProcessSpec[] {
  * V8 heap flags every service runs with. Node 24 sizes the young generation from the machine's
  * memory (up to 64 MiB semi-spaces here, 24 GiB), which put a busy service at 270-330 MB RSS
  * against 150-200 MB on Node 20 with the same code; 16 MiB semi-spaces (Node 20's default)
- * bring it back, measured at no throughput cost (bench/README.md, "Node 24 memory").
+ * bring it back, measured at no throughput cost (bench/README.md, "Node 24 memory"). Under 200 MB
+ * takes a slower-growing old generation too, at ~12% more CPU a request (bench/README.md, "Peak
+ * RSS against CPU"): a deployment's choice, not the default.
  */
 export const NODE_HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
 
-/** The node arguments that start one process: heap flags, the tracing preload, then main. */
-export function nodeArgs(folder: string, options: { preload?: boolean; extra?: readonly string[] } = {}): string[] {
+/** The node arguments that start one process: heap flags (NODE_HEAP_FLAGS unless given), the tracing preload, then main. */
+export function nodeArgs(folder: string, options: { preload?: boolean; extra?: readonly string[]; heapFlags?: readonly string[] } = {}): string[] {
   const dist = (file: string) => `./dist/${folder}/${file}`;
-  return [...NODE_HEAP_FLAGS, ...(options.extra ?? []), ...(options.preload === false ? [] : ['--require', dist('telemetry.js')]), dist('main.js')];
+  return [...(options.heapFlags ?? NODE_HEAP_FLAGS), ...(options.extra ?? []), ...(options.preload === false ? [] : ['--require', dist('telemetry.js')]), dist('main.js')];
 }
