@@ -101,7 +101,7 @@ const exportingTo = (url: string, rate: string, mode: Mode = LEAN): Record<strin
 
 // Heap flags that keep a busy service under 200 MB RSS: after a full GC V8 lets the old
 // generation grow to 1.5 times what is live, not up to 4 times (its rule for a heap limit sized
-// from this host's 24 GiB). Measured at ~12% more CPU a request (bench/README.md).
+// from this host's 24 GiB). Measured at ~11% more CPU a request (bench/README.md).
 const SMALL_HEAP: readonly string[] = ['--max-semi-space-size=16', '--heap-growing-percent=50'];
 
 const jaegerUrl = (targets: TracingTargets) => {
