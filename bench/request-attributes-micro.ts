@@ -8,7 +8,7 @@
 // per call. test/unit/gateway/request-attributes.test.ts checks they return the same attributes.
 import type { IncomingMessage } from 'node:http';
 import type { Attributes } from '@opentelemetry/api';
-import { incomingRequestAttributes } from '../gateway/request-attributes';
+import { incomingRequestAttributes } from '../shared/telemetry/lean/http-attributes';
 import { REDACTED_QUERY_PARAMS } from '../shared/telemetry/untraced';
 import { median } from './load-result';
 import { numberArg } from './micro-arg';

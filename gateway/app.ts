@@ -5,13 +5,11 @@ import type { Logger } from '../shared/logging/logger';
 import type { GatewayConfig } from './config';
 import type { GatewayClients } from './grpc-clients';
 import { createHealthRouter } from './health';
-import { requestLog } from './request-log';
-import { mountRoute, requestSpan } from './request-span';
+import { mountRoute, traceRequests } from './http-tracing/request-tracing';
 import { errorHandler, notFound } from './rest/errors';
 import { hasNonJsonBody, JSON_BODY_LIMIT_BYTES } from './rest/json-body';
 import { buildOpenApiDocument } from './rest/openapi';
 import { createRestRouter } from './rest/rest-router';
-import { traceResponse } from './trace-response';
 import { appRouter } from './trpc/app-router';
 import { retryAfterSeconds } from './trpc/grpc-error';
 import { createContextFactory } from './trpc/context';
@@ -40,9 +38,7 @@ export function createApp(deps: AppDeps): Express {
   // Flat string values only (no `a[b]=` objects): the REST layer parses query numbers itself.
   app.set('query parser', 'simple');
 
-  app.use(requestSpan);
-  app.use(traceResponse);
-  app.use(requestLog(logger));
+  app.use(traceRequests(logger));
   app.use(createHealthRouter(deps.clients.health));
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);

@@ -15,12 +15,12 @@ export interface ServiceCallOptions {
 }
 
 /**
- * Calls a unary gRPC method for a procedure: with a deadline, the caller's token and (tracing
- * disabled) the caller's trace context. A failure is rethrown as the TRPCError the caller should see. The
- * CLIENT span's parent is the procedure's `trpc` span (`ctx.otel`, lean tracing).
+ * Calls a unary gRPC method for a procedure: with a deadline and the caller's token, as a child of
+ * the procedure's `trpc` span (`ctx.trace`). A failure is rethrown as the TRPCError the caller
+ * should see.
  */
 export async function callService<C extends Client, Req, Res>(
-  ctx: Pick<Context, 'config' | 'trace' | 'otel'>,
+  ctx: Pick<Context, 'config' | 'trace'>,
   client: C,
   method: UnaryMethod<Req, Res>,
   request: Req,
@@ -31,7 +31,6 @@ export async function callService<C extends Client, Req, Res>(
       deadline: options.deadline ?? deadlineFor(ctx.config.GRPC_DEADLINE_MS),
       metadata: bearerMetadata(options.token, options.clientAddress),
       trace: ctx.trace,
-      context: ctx.otel,
     });
   } catch (err) {
     throw toTRPCError(err);

@@ -1,10 +1,8 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { Context as OtelContext } from '@opentelemetry/api';
 import { parseBearer } from '../../shared/grpc/metadata';
-import type { TraceHeaders } from '../../shared/telemetry/trace-headers';
+import type { TraceParent } from '../../shared/telemetry/tracing';
 import { clientAddressResolver } from '../client-address';
-import { requestSpanContext } from '../request-span';
-import { requestTrace } from '../request-trace';
+import { requestParent } from '../http-tracing/request-tracing';
 import type { GatewayConfig } from '../config';
 import type { GatewayClients } from '../grpc-clients';
 
@@ -23,13 +21,11 @@ export interface Context {
   config: GatewayConfig;
   /** The end client's address (TRUST_PROXY decides whether X-Forwarded-For is believed). */
   clientAddress: string | undefined;
-  /** The caller's trace context to forward by hand (tracing disabled only). */
-  trace: TraceHeaders | undefined;
   /**
-   * The span procedures' spans are children of (lean tracing): the request's HTTP server span,
-   * replaced by each procedure's `trpc` span for the calls it makes. Undefined otherwise.
+   * The request's place in its trace: the HTTP request, replaced by each procedure's `trpc` span
+   * for the calls it makes. Undefined for a caller built without a request (the active context).
    */
-  otel: OtelContext | undefined;
+  trace: TraceParent | undefined;
 }
 
 /** The parts of the gateway a context is built from. */
@@ -57,7 +53,6 @@ export function createContextFactory(deps: ContextDeps): (req: IncomingMessage) 
     clients: deps.clients,
     config: deps.config,
     clientAddress: clientAddress(req),
-    trace: requestTrace(req),
-    otel: requestSpanContext(req),
+    trace: requestParent(req),
   });
 }

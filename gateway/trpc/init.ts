@@ -1,6 +1,6 @@
-import { context, SpanKind, trace, type Tracer } from '@opentelemetry/api';
 import { initTRPC, TRPCError } from '@trpc/server';
-import { recordError, tracer } from '../../shared/telemetry/spans';
+import { tracing } from '../../shared/telemetry/active-config';
+import type { Tracing } from '../../shared/telemetry/tracing';
 import type { Context } from './context';
 import { publicMessage } from './error-message';
 
@@ -20,41 +20,26 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /**
- * The base procedure, traced with spans from `spanTracer`: one INTERNAL span `trpc <path>` per
- * call, active while the procedure runs so its gRPC client spans are children. Inputs are never
- * recorded. Tests pass their own tracer; the app uses the shared one.
+ * The base procedure, traced by `traced()` (the process's tracing; tests pass their own): one
+ * INTERNAL span `trpc <path>` per call, the parent of the procedure's gRPC calls and active while
+ * it runs. Inputs are never recorded.
  */
-export function tracedProcedure(spanTracer: Tracer) {
-  return t.procedure.use(async ({ ctx, path, type, next }) => {
-    // Lean tracing hands the HTTP server span over explicitly (a body parser's callbacks run
-    // outside the request's async context); otherwise the active context holds it.
-    const parent = ctx.otel ?? context.active();
-    const span = spanTracer.startSpan(
-      `trpc ${path}`,
-      { kind: SpanKind.INTERNAL, attributes: { 'rpc.system': 'trpc', 'rpc.method': path, 'trpc.type': type } },
-      parent,
-    );
-    try {
-      const active = trace.setSpan(parent, span);
-      // Lean tracing hands this span on to the procedure's calls; otherwise the context is untouched.
-      const result = await context.with(active, () => (ctx.otel === undefined ? next() : next({ ctx: { otel: active } })));
+export function tracedProcedure(traced: () => Tracing) {
+  return t.procedure.use(({ ctx, path, type, next }) =>
+    traced().inSpan(`trpc ${path}`, { 'rpc.system': 'trpc', 'rpc.method': path, 'trpc.type': type }, ctx.trace, async (span) => {
+      const result = await next({ ctx: { trace: span } });
       // A v11 middleware's next() reports a failed procedure in its result instead of throwing.
       if (!result.ok) {
         span.setAttribute('trpc.error_code', result.error.code);
-        recordError(span, result.error);
+        span.fail(result.error);
       }
       return result;
-    } catch (err) {
-      recordError(span, err);
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+    }),
+  );
 }
 
 /** Every gateway procedure starts here. */
-export const procedure = tracedProcedure(tracer);
+export const procedure = tracedProcedure(tracing);
 
 /**
  * A procedure that needs a bearer token. Without an Authorization header the gateway answers

@@ -79,7 +79,7 @@ export function createAuthHandlers(deps: AuthServiceDeps, logger: Logger): Async
     const token = bearerToken(ctx.metadata);
     if (!token) throw new AppError('UNAUTHENTICATED', 'missing access token');
     const claims = await accessTokens.verify(token);
-    ctx.span.setAttribute('enduser.id', claims.userId);
+    ctx.trace.setAttribute('enduser.id', claims.userId);
     return claims;
   };
 
@@ -94,7 +94,7 @@ export function createAuthHandlers(deps: AuthServiceDeps, logger: Logger): Async
   return {
     async register(request, ctx) {
       const input = parseOrThrow(registerInput, request);
-      ctx.span.setAttribute('enduser.id', input.userId);
+      ctx.trace.setAttribute('enduser.id', input.userId);
       const passwordHash = await hashing.run(ctx.deadline, () => hashPassword(input.password));
       const nowMs = Date.now();
       // Credentials and the first refresh token together: a failure leaves nothing half-registered.
@@ -127,7 +127,7 @@ export function createAuthHandlers(deps: AuthServiceDeps, logger: Logger): Async
         throw new AppError('UNAUTHENTICATED', INVALID_LOGIN);
       }
       await loginThrottle.recordSuccess(input.email);
-      ctx.span.setAttribute('enduser.id', stored.userId);
+      ctx.trace.setAttribute('enduser.id', stored.userId);
       const refreshToken = await refreshTokens.startFamily(stored.userId);
       return { tokens: await tokenPair(stored, refreshToken), userId: stored.userId };
     },
@@ -135,7 +135,7 @@ export function createAuthHandlers(deps: AuthServiceDeps, logger: Logger): Async
     async refreshToken(request, ctx) {
       const input = parseOrThrow(refreshInput, request);
       const rotated = await refreshTokens.rotate(input.refreshToken);
-      ctx.span.setAttribute('enduser.id', rotated.userId);
+      ctx.trace.setAttribute('enduser.id', rotated.userId);
       return { tokens: await tokenPair(rotated, rotated.refreshToken) };
     },
 
@@ -169,14 +169,14 @@ export function createAuthHandlers(deps: AuthServiceDeps, logger: Logger): Async
 
     async updateCredentials(request, ctx) {
       const input = parseOrThrow(updateInput, request);
-      ctx.span.setAttribute('enduser.id', input.userId);
+      ctx.trace.setAttribute('enduser.id', input.userId);
       await credentials.updateEmail(input.userId, input.email, unixSeconds());
       return {};
     },
 
     async deleteCredentials(request, ctx) {
       const input = parseOrThrow(deleteInput, request);
-      ctx.span.setAttribute('enduser.id', input.userId);
+      ctx.trace.setAttribute('enduser.id', input.userId);
       await credentials.delete(input.userId);
       return {};
     },

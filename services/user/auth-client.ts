@@ -62,6 +62,6 @@ export class AuthClient implements AuthApi {
   }
 
   private options(parent: CallParent | undefined): UnaryOptions {
-    return { deadline: deadlineFor(this.defaultDeadlineMs, parent?.deadline), trace: parent?.trace, context: parent?.context };
+    return { deadline: deadlineFor(this.defaultDeadlineMs, parent?.deadline), trace: parent?.trace };
   }
 }

@@ -14,7 +14,7 @@ export async function authenticate(ctx: HandlerContext, auth: AuthApi, users: Us
   const token = bearerToken(ctx.metadata);
   if (!token) throw new AppError('UNAUTHENTICATED', 'missing bearer token');
   const { userId } = await auth.validateToken(token, ctx);
-  ctx.span.setAttribute('enduser.id', userId);
+  ctx.trace.setAttribute('enduser.id', userId);
   const row = await users.findById(userId);
   // A valid token for a deleted profile (e.g. a delete racing a request) identifies no one.
   if (!row) throw new AppError('UNAUTHENTICATED', 'user no longer exists');

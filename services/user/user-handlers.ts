@@ -71,7 +71,7 @@ export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServ
         { id: randomUUID(), email: input.email, name: input.name, role: roleForNewUser(input.email, adminEmails) },
         ctx,
       );
-      ctx.span.setAttribute('enduser.id', row.id);
+      ctx.trace.setAttribute('enduser.id', row.id);
       try {
         const tokens = await auth.register({ userId: row.id, email: row.email, password: input.password }, ctx);
         await registrations.complete(row.id);

@@ -1,6 +1,6 @@
-import { SpanKind, SpanStatusCode, type Attributes } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import { CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryResult, type TransactionSettings } from 'kysely';
-import { tracer } from '../telemetry/spans';
+import { tracing } from '../telemetry/active-config';
 import { asCallerError } from './db-errors';
 
 /** `SELECT`, `INSERT`, ... : the first keyword of a statement. */
@@ -28,25 +28,11 @@ class TracedConnection implements DatabaseConnection {
   async traced<T>(sql: string, run: () => Promise<T>): Promise<T> {
     const operation = operationOf(sql);
     const table = /\b(?:from|into|update|table)\s+"?(\w+)"?/i.exec(sql)?.[1];
-    const span = tracer.startSpan(table ? `${operation} ${table}` : operation, {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        ...this.base,
-        'db.operation.name': operation,
-        'db.query.text': sql,
-        ...(table ? { 'db.collection.name': table } : {}),
-      },
-    });
+    const attributes = { ...this.base, 'db.operation.name': operation, 'db.query.text': sql, ...(table ? { 'db.collection.name': table } : {}) };
     try {
-      return await run();
+      return await tracing().dbStatement(table ? `${operation} ${table}` : operation, attributes, run);
     } catch (err) {
-      // Driver messages can quote values (PostgreSQL's unique violation detail does): record
-      // only the error class.
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).name });
-      span.addEvent('exception', { 'exception.type': (err as { code?: string }).code ?? (err as Error).name });
       throw asCallerError(err);
-    } finally {
-      span.end();
     }
   }
 

@@ -1,5 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import type { Attributes, Span } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
+import type { TraceParent } from '../telemetry/tracing';
 import type { FaultRule } from './fault-rules';
 
 /** What was injected into one call: logged on its rpc line and recorded as the `fault.injected` span event. */
@@ -10,7 +11,7 @@ export interface InjectedFault {
 
 /** The part of a handler context a fault needs: the operation span, the caller's deadline, and where to leave what it did. */
 export interface FaultTarget {
-  span: Span;
+  trace: TraceParent;
   deadline: number | undefined;
   fault?: InjectedFault | undefined;
 }
@@ -55,7 +56,7 @@ export function withFault<Req, Res, C extends FaultTarget>(
     const attributes: Attributes = {};
     if (injected.delay_ms !== undefined) attributes['fault.delay_ms'] = injected.delay_ms;
     if (injected.status !== undefined) attributes['fault.status'] = injected.status;
-    ctx.span.addEvent('fault.injected', attributes);
+    ctx.trace.addEvent('fault.injected', attributes);
     if (injected.delay_ms !== undefined) {
       const left = ctx.deadline === undefined ? Infinity : ctx.deadline - Date.now();
       await sleep(Math.max(0, Math.min(injected.delay_ms, left)));

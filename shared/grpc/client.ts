@@ -10,10 +10,8 @@ import {
   Metadata as GrpcMetadata,
   status as GrpcStatus,
 } from '@grpc/grpc-js';
-import type { Context } from '@opentelemetry/api';
-import { tracingMode } from '../telemetry/active-config';
-import { activeContext, endClientSpan, isUntracedMethod, peerOf, startClientSpan } from '../telemetry/grpc-spans';
-import { injectTraceHeaders, type TraceHeaders } from '../telemetry/trace-headers';
+import { tracing } from '../telemetry/active-config';
+import type { TraceParent } from '../telemetry/tracing';
 import { registerHealthCheckedPolicy } from './health-checked-lb';
 import { refusesRetry } from './retry-pushback';
 import { isRetryableMethod, serviceConfigFor } from './service-config';
@@ -60,16 +58,14 @@ export type UnaryMethod<Req, Res> = ((
 ) => ClientUnaryCall) & { path?: string };
 
 /**
- * What a downstream call inherits from the call being served: its deadline and, with tracing
- * disabled, its caller's trace context. A service handler's context is one.
+ * What a downstream call inherits from the call being served: its deadline and its place in the
+ * trace. A service handler's context is one.
  */
 export interface CallParent {
   /** The served call's deadline (ms since epoch), if it has one. */
   deadline?: number | undefined;
-  /** The caller's trace context to carry by hand (set only when tracing is disabled). */
-  trace?: TraceHeaders | undefined;
-  /** The span context downstream client spans are children of (lean tracing); else the active one. */
-  context?: Context | undefined;
+  /** The parent of downstream calls; the active context when absent. */
+  trace?: TraceParent | undefined;
 }
 
 /** Per-call options of {@link unary}. */
@@ -77,38 +73,19 @@ export interface UnaryOptions {
   metadata?: Metadata;
   /** Absolute deadline (ms since epoch). */
   deadline: number;
-  /** Trace context to send as `traceparent`/`tracestate`/`baggage` metadata (tracing disabled). */
-  trace?: TraceHeaders | undefined;
-  /** Parent of the call's CLIENT span (lean tracing); the active context when absent. */
-  context?: Context | undefined;
-}
-
-// server.address/server.port of a client's channel, parsed once per client.
-const peers = new WeakMap<Client, { address: string | undefined; port: number }>();
-
-function peerOfClient(client: Client) {
-  let peer = peers.get(client);
-  if (!peer) {
-    peer = peerOf(client.getChannel().getTarget());
-    peers.set(client, peer);
-  }
-  return peer;
+  /** The call's parent in the trace (a handler's or procedure's `trace`); the active context when absent. */
+  trace?: TraceParent | undefined;
 }
 
 /**
  * Calls `client`'s unary `method` (e.g. `client.getUser`) and resolves with its response. Every
  * call has a deadline: callers pass one from {@link deadlineFor}, so a downstream call never
- * outlives the request that caused it. The one place outgoing calls are traced: with lean tracing
- * it makes the CLIENT span and propagates its context; with tracing off it forwards the carried
- * headers; with auto instrumentation the patched client does both.
+ * outlives the request that caused it. The one place outgoing calls are traced: the call's span
+ * starts here under `options.trace`, and its trace context travels in the metadata.
  */
 export function unary<C extends Client, Req, Res>(client: C, method: UnaryMethod<Req, Res>, request: Req, options: UnaryOptions): Promise<Res> {
   const metadata = options.metadata ?? new GrpcMetadata();
-  const span =
-    tracingMode() === 'lean' && method.path !== undefined && !isUntracedMethod(method.path)
-      ? startClientSpan(method.path, peerOfClient(client), options.context ?? activeContext(), metadata)
-      : undefined;
-  if (!span && options.trace) injectTraceHeaders(options.trace, (name, value) => metadata.set(name, value));
+  const end = method.path === undefined ? undefined : tracing().callGrpc(client, method.path, options.trace, metadata);
   return new Promise((resolve, reject) => {
     const attempt = (md: Metadata, mayRepeat: boolean) => {
       let answering = false;
@@ -121,7 +98,7 @@ export function unary<C extends Client, Req, Res>(client: C, method: UnaryMethod
           attempt(metadata.clone(), false);
           return;
         }
-        if (span) endClientSpan(span, err);
+        end?.(err);
         if (err) reject(err);
         else resolve(res);
       });

@@ -7,15 +7,14 @@ import {
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { context as otelContext, SpanKind, trace as otelTrace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import { AppError } from '../errors/app-error';
 import type { FaultPlan } from '../faults/fault-rules';
 import { withFault, type InjectedFault } from '../faults/inject-fault';
 import type { Logger } from '../logging/logger';
-import { tracingMode } from '../telemetry/active-config';
-import { endServerSpan, startServerSpan } from '../telemetry/grpc-spans';
-import { inSpan, operationKey, recordError, tracer } from '../telemetry/spans';
-import { explicitTraceHeaders, metadataGetter, spanLogFields, traceLogFields, type TraceHeaders } from '../telemetry/trace-headers';
+import { tracing } from '../telemetry/active-config';
+import { operationKey } from '../telemetry/spans';
+import type { LogTraceFields, TraceParent } from '../telemetry/tracing';
 import type { CallParent } from './client';
 import { RETRY_AFTER_KEY, retryAfterOf } from './metadata';
 
@@ -24,12 +23,11 @@ export interface HandlerContext extends CallParent {
   metadata: Metadata;
   /** The caller's deadline (ms since epoch), or undefined if it set none. */
   deadline: number | undefined;
-  /** The caller's trace context when tracing is disabled (carried by hand), else undefined. */
-  trace: TraceHeaders | undefined;
-  /** The operation span (`GetUser`, `Login`, ...): add attributes such as `enduser.id`. */
-  span: Span;
-  /** The context holding the operation span: the parent of downstream calls (lean tracing). */
-  context?: Context | undefined;
+  /**
+   * The call's operation span (`GetUser`, `Login`, ...): add attributes such as `enduser.id` to
+   * it, and pass it on as the parent of downstream calls.
+   */
+  trace: TraceParent;
   /** What FAULTS injected into this call, if anything (set before the handler runs; logged on the rpc line). */
   fault?: InjectedFault | undefined;
 }
@@ -88,9 +86,10 @@ function retryAfterTrailer(seconds: number | undefined): { metadata?: Metadata }
 }
 
 /**
- * Turns an object of async handlers into a grpc-js service implementation. Every RPC runs in an
- * operation span named after the method (the plan's `CreateUser`, `Login`, ...), is logged once
- * with its status and duration, and has its errors mapped by {@link toGrpcError}.
+ * Turns an object of async handlers into a grpc-js service implementation: the one place every
+ * incoming call passes. Every RPC continues its caller's trace, runs in an operation span named
+ * after the method (`CreateUser`, `Login`, ...), is logged once with its status and duration, and
+ * has its errors mapped by {@link toGrpcError}.
  */
 export function implement<S>(
   definition: ServiceDefinition,
@@ -114,73 +113,27 @@ export function implement<S>(
       const started = process.hrtime.bigint();
       const deadline = call.getDeadline();
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
-      if (tracingMode() === 'lean') {
-        leanCall(method.path, operation, attributes, call, deadlineMs, handler, options.logger, started, callback);
-        return;
-      }
-      const trace = explicitTraceHeaders(metadataGetter(call.metadata));
+      const traced = tracing();
+      const served = traced.serveGrpc(method.path, call.metadata);
       let ctx: HandlerContext | undefined;
-      inSpan(operation, attributes, (span) => handler(call.request, (ctx = { metadata: call.metadata, deadline: deadlineMs, trace, span })))
+      traced
+        .inSpan(operation, attributes, served.parent, (span) => handler(call.request, (ctx = { metadata: call.metadata, deadline: deadlineMs, trace: span })))
         .then(
           (response) => {
-            log(options.logger, method.path, GrpcStatus.OK, started, traceLogFields(trace), undefined, ctx?.fault);
+            log(options.logger, method.path, GrpcStatus.OK, started, served.logFields(), undefined, ctx?.fault);
+            served.end(null);
             callback(null, response);
           },
           (err: unknown) => {
             const mapped = toGrpcError(err);
-            log(options.logger, method.path, mapped.code, started, traceLogFields(trace), errorToLog(err, mapped.code), ctx?.fault);
+            log(options.logger, method.path, mapped.code, started, served.logFields(), errorToLog(err, mapped.code), ctx?.fault);
+            served.end(mapped);
             callback(mapped);
           },
         );
     };
   }
   return impl;
-}
-
-/**
- * One call with lean tracing: the SERVER span (child of the caller's, from the metadata) and the
- * operation span under it, made here rather than by a patched grpc-js. The operation span is the
- * active context while the handler runs, so DB spans (and any span a handler starts) are its
- * children; downstream calls get it explicitly through the handler context.
- */
-function leanCall(
-  path: string,
-  operation: string,
-  attributes: Attributes,
-  call: ServerUnaryCall<unknown, unknown>,
-  deadline: number | undefined,
-  handle: (request: unknown, ctx: HandlerContext) => Promise<unknown>,
-  logger: Logger,
-  started: bigint,
-  callback: sendUnaryData<unknown>,
-): void {
-  const server = startServerSpan(path, call.metadata);
-  const span = tracer.startSpan(operation, { kind: SpanKind.INTERNAL, attributes }, server.context);
-  const active = otelTrace.setSpan(server.context, span);
-  const ctx: HandlerContext = { metadata: call.metadata, deadline, trace: undefined, span, context: active };
-  let result: Promise<unknown>;
-  try {
-    // Promise.resolve: a handler that returns a plain value still answers.
-    result = Promise.resolve(otelContext.with(active, handle, undefined, call.request, ctx));
-  } catch (err) {
-    result = Promise.reject(err);
-  }
-  result.then(
-    (response) => {
-      span.end();
-      log(logger, path, GrpcStatus.OK, started, spanLogFields(server.span), undefined, ctx.fault);
-      endServerSpan(server.span, null);
-      callback(null, response);
-    },
-    (err: unknown) => {
-      recordError(span, err);
-      span.end();
-      const mapped = toGrpcError(err);
-      log(logger, path, mapped.code, started, spanLogFields(server.span), errorToLog(err, mapped.code), ctx.fault);
-      endServerSpan(server.span, mapped);
-      callback(mapped);
-    },
-  );
 }
 
 /**
@@ -196,7 +149,7 @@ function log(
   rpc: string,
   code: GrpcStatus,
   started: bigint,
-  traceFields: Record<string, string | undefined>,
+  traceFields: LogTraceFields,
   err?: unknown,
   fault?: InjectedFault,
 ): void {

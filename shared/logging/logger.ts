@@ -1,26 +1,14 @@
-import { trace } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { serviceInstanceId, tracingMode } from '../telemetry/active-config';
-import { spanLogFields } from '../telemetry/trace-headers';
+import { serviceInstanceId, tracing } from '../telemetry/active-config';
 import { censorOneLevelDown, CENSOR, NAMED_PATHS } from './redaction';
 
 export type { Logger } from 'pino';
 
-// With lean tracing no pino instrumentation is loaded; this does its one job, the active span's
-// ids on every line written inside it. A line that carries its own (the request and rpc lines)
-// skips the lookup, and nothing is merged when there is nothing to add.
-const NOTHING = Object.freeze({});
-const activeSpanFields = (line: object) => {
-  if ((line as { trace_id?: unknown }).trace_id !== undefined) return NOTHING;
-  const span = trace.getActiveSpan();
-  return span ? spanLogFields(span) : NOTHING;
-};
-const mergeSpanFields = (line: object, fields: object) => (fields === NOTHING ? line : Object.assign(fields, line));
-
 /**
  * Creates the process logger: JSON lines on stdout (or `destination`), `service` and
  * `service_instance_id` (the trace resource's `service.instance.id`) on every line, and (tracing
- * on) the active span's `trace_id`/`span_id`/`trace_flags`.
+ * on) the active span's `trace_id`/`span_id`/`trace_flags`. Create it after the tracing preload
+ * has run, as every main.ts does.
  *
  * Belt and braces: nothing should log a secret, but if an object carrying one is ever logged
  * (as the line's fields, a child's bindings or a `%o` argument), its value is replaced before it
@@ -28,7 +16,7 @@ const mergeSpanFields = (line: object, fields: object) => (fields === NOTHING ? 
  */
 export function createLogger(service: string, level: string, destination?: DestinationStream): Logger {
   const options: pino.LoggerOptions = {
-    ...(tracingMode() === 'lean' ? { mixin: activeSpanFields, mixinMergeStrategy: mergeSpanFields } : {}),
+    ...tracing().loggerOptions,
     level,
     base: { service, service_instance_id: serviceInstanceId() },
     timestamp: pino.stdTimeFunctions.isoTime,

@@ -1,5 +1,7 @@
 import { resolveServiceInstanceId } from './instance-id';
+import { OffTracing } from './span-tracing';
 import type { TracingConfig } from './tracing-config';
+import type { Tracing } from './tracing';
 
 let active: TracingConfig | undefined;
 
@@ -8,19 +10,23 @@ export function tracingConfig(): TracingConfig | undefined {
   return active;
 }
 
-/** Records the configuration `startTelemetry` resolved (kept apart so hot paths need not load the SDK). */
+/** Records the configuration `startTelemetry` resolved (kept apart from bootstrap.ts, which loads the SDK). */
 export function setTracingConfig(config: TracingConfig): void {
   active = config;
 }
 
-/**
- * Who makes the HTTP and gRPC spans in this process: `off` (nobody: the caller's trace is carried
- * by hand), `lean` (the project's choke points) or `auto` (the stock instrumentations). Read on
- * every request, so it is a plain field lookup.
- */
-export function tracingMode(): 'off' | 'lean' | 'auto' {
-  if (!active?.enabled) return 'off';
-  return active.instrumentation;
+// Tracing off until startTelemetry chooses otherwise: also what a process started without the
+// preload (a test, a script) gets, carrying its callers' trace by hand.
+let implementation: Tracing = new OffTracing();
+
+/** This process's tracing: what every request asks of it (tracing.ts). */
+export function tracing(): Tracing {
+  return implementation;
+}
+
+/** Installs the implementation `startTelemetry` chose; called once, at start. */
+export function setTracing(chosen: Tracing): void {
+  implementation = chosen;
 }
 
 let fallbackInstanceId: string | undefined;

@@ -3,7 +3,7 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ConfigError, readConfigFile } from '../config/load-config';
 import { createDiagLogger, diagLevel } from './diag-logger';
 import { droppedSpans, exportStats } from './export-stats';
-import { setTracingConfig, tracingConfig } from './active-config';
+import { setTracing, setTracingConfig, tracingConfig } from './active-config';
 import { resolveTracingConfig, type TracingConfig } from './tracing-config';
 
 /** Options of {@link startTelemetry}. */
@@ -23,13 +23,13 @@ let started: { shutdown(): Promise<void> } | undefined;
 export { tracingConfig };
 
 /**
- * Starts tracing for this process. Call once, from the preload (`node --require`), before any
- * other module. Built on sdk-node's NodeSDK: sampler, W3C propagators, the AsyncLocalStorage
- * context manager and the exporting span processor. With `instrumentation: auto` it also loads
- * the stock http, express, grpc-js and pino instrumentations, which patch those modules as they
- * are first required; the default `lean` loads none (the choke points in shared/ and gateway/
- * make the same spans). With tracing disabled nothing is started at all; the caller's W3C
- * traceparent, tracestate and baggage are still passed downstream, by hand (trace-headers.ts).
+ * Starts tracing for this process and chooses its implementation of the tracing interface
+ * (tracing.ts), once. Call from the preload (`node --require`), before any other module: with
+ * `instrumentation: auto` the stock http, express, grpc-js and pino instrumentations must patch
+ * those modules before they are first required. The default `lean` loads none (lean-tracing.ts
+ * makes the same spans at the choke points). With tracing disabled nothing is started at all;
+ * the caller's W3C traceparent, tracestate and baggage are still passed downstream, by hand
+ * (span-tracing.ts).
  */
 export function startTelemetry(options: StartTelemetryOptions): TracingConfig {
   const already = tracingConfig();
@@ -53,12 +53,13 @@ export function startTelemetry(options: StartTelemetryOptions): TracingConfig {
 
   const diagOptions = { logLevel: diagLevel(env.OTEL_LOG_LEVEL), suppressOverrideMessage: true };
   diag.setLogger(createDiagLogger(config.serviceName), diagOptions);
-  // Disabled means no SDK, no patching and no AsyncLocalStorage at all: measured, they cost
-  // 17-27% of throughput even with nothing recorded. The caller's trace is then carried by hand
-  // (trace-headers.ts) through the few places every request passes.
+  // Disabled means no SDK, no patching and no context manager at all, since each costs CPU on
+  // every request even with nothing recorded: the default implementation (tracing off) stays.
   if (!config.enabled) return config;
 
-  started = (require('./start-sdk') as typeof import('./start-sdk')).startSdk(config, options.spanProcessors ?? [], env);
+  const sdk = (require('./start-sdk') as typeof import('./start-sdk')).startSdk(config, options.spanProcessors ?? [], env);
+  started = sdk;
+  setTracing(sdk.tracing);
   return config;
 }
 

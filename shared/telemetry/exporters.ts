@@ -15,7 +15,7 @@ export function createExporter(config: TracingConfig): SpanExporter | undefined 
       return new ConsoleSpanExporter();
     }
     case 'jaeger': {
-      // Thrift over HTTP to the collector (POST <host>:14268/api/traces), as the original plan does.
+      // Thrift over HTTP to the collector (POST <host>:14268/api/traces): Jaeger's native protocol.
       const { JaegerExporter } = require('@opentelemetry/exporter-jaeger') as typeof import('@opentelemetry/exporter-jaeger');
       return new JaegerExporter({ endpoint: config.endpoint }) as unknown as SpanExporter;
     }

@@ -1,5 +1,4 @@
 import {
-  context as otelContext,
   propagation,
   SpanKind,
   SpanStatusCode,
@@ -15,10 +14,10 @@ import { tracer } from './spans';
 import { metadataValue } from './trace-headers';
 import { UNTRACED_GRPC_METHODS } from './untraced';
 
-// The lean path's gRPC spans, built to be indistinguishable from what
+// Lean tracing's gRPC spans, built to be indistinguishable from what
 // @opentelemetry/instrumentation-grpc 0.223 records (same names, kinds, attributes, statuses):
 // the end-to-end trace tests run against both. Made at the two choke points every call passes
-// (`unary()` and `implement()`), so nothing is patched and no wrapper runs per call.
+// (`unary()` and `implement()`, through lean-tracing.ts), so nothing is patched.
 
 
 /** `/user.v1.UserService/GetUser` split as the instrumentation names it. */
@@ -139,6 +138,3 @@ export function endServerSpan(span: Span, err: { code: number } | null): void {
   }
   span.end();
 }
-
-/** The active context, for callers that have no explicit parent. */
-export const activeContext = (): Context => otelContext.active();

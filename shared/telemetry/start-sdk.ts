@@ -14,6 +14,7 @@ import { LeanW3CPropagator } from './lean/w3c-propagator';
 import { ATTR_SERVICE_INSTANCE_ID } from './instance-id';
 import { LeanOtlpProcessor } from './otlp/lean-otlp-processor';
 import type { TracingConfig } from './tracing-config';
+import type { Tracing } from './tracing';
 
 // The SDK half of the bootstrap, required only when tracing is enabled: with tracing off the
 // process loads none of these packages (bootstrap.ts). Lean mode loads only what it uses; the
@@ -22,11 +23,11 @@ import type { TracingConfig } from './tracing-config';
 
 /**
  * The processor that exports: OTLP/HTTP protobuf goes through the lean processor (our encoder,
- * one keep-alive POST per batch, never on a request's path) unless TRACING_OTLP_PIPELINE=stock;
- * every other exporter through the stock BatchSpanProcessor.
+ * one keep-alive POST per batch, never on a request's path); every other exporter through the
+ * stock BatchSpanProcessor.
  */
 function exportingProcessor(config: TracingConfig): SpanProcessor | undefined {
-  if (config.exporter === 'otlp' && config.otlpProtocol === 'http/protobuf' && config.otlpPipeline === 'lean') {
+  if (config.exporter === 'otlp' && config.otlpProtocol === 'http/protobuf') {
     return new LeanOtlpProcessor({ url: config.endpoint, ...config.batch });
   }
   const exporter = createExporter(config);
@@ -82,7 +83,7 @@ function processResource(config: TracingConfig) {
 function startLean(config: TracingConfig, processors: SpanProcessor[], env: NodeJS.ProcessEnv) {
   // AsyncLocalStorage on Node 24 is AsyncContextFrame: no promise hooks, a pointer per promise.
   // The lean choke points parent their spans explicitly; the context manager serves DB spans and
-  // any span a handler starts itself (bench/README.md has the measured cost).
+  // any span a handler starts itself.
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new LeanW3CPropagator());
   const provider = new LeanTracerProvider({
@@ -101,9 +102,13 @@ function startLean(config: TracingConfig, processors: SpanProcessor[], env: Node
  * instrumentations, its tracer provider, the sampler, W3C propagators, the AsyncLocalStorage
  * context manager and the exporting processor: the standard setup, unchanged. `lean`: the same
  * sampler, propagators, context manager and processors around the lean tracer provider.
- * Returns what shutdown stops.
+ * Returns what shutdown stops and the mode's implementation of the tracing interface.
  */
-export function startSdk(config: TracingConfig, extraProcessors: SpanProcessor[], env: NodeJS.ProcessEnv): { shutdown(): Promise<void> } {
+export function startSdk(
+  config: TracingConfig,
+  extraProcessors: SpanProcessor[],
+  env: NodeJS.ProcessEnv,
+): { shutdown(): Promise<void>; tracing: Tracing } {
   const diagOptions = { logLevel: diagLevel(env.OTEL_LOG_LEVEL), suppressOverrideMessage: true };
   // Instrumentations enable themselves (install their require hooks) when constructed, so they
   // are created before the exporter: the OTLP gRPC exporter loads grpc-js, which must be patched.
@@ -116,6 +121,12 @@ export function startSdk(config: TracingConfig, extraProcessors: SpanProcessor[]
   // The counter is always there, so that with exporter `none` spans are still made and ended
   // (NodeSDK registers no tracer provider at all without a processor).
   const processors = [new CountingProcessor(), ...(exporting ? [exporting] : []), ...extraProcessors];
-  if (config.instrumentation === 'lean') return startLean(config, processors, env);
-  return (require('./start-auto') as typeof import('./start-auto')).startAuto(config, { instrumentations, processors, resource: processResource(config), diagOptions });
+  if (config.instrumentation === 'lean') {
+    const provider = startLean(config, processors, env);
+    const { LeanTracing } = require('./lean/lean-tracing') as typeof import('./lean/lean-tracing');
+    return { shutdown: () => provider.shutdown(), tracing: new LeanTracing() };
+  }
+  const sdk = (require('./start-auto') as typeof import('./start-auto')).startAuto(config, { instrumentations, processors, resource: processResource(config), diagOptions });
+  const { AutoTracing } = require('./span-tracing') as typeof import('./span-tracing');
+  return { shutdown: () => sdk.shutdown(), tracing: new AutoTracing() };
 }

@@ -1,13 +1,10 @@
 import { TraceState } from '@opentelemetry/core';
 import { parseTraceparentFast } from './lean/w3c-propagator';
-import { tracingConfig } from './active-config';
 
 /**
  * The W3C trace context a request arrived with, carried by hand from the incoming request to the
- * calls it makes. Only used when tracing is disabled: then no instrumentation and no
- * AsyncLocalStorage context manager are loaded (they cost 17-27% of throughput on their own,
- * bench/README.md), so the choke points (`implement`, `unary`, the gateway's context) pass the
- * caller's trace along themselves.
+ * calls it makes when tracing is off: then no instrumentation and no context manager are loaded,
+ * so the choke points pass the caller's trace along themselves (span-tracing.ts).
  */
 export interface TraceHeaders {
   /** `00-<trace-id>-<parent-id>-<flags>`, validated and re-serialised as version 00. */
@@ -60,15 +57,6 @@ export function parseTraceHeaders(get: HeaderGetter): TraceHeaders | undefined {
   const baggage = get('baggage');
   if (baggage && baggage.length <= MAX_BAGGAGE_LENGTH && PRINTABLE_ASCII.test(baggage)) headers.baggage = baggage;
   return headers;
-}
-
-/**
- * The trace context to carry by hand for a request: its parsed headers when tracing is disabled
- * (or no telemetry was started, as in a process run without the preload), undefined when tracing
- * is on, because then the request's spans carry it (lean choke points or the instrumentations).
- */
-export function explicitTraceHeaders(get: HeaderGetter): TraceHeaders | undefined {
-  return tracingConfig()?.enabled ? undefined : parseTraceHeaders(get);
 }
 
 /** Writes `headers` with `set` (gRPC metadata or HTTP headers). */

@@ -22,11 +22,6 @@ export interface TracingConfig {
   /** `service.instance.id`: which instance of the service this process is (instance-id.ts). */
   serviceInstanceId: string;
   instrumentation: InstrumentationMode;
-  /**
-   * OTLP/HTTP protobuf export: `lean` (the project's encoder and batcher, verified byte for byte
-   * against the stock serializer) or `stock` (BatchSpanProcessor + OTLPTraceExporter).
-   */
-  otlpPipeline: 'lean' | 'stock';
   exporter: ExporterKind;
   otlpProtocol: OtlpProtocol;
   /** The exporter's full URL (OTLP traces URL, OTLP gRPC endpoint, or Jaeger's /api/traces). */
@@ -93,12 +88,6 @@ function parseInstrumentation(key: string, value: string): InstrumentationMode {
   throw new ConfigError(`invalid configuration:\n  ${key}: must be lean or auto, got "${value}"`);
 }
 
-function parsePipeline(key: string, value: string): 'lean' | 'stock' {
-  const v = value.toLowerCase();
-  if (v === 'lean' || v === 'stock') return v;
-  throw new ConfigError(`invalid configuration:\n  ${key}: must be lean or stock, got "${value}"`);
-}
-
 function parseProtocol(key: string, value: string): OtlpProtocol {
   if (value === 'grpc' || value === 'http/protobuf') return value;
   throw new ConfigError(`invalid configuration:\n  ${key}: must be grpc or http/protobuf, got "${value}"`);
@@ -142,11 +131,6 @@ export function resolveTracingConfig({ env, file, defaultServiceName }: TracingC
     [yamlKey('instrumentation'), file.TRACING_INSTRUMENTATION],
   );
   const instrumentation = instrumentationFrom ? parseInstrumentation(...instrumentationFrom) : 'lean';
-  const pipelineFrom = first(
-    ['TRACING_OTLP_PIPELINE', env.TRACING_OTLP_PIPELINE],
-    [yamlKey('otlp_pipeline'), file.TRACING_OTLP_PIPELINE],
-  );
-  const otlpPipeline = pipelineFrom ? parsePipeline(...pipelineFrom) : 'lean';
 
   const protocolFrom = first(
     ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL],
@@ -165,8 +149,9 @@ export function resolveTracingConfig({ env, file, defaultServiceName }: TracingC
     ['OTEL_TRACES_EXPORTER', env.OTEL_TRACES_EXPORTER],
     [yamlKey('exporter'), file.TRACING_EXPORTER],
   );
-  // Without an explicit exporter, the plan's collector URL (http://jaeger:14268/api/traces)
-  // selects the Jaeger exporter, so the original configuration works unchanged.
+  // Without an explicit exporter, a collector URL ending in /api/traces (Jaeger's thrift
+  // endpoint, http://jaeger:14268/api/traces) selects the Jaeger exporter, so a configuration
+  // written for Jaeger's native protocol works unchanged.
   const candidateUrl = urlFromEnv ?? (otlpTracesEndpoint || otlpBase ? undefined : urlFromFile);
   const exporter: ExporterKind = exporterFrom
     ? parseExporter(...exporterFrom)
@@ -238,5 +223,5 @@ export function resolveTracingConfig({ env, file, defaultServiceName }: TracingC
     throw new ConfigError('invalid configuration:\n  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: must not exceed OTEL_BSP_MAX_QUEUE_SIZE');
   }
 
-  return { enabled, serviceName, serviceInstanceId, instrumentation, otlpPipeline, exporter, otlpProtocol, endpoint, samplingRate, parentBased, batch };
+  return { enabled, serviceName, serviceInstanceId, instrumentation, exporter, otlpProtocol, endpoint, samplingRate, parentBased, batch };
 }

@@ -1,5 +1,6 @@
 import { status } from '@grpc/grpc-js';
-import type { Attributes, Span } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
+import type { TraceParent } from '../../../shared/telemetry/tracing';
 import { expect } from 'chai';
 import { parseFaults } from '../../../shared/faults/fault-rules';
 import { drawFault, InjectedFaultError, withFault, type FaultTarget } from '../../../shared/faults/inject-fault';
@@ -23,8 +24,12 @@ function seeded(seed: number): () => number {
 /** A handler context whose span records the events added to it. */
 function target(deadline?: number): FaultTarget & { events: Array<{ name: string; attributes?: Attributes }> } {
   const events: Array<{ name: string; attributes?: Attributes }> = [];
-  const span = { addEvent: (name: string, attributes?: Attributes) => events.push({ name, attributes }) } as unknown as Span;
-  return { span, deadline, events };
+  const trace: TraceParent = {
+    addEvent: (name: string, attributes?: Attributes) => void events.push({ name, attributes }),
+    setAttribute: () => undefined,
+    fail: () => undefined,
+  };
+  return { trace, deadline, events };
 }
 
 const ok = async () => 'handled';

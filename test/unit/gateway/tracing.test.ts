@@ -4,13 +4,18 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { TRPCError } from '@trpc/server';
 import { expect } from 'chai';
 import type { Request, Response } from 'express';
+import pino from 'pino';
 import { z } from 'zod';
-import { traceResponse } from '../../../gateway/trace-response';
+import { traceRequests } from '../../../gateway/http-tracing/request-tracing';
 import { createCallerFactory, router, tracedProcedure } from '../../../gateway/trpc/init';
 import type { Context } from '../../../gateway/trpc/context';
+import { setTracing } from '../../../shared/telemetry/active-config';
+import { LeanTracing } from '../../../shared/telemetry/lean/lean-tracing';
+import { AutoTracing, OffTracing } from '../../../shared/telemetry/span-tracing';
 
-// The tRPC span middleware gets its own tracer here (no global tracer provider is touched), and a
-// context manager is installed only for this suite so that "active span" means something.
+// The tRPC span middleware gets a tracing of its own here, on its own tracer (no global tracer
+// provider is touched), and a context manager is installed only for this suite so that "active
+// span" means something.
 describe('gateway: tracing', () => {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -26,7 +31,7 @@ describe('gateway: tracing', () => {
   });
   beforeEach(() => exporter.reset());
 
-  const p = tracedProcedure(tracer);
+  const p = tracedProcedure(() => new LeanTracing(tracer));
   let activeInResolver: string | undefined;
   const testRouter = router({
     users: router({
@@ -40,7 +45,7 @@ describe('gateway: tracing', () => {
       }),
     }),
   });
-  const caller = createCallerFactory(testRouter)({} as Context);
+  const caller = createCallerFactory(testRouter)({ trace: undefined } as Context);
 
   it('wraps a query in an INTERNAL span "trpc <path>" with rpc attributes, active while it runs', async () => {
     const parent = tracer.startSpan('http server');
@@ -80,14 +85,19 @@ describe('gateway: tracing', () => {
   });
 
   describe('traceresponse header', () => {
+    const middleware = traceRequests(pino({ level: 'silent' }));
     const run = (incoming: Record<string, string> = {}): Record<string, string> => {
       const headers: Record<string, string> = {};
-      const res = { setHeader: (name: string, value: string) => (headers[name] = value) } as unknown as Response;
+      const res = { setHeader: (name: string, value: string) => (headers[name] = value), once: () => res } as unknown as Response;
       let nextCalled = false;
-      traceResponse({ headers: incoming } as unknown as Request, res, () => (nextCalled = true));
+      middleware({ headers: incoming, url: '/api/v1/users', method: 'GET' } as unknown as Request, res, () => (nextCalled = true));
       expect(nextCalled).to.equal(true);
       return headers;
     };
+    // Which span the header names depends on who made it: here, as with auto instrumentation,
+    // the active one; with tracing off, none (the default of a process that never started tracing).
+    beforeEach(() => setTracing(new AutoTracing(tracer)));
+    afterEach(() => setTracing(new OffTracing()));
 
     it('is 00-<trace-id>-<span-id>-<flags> of the active span', () => {
       const span = tracer.startSpan('http server');
@@ -103,8 +113,8 @@ describe('gateway: tracing', () => {
       expect(context.with(trace.setSpan(ROOT_CONTEXT, invalid), () => run())).to.deep.equal({});
     });
 
-    // This test process never started telemetry, which is how a disabled gateway behaves.
     it("with tracing off (no span) is the caller's own valid traceparent, re-serialised as version 00", () => {
+      setTracing(new OffTracing());
       const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
       expect(run({ traceparent: tp })).to.deep.equal({ traceresponse: tp });
       expect(run({ traceparent: '01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-future' })).to.deep.equal({

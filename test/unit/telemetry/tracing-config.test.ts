@@ -14,15 +14,14 @@ describe('tracing config', () => {
     expect(c.parentBased).to.equal(true);
   });
 
-  it('instrumentation defaults to lean and the OTLP pipeline to lean; env beats config.yaml; bad values name the key', () => {
-    expect(resolve()).to.include({ instrumentation: 'lean', otlpPipeline: 'lean' });
-    expect(resolve({}, { TRACING_INSTRUMENTATION: 'auto', TRACING_OTLP_PIPELINE: 'stock' })).to.include({ instrumentation: 'auto', otlpPipeline: 'stock' });
+  it('instrumentation defaults to lean; env beats config.yaml; bad values name the key', () => {
+    expect(resolve()).to.include({ instrumentation: 'lean' });
+    expect(resolve({}, { TRACING_INSTRUMENTATION: 'auto' })).to.include({ instrumentation: 'auto' });
     expect(resolve({ TRACING_INSTRUMENTATION: 'LEAN' }, { TRACING_INSTRUMENTATION: 'auto' })).to.include({ instrumentation: 'lean' });
     expect(() => resolve({ TRACING_INSTRUMENTATION: 'magic' })).to.throw(ConfigError, 'TRACING_INSTRUMENTATION: must be lean or auto, got "magic"');
-    expect(() => resolve({}, { TRACING_OTLP_PIPELINE: 'fast' })).to.throw(ConfigError, 'tracing.otlp_pipeline (config.yaml): must be lean or stock, got "fast"');
   });
 
-  it("reads the plan's config.yaml tracing section", () => {
+  it("reads config.yaml's tracing section", () => {
     const c = resolve({}, {
       TRACING_ENABLED: 'true',
       TRACING_SERVICE_NAME: 'users',

@@ -1,5 +1,6 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import type { Span } from '@opentelemetry/api';
+import { SpanParent } from '../../../shared/telemetry/span-tracing';
 import { expect } from 'chai';
 import type { Kysely } from 'kysely';
 import pino from 'pino';
@@ -58,7 +59,7 @@ describe('user service: operation span attributes', () => {
 
   const ctx = (metadata: Metadata = new Metadata()) => {
     const recorded = recordingSpan();
-    const context: HandlerContext = { metadata, deadline: undefined, trace: undefined, span: recorded.span };
+    const context: HandlerContext = { metadata, deadline: undefined, trace: new SpanParent(recorded.span, undefined, undefined) };
     return { context, attributes: recorded.attributes };
   };
 

@@ -4,10 +4,10 @@ import { createServer, request, type IncomingMessage, type Server } from 'node:h
 import type { AddressInfo } from 'node:net';
 import type { Attributes } from '@opentelemetry/api';
 import { expect } from 'chai';
-import { incomingRequestAttributes } from '../../../gateway/request-attributes';
-import { REDACTED_QUERY_PARAMS } from '../../../shared/telemetry/untraced';
+import { incomingRequestAttributes } from '../../../../../shared/telemetry/lean/http-attributes';
+import { REDACTED_QUERY_PARAMS } from '../../../../../shared/telemetry/untraced';
 
-// The module object gateway/request-attributes.ts calls the stock functions through: the tests
+// The module object shared/telemetry/lean/http-attributes.ts calls the stock functions through: the tests
 // wrap its functions to see which requests the fast path leaves to them.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const utils = require('@opentelemetry/instrumentation-http/build/src/utils') as {
@@ -92,7 +92,7 @@ describe('gateway request attributes (against instrumentation-http getIncomingRe
   let stockCalls = 0;
 
   before(async () => {
-    // Counts the fast path's fallbacks: request-attributes.ts calls the stock function through
+    // Counts the fast path's fallbacks: http-attributes.ts calls the stock function through
     // this same module object.
     utils.getIncomingRequestAttributes = (...args) => {
       stockCalls++;
