@@ -15,8 +15,8 @@ export const NAMED_PATHS = [...SECRET_KEYS, 'headers.authorization', 'headers.co
 /**
  * Censors the secret keys of every object one level below `value`: what pino's `*.password`
  * wildcard paths did. Done here because pino runs a wildcard path's redactor on the value of
- * every key of every line, strings included (~1 µs a key, 10-14 µs a request line:
- * `node dist/bench/log-micro.js`); this is a type check per key. Returns `value` itself when nothing is secret,
+ * every key of every line, strings included, which made it the dearest part of writing a request
+ * line (bench/README.md); this is a type check per key. Returns `value` itself when nothing is secret,
  * otherwise a shallow copy, so the caller's object is never changed.
  */
 export function censorOneLevelDown<T>(value: T): T {

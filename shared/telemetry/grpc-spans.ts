@@ -7,10 +7,10 @@ import {
   type Span,
   type TextMapGetter,
   type TextMapSetter,
+  type Tracer,
 } from '@opentelemetry/api';
 import type { Metadata } from '@grpc/grpc-js';
 import { LEAN_ROOT_CONTEXT } from './lean/lean-context';
-import { tracer } from './spans';
 import { metadataValue } from './trace-headers';
 import { UNTRACED_GRPC_METHODS } from './untraced';
 
@@ -67,7 +67,13 @@ export function peerOf(target: string): { address: string | undefined; port: num
  * Starts the CLIENT span of an outgoing call under `parent` and writes its W3C context (and the
  * parent's baggage) into `metadata`.
  */
-export function startClientSpan(path: string, peer: { address: string | undefined; port: number }, parent: Context, metadata: Metadata): Span {
+export function startClientSpan(
+  tracer: Tracer,
+  path: string,
+  peer: { address: string | undefined; port: number },
+  parent: Context,
+  metadata: Metadata,
+): Span {
   const names = namesOf(path);
   const span = tracer.startSpan(names.spanName, { kind: SpanKind.CLIENT }, parent);
   // Attributes only for a span that records them: an unsampled call pays for none.
@@ -109,7 +115,7 @@ const PREVIOUS_ATTEMPTS = 'grpc-previous-rpc-attempts';
 export const ATTR_PREVIOUS_ATTEMPTS = 'rpc.grpc.previous_rpc_attempts';
 
 /** Starts the SERVER span of an incoming call, child of the caller's span. */
-export function startServerSpan(path: string, metadata: Metadata): { span: Span; context: Context } {
+export function startServerSpan(tracer: Tracer, path: string, metadata: Metadata): { span: Span; context: Context } {
   const names = namesOf(path);
   const parent = extractFromMetadata(metadata);
   const span = tracer.startSpan(names.spanName, { kind: SpanKind.SERVER }, parent);

@@ -171,15 +171,15 @@ class ActiveTrace implements HttpServerTrace, GrpcServerTrace {
  * and DB spans under whatever span is active.
  */
 export class AutoTracing extends SpanTracing {
-  serveHttp(): HttpServerTrace {
+  serveHttp(_req: IncomingMessage): HttpServerTrace {
     return new ActiveTrace();
   }
 
-  serveGrpc(): GrpcServerTrace {
+  serveGrpc(_path: string, _metadata: Metadata): GrpcServerTrace {
     return new ActiveTrace();
   }
 
-  callGrpc(): GrpcClientEnd {
+  callGrpc(_client: Client, _path: string, _parent: TraceParent | undefined, _metadata: Metadata): GrpcClientEnd {
     return endNothing;
   }
 }

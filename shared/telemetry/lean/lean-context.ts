@@ -4,9 +4,8 @@ import type { Context } from '@opentelemetry/api';
  * A Context as a linked list: `setValue` adds one node in front of its parent instead of copying
  * the parent's Map, as the API's BaseContext does. A request's context holds two or three values
  * (the caller's span context, the request's span, a client span), so a lookup walks at most a
- * few nodes. Measured in process: ~7 ns a `setValue` against ~150 ns, and no Map per value
- * (the sampling heap profile put the API's context copies at +0.7-0.8 KB a request in each
- * process). The semantics are BaseContext's: contexts are immutable, the newest value of a key
+ * few nodes, and no Map is copied per value (the API's context copies showed up in every
+ * process's heap profile, bench/README.md). The semantics are BaseContext's: contexts are immutable, the newest value of a key
  * wins, and a deleted key reads as undefined. The trade: a value set over stays reachable while
  * the context lives, and a lookup walks every node. Right for a request's short-lived context;
  * code that sets values in a loop on one long-lived chain should start from ROOT_CONTEXT.

@@ -10,6 +10,7 @@ import {
   trace,
   type Context,
   type Span,
+  type Tracer,
 } from '@opentelemetry/api';
 import { endClientSpan, endServerSpan, isUntracedMethod, peerOf, startClientSpan, startServerSpan } from '../grpc-spans';
 import { SpanParent, SpanTracing } from '../span-tracing';
@@ -70,8 +71,8 @@ class HttpServerSpan implements HttpServerTrace {
 class GrpcServerSpan implements GrpcServerTrace {
   readonly parent: SpanParent;
 
-  constructor(path: string, metadata: Metadata) {
-    const server = startServerSpan(path, metadata);
+  constructor(tracer: Tracer, path: string, metadata: Metadata) {
+    const server = startServerSpan(tracer, path, metadata);
     this.parent = new SpanParent(server.span, server.context, undefined);
   }
 
@@ -113,7 +114,7 @@ export class LeanTracing extends SpanTracing {
   }
 
   serveGrpc(path: string, metadata: Metadata): GrpcServerTrace {
-    return new GrpcServerSpan(path, metadata);
+    return new GrpcServerSpan(this.tracer, path, metadata);
   }
 
   callGrpc(client: Client, path: string, parent: TraceParent | undefined, metadata: Metadata): GrpcClientEnd {
@@ -123,7 +124,7 @@ export class LeanTracing extends SpanTracing {
       peer = peerOf(client.getChannel().getTarget());
       this.peers.set(client, peer);
     }
-    const span = startClientSpan(path, peer, (parent as SpanParent | undefined)?.context ?? otelContext.active(), metadata);
+    const span = startClientSpan(this.tracer, path, peer, (parent as SpanParent | undefined)?.context ?? otelContext.active(), metadata);
     return (error) => endClientSpan(span, error);
   }
 }

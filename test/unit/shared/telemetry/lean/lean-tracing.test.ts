@@ -1,0 +1,118 @@
+import type { IncomingMessage } from 'node:http';
+import { Metadata } from '@grpc/grpc-js';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { expect } from 'chai';
+import { UserServiceClient } from '../../../../../gen/user/v1/user';
+import { createClient } from '../../../../../shared/grpc/client';
+import { LeanTracing } from '../../../../../shared/telemetry/lean/lean-tracing';
+import { LeanW3CPropagator } from '../../../../../shared/telemetry/lean/w3c-propagator';
+
+// Lean tracing's own spans, on a tracer of the test's: the HTTP request, a served call, the
+// operation under it and the call it makes, chained through the one parent value.
+describe('tracing interface: lean', () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const lean = new LeanTracing(provider.getTracer('lean-tracing-test'));
+  const client = createClient(UserServiceClient, '127.0.0.1:50051');
+  let installed = false;
+  before(() => {
+    installed = context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    // The propagator startSdk registers for lean tracing, whatever another file left.
+    propagation.disable();
+    propagation.setGlobalPropagator(new LeanW3CPropagator());
+  });
+  after(async () => {
+    if (installed) context.disable();
+    propagation.disable();
+    client.close();
+    await provider.shutdown();
+  });
+  beforeEach(() => exporter.reset());
+
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const request = (url: string, headers: Record<string, string> = {}) =>
+    ({ headers: { host: '127.0.0.1:8080', ...headers }, url, method: 'GET', httpVersion: '1.1', socket: { remoteAddress: '127.0.0.1', remotePort: 5000, localAddress: '127.0.0.1', localPort: 8080 } }) as unknown as IncomingMessage;
+
+  it("an HTTP request continues the caller's trace, is named by its route and answers with traceresponse", async () => {
+    const served = lean.serveHttp(request('/api/v1/users/42', { traceparent: `00-${traceId}-00f067aa0ba902b7-01` }));
+    const metadata = new Metadata();
+    await lean.inSpan('trpc users.get', {}, served.parent, (span) => lean.callGrpc(client, '/user.v1.UserService/GetUser', span, metadata)(null));
+    served.end(404, '/api/v1/users/:id');
+    const spans = new Map(exporter.getFinishedSpans().map((s) => [s.name, s]));
+    const http = spans.get('GET /api/v1/users/:id')!;
+    expect(http.kind).to.equal(SpanKind.SERVER);
+    expect(http.spanContext().traceId).to.equal(traceId);
+    expect(http.parentSpanContext?.spanId).to.equal('00f067aa0ba902b7');
+    expect(http.attributes).to.include({ 'http.request.method': 'GET', 'url.path': '/api/v1/users/42', 'http.route': '/api/v1/users/:id', 'http.response.status_code': 404 });
+    // 4xx is the client's error, not the server's.
+    expect(http.status.code).to.equal(SpanStatusCode.UNSET);
+    expect(served.traceResponse()).to.equal(`00-${traceId}-${http.spanContext().spanId}-01`);
+    expect(served.logFields()).to.deep.equal({ trace_id: traceId, span_id: http.spanContext().spanId, trace_flags: '01' });
+    const trpc = spans.get('trpc users.get')!;
+    const call = spans.get('grpc.user.v1.UserService/GetUser')!;
+    expect(trpc.parentSpanContext?.spanId).to.equal(http.spanContext().spanId);
+    expect(call.parentSpanContext?.spanId).to.equal(trpc.spanContext().spanId);
+    expect(call.kind).to.equal(SpanKind.CLIENT);
+    expect(call.attributes).to.include({ 'rpc.system': 'grpc', 'rpc.service': 'user.v1.UserService', 'rpc.method': 'GetUser', 'server.address': '127.0.0.1', 'server.port': 50051, 'rpc.grpc.status_code': 0 });
+    expect(metadata.get('traceparent')).to.deep.equal([`00-${traceId}-${call.spanContext().spanId}-01`]);
+  });
+
+  it('a 5xx or a response that never got a status is an error', () => {
+    lean.serveHttp(request('/a')).end(503, undefined);
+    lean.serveHttp(request('/b')).end(0, undefined);
+    expect(exporter.getFinishedSpans().map((s) => [s.name, s.status.code])).to.deep.equal([
+      ['GET', SpanStatusCode.ERROR],
+      ['GET', SpanStatusCode.ERROR],
+    ]);
+  });
+
+  it('health and readiness probes get no span, no traceresponse and no trace fields', () => {
+    const served = lean.serveHttp(request('/health?x=1'));
+    served.end(200, '/health');
+    expect(served.traceResponse()).to.equal(undefined);
+    expect(served.logFields()).to.deep.equal({});
+    expect(exporter.getFinishedSpans()).to.deep.equal([]);
+  });
+
+  it('a served call: SERVER span, operation span under it, the status on the server span', async () => {
+    const served = lean.serveGrpc('/auth.v1.AuthService/ValidateToken', new Metadata());
+    const err = await lean
+      .inSpan('ValidateToken', { operation: 'validate_token' }, served.parent, (span) => {
+        span.setAttribute('enduser.id', 'u1');
+        throw new Error('token expired');
+      })
+      .catch((e: unknown) => e);
+    served.end({ code: 16 });
+    expect((err as Error).message).to.equal('token expired');
+    const spans = new Map(exporter.getFinishedSpans().map((s) => [s.name, s]));
+    const server = spans.get('grpc.auth.v1.AuthService/ValidateToken')!;
+    const op = spans.get('ValidateToken')!;
+    expect(server.kind).to.equal(SpanKind.SERVER);
+    expect(server.attributes).to.include({ 'rpc.system': 'grpc', 'rpc.method': 'ValidateToken', 'rpc.grpc.status_code': 16 });
+    expect(server.status.code).to.equal(SpanStatusCode.ERROR);
+    expect(op.parentSpanContext?.spanId).to.equal(server.spanContext().spanId);
+    expect(op.attributes).to.deep.equal({ operation: 'validate_token', 'enduser.id': 'u1' });
+    expect(op.status).to.deep.equal({ code: SpanStatusCode.ERROR, message: 'token expired' });
+    expect(served.logFields().trace_id).to.equal(server.spanContext().traceId);
+  });
+
+  it("gives log lines written inside a span that span's ids, and leaves a line with its own alone", () => {
+    const { mixin, mixinMergeStrategy } = lean.loggerOptions;
+    const span = provider.getTracer('t').startSpan('inside');
+    const { traceId: id, spanId } = span.spanContext();
+    const fields = context.with(trace.setSpan(context.active(), span), () => mixin!({}));
+    expect(mixinMergeStrategy!({ msg: 'x' }, fields)).to.deep.equal({ trace_id: id, span_id: spanId, trace_flags: '01', msg: 'x' });
+    const own = { trace_id: 'mine' };
+    expect(mixinMergeStrategy!(own, context.with(trace.setSpan(context.active(), span), () => mixin!(own)))).to.equal(own);
+    span.end();
+  });
+
+  it('health checks and reflection made through unary() get no client span', () => {
+    const metadata = new Metadata();
+    lean.callGrpc(client, '/grpc.health.v1.Health/Check', undefined, metadata)(null);
+    expect(exporter.getFinishedSpans()).to.deep.equal([]);
+    expect(metadata.getMap()).to.deep.equal({});
+  });
+});
