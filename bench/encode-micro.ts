@@ -10,7 +10,7 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/ap
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { encodeExportTraceRequest, encodeExportTraceRequestView, encoderShiftStats } from '../shared/telemetry/otlp/encode-trace';
+import { encodeExportTraceRequest, encodeExportTraceRequestView } from '../shared/telemetry/otlp/encode-trace';
 import { numberArg } from './micro-arg';
 
 const BATCH = 512;
@@ -188,11 +188,6 @@ function main(): void {
     }
   }
 
-  // Reservation misses of ours, per encode of this batch.
-  const before = encoderShiftStats();
-  encodeExportTraceRequestView(spans);
-  const after = encoderShiftStats();
-
   // Lower bound for a size-first second pass: UTF-8 length of every string, nothing else.
   const strings = collectStrings(spans);
   const sizingNs: number[] = [];
@@ -214,9 +209,6 @@ function main(): void {
       `${v.name.padEnd(32)} ${us.toFixed(3).padStart(12)} ${(us * spans.length).toFixed(0).padStart(9)} ${('x' + (stockUs / us).toFixed(2)).padStart(8)} ${cpu.toFixed(3).padStart(12)} ${('x' + (stockCpu / cpu).toFixed(2)).padStart(8)}`,
     );
   }
-  console.log(
-    `\nours, length reservations that missed: ${after.shifts - before.shifts} per batch, ${((after.shiftedBytes - before.shiftedBytes) / spans.length).toFixed(1)} bytes moved/span`,
-  );
   console.log(`a sizing pass would add at least ${median(sizingNs).toFixed(3)} µs/span (UTF-8 length of ${strings.length} strings/batch alone)`);
   if (sink === 42) console.log(''); // keep the work observable
 }
