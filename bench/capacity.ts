@@ -45,7 +45,7 @@ const MAX_QUIESCE_MS = 60_000;
 // A smoke run only checks that the harness works: it does not wait out a neighbour's build.
 const MAX_QUIESCE_SMOKE_MS = 3_000;
 // CPU (% of one core) outside the benchmark's processes above which a load counts as disturbed.
-// Kernel networking is part of it: ~5% at 12k calls/s on loopback.
+// Kernel networking (loopback) counts toward it too.
 const CONTENDED_PCT = 25;
 const STACK_MODE = 'all configurations started once and kept running; only the one under load is busy (idle ones measured as `other` CPU)';
 

@@ -78,7 +78,15 @@ export interface MicroOptions {
   iterations?: number;
 }
 
-export type BenchOptions = SideBySideOptions | CapacityOptions | SoakOptions | MicroOptions;
+/** `--profile-summary <file>`: where a `--cpu-prof` profile's time went, by package and function. */
+export interface ProfileSummaryOptions {
+  mode: 'profile-summary';
+  file: string;
+  /** Functions listed by self time. */
+  top: number;
+}
+
+export type BenchOptions = SideBySideOptions | CapacityOptions | SoakOptions | MicroOptions | ProfileSummaryOptions;
 
 export const USAGE = `usage: npm run bench -- [mode] [options]    (or: node dist/bench/main.js ...)
 modes:
@@ -89,6 +97,7 @@ modes:
   --soak               one traced stack (sampling 1.0, real Jaeger), ghz GetUser + REST GET at once; RSS halves
   --collector          one traced stack through the collector tier of deploy/: its CPU per 1,000 spans
   --micro <name,...|all>  in process, hand-written against stock: ${MICRO_NAMES.join(', ')}
+  --profile-summary <file.cpuprofile>  where a --cpu-prof profile's time went, by package and function
 options:
   --configs <c,...>    first is the baseline (default ${DEFAULT_CONFIGS.join(',')}; with --against off,on-0-sink,on-1.0-sink)
                        any of: ${CONFIG_NAMES.join(', ')}
@@ -110,6 +119,7 @@ options:
   --cpu-prof <dir>     --capacity: every stack process under node --cpu-prof, into <dir>/<config>-<role>/
   --ghz-cpus <n>       --capacity: ghz --cpus (default 1; 0 = all)
   --iterations <n>     --micro: calls per variant per round
+  --top <n>            --profile-summary: functions listed by self time (default 25)
   --help`;
 
 const MODE_FLAGS = {
@@ -118,6 +128,7 @@ const MODE_FLAGS = {
   soak: ['duration', 'concurrency', 'out'],
   collector: ['duration', 'concurrency', 'out'],
   micro: ['rounds', 'iterations'],
+  'profile-summary': ['top'],
 } as const;
 
 function list<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], defaults: readonly T[]): T[] {
@@ -170,20 +181,21 @@ export function parseCli(argv: string[]): BenchOptions | 'help' {
     args: argv,
     strict: true,
     options: {
-      capacity: bool, soak: bool, collector: bool, micro: str,
+      capacity: bool, soak: bool, collector: bool, micro: str, 'profile-summary': str, top: str,
       configs: str, loads: str, rate: str, rounds: str, duration: str, warmup: str, concurrency: str,
       against: str, smoke: bool, out: str, retries: str, 'cpu-prof': str, 'ghz-cpus': str, iterations: str, help: bool,
     },
   });
   if (values.help) return 'help';
-  const modes = (['capacity', 'soak', 'collector', 'micro'] as const).filter((m) => values[m] !== undefined && values[m] !== false);
+  const modes = (['capacity', 'soak', 'collector', 'micro', 'profile-summary'] as const).filter((m) => values[m] !== undefined && values[m] !== false);
   if (modes.length > 1) throw new Error(`choose one mode, not --${modes.join(' and --')}`);
   const mode = modes[0] ?? 'side-by-side';
-  const given = Object.keys(values).filter((k) => !['capacity', 'soak', 'collector', 'micro', 'help'].includes(k));
+  const given = Object.keys(values).filter((k) => !['capacity', 'soak', 'collector', 'micro', 'profile-summary', 'help'].includes(k));
   const foreign = given.filter((k) => !(MODE_FLAGS[mode] as readonly string[]).includes(k));
   if (foreign.length) throw new Error(`--${foreign.join(', --')}: not an option of ${mode === 'side-by-side' ? 'the side-by-side run' : `--${mode}`}`);
   const outDir = values.out ? path.resolve(values.out) : path.join(projectRoot, 'bench', 'results');
 
+  if (mode === 'profile-summary') return { mode, file: path.resolve(values['profile-summary']!), top: whole('top', values.top, 25, 1) };
   if (mode === 'micro') {
     const names = values.micro === 'all' ? [...MICRO_NAMES] : list('micro', values.micro, MICRO_NAMES, MICRO_NAMES);
     const number = (flag: 'rounds' | 'iterations') => (values[flag] === undefined ? undefined : whole(flag, values[flag], 0, 1));

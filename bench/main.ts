@@ -11,6 +11,7 @@ import { killAll } from './children';
 import { parseCli, USAGE, type BenchOptions, type MicroName, type MicroOptions } from './cli';
 import { runCollectorCost } from './collector-cost';
 import { CONFIGS } from './configs';
+import { summarizeProfileFile } from './cpuprofile-summary';
 import * as encode from './encode-micro';
 import * as jwt from './jwt-micro';
 import { LOADS } from './loads';
@@ -41,6 +42,10 @@ function checkBuilt(): void {
 /** Runs the mode; resolves with the exit code. */
 async function run(options: BenchOptions): Promise<number> {
   if (options.mode === 'capacity') return runCapacity(options);
+  if (options.mode === 'profile-summary') {
+    process.stdout.write(`${summarizeProfileFile(options.file, options.top)}\n`);
+    return 0;
+  }
   if (options.mode === 'micro') {
     for (const name of options.names) {
       process.stdout.write(`\n== micro: ${name}\n`);
@@ -83,7 +88,7 @@ if (require.main === module) {
   const chosen = options;
   Promise.resolve()
     .then(() => {
-      if (chosen.mode !== 'micro') checkBuilt();
+      if (chosen.mode !== 'micro' && chosen.mode !== 'profile-summary') checkBuilt();
       buildTools(chosen);
       return run(chosen);
     })

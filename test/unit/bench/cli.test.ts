@@ -70,6 +70,7 @@ describe('bench command line: one parser for every mode', () => {
     expect(parse('--micro', 'all')).to.deep.include({ mode: 'micro', names: ['encode', 'span-path', 'jwt', 'request-attributes'] });
     expect(parse('--micro', 'jwt', '--iterations', '100')).to.deep.include({ names: ['jwt'], iterations: 100, rounds: undefined });
     expect(() => parse('--micro', 'export')).to.throw(/--micro: unknown export/);
+    expect(parse('--profile-summary', 'p.cpuprofile', '--top', '10')).to.deep.include({ mode: 'profile-summary', top: 10 });
     const c = capacity();
     expect(c).to.include({ rounds: 3, durationS: 30, concurrency: 50, retries: 2, ghzCpus: 1 });
     expect(c.configs).to.deep.equal(['off', 'on-1.0-sink', 'on-0.1-sink']);
