@@ -16,7 +16,7 @@ export const NAMED_PATHS = [...SECRET_KEYS, 'headers.authorization', 'headers.co
  * Censors the secret keys of every object one level below `value`: what pino's `*.password`
  * wildcard paths did. Done here because pino runs a wildcard path's redactor on the value of
  * every key of every line, strings included (~1 µs a key, 10-14 µs a request line:
- * `node dist/bench/log-micro.js`); this is a type check per key. Returns `value` itself when nothing is secret,
+ * bench/README.md, 2026-12-01); this is a type check per key. Returns `value` itself when nothing is secret,
  * otherwise a shallow copy, so the caller's object is never changed.
  */
 export function censorOneLevelDown<T>(value: T): T {
