@@ -2,21 +2,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  freePort,
-  launchProcess,
-  parseJsonLine,
-  stop,
-  waitForGatewayReady,
-  waitForReady,
-  type LaunchedProcess,
-  type LaunchOptions,
-} from '../scripts/stack/launch';
+import { freePort, parseJsonLine, stop, waitForGatewayReady, waitForReady, type LaunchedProcess } from '../scripts/stack/launch';
 import { nodeArgs, PROCESS_SPECS, stopOrder, type ProcessName } from '../scripts/stack/process-spec';
 import { clusterAt } from '../scripts/stack/postgres-cluster';
 import { instanceId, REPLICATED } from '../scripts/stack/replicas';
 import { targetFor } from '../shared/grpc/target';
-import { track, spawnTracked } from './children';
+import { projectRoot } from '../shared/paths';
+import { spawnTracked } from './children';
 import { CONFIGS, SCRUBBED_ENV, type ConfigName, type TracingTargets } from './configs';
 
 /** Span counts one traced process printed at shutdown (`telemetry stats`). */
@@ -35,9 +27,9 @@ export interface BenchAccount {
   accessToken: string;
 }
 
-/** A process of a running configuration, by role (`gateway`, `user`, `auth`, `echo`). */
+/** A process of a running configuration, by role (`gateway`, `user`, `auth`). */
 export interface RoleProcess {
-  role: ProcessName | 'echo';
+  role: ProcessName;
   proc: LaunchedProcess;
 }
 
@@ -45,10 +37,9 @@ export interface RoleProcess {
 export interface RunningConfig {
   name: ConfigName;
   processes: RoleProcess[];
-  gatewayUrl?: string;
-  userAddr?: string;
-  authAddr?: string;
-  echoAddr?: string;
+  gatewayUrl: string;
+  userAddr: string;
+  authAddr: string;
   account?: BenchAccount;
   /** Filled from each process's `telemetry stats` line once it has stopped. */
   spanStats: Partial<Record<ProcessName, SpanStats>>;
@@ -87,51 +78,35 @@ function readSpanStats(line: string): SpanStats | undefined {
   };
 }
 
-/** Starts one configuration: the three-process stack (registering the bench user) or the echo server. */
-export async function startConfig(name: ConfigName, targets: TracingTargets, cpuProfDir?: string): Promise<RunningConfig> {
-  return CONFIGS[name].kind === 'echo' ? startEcho() : startStack(name, targets, cpuProfDir);
+/** Where and how {@link startStack} starts a stack's processes. */
+export interface StackOptions {
+  /** Root of the build whose `dist/` runs (another checkout, to compare two builds); this one by default. */
+  root?: string;
+  /** Every process runs with `node --cpu-prof`, writing into `<dir>/<name>-<role>/`. */
+  cpuProfDir?: string;
+  /** Prefix of the process names (what tells two builds' stacks apart in logs and reports). */
+  label?: string;
 }
 
 /**
- * Starts one stack process. Normally through scripts/stack/launch's launchProcess; when profiling,
- * for `bare` or for other heap flags, with the same command line plus `--cpu-prof`, minus the
- * preload or with those flags (launchProcess takes no node flags and always preloads, and
- * NODE_OPTIONS does not accept --cpu-prof, nor overrides a flag given on the command line).
+ * Starts one stack process with the command line scripts/stack/launch uses (process-spec.ts
+ * nodeArgs), from `root`: absolute paths, so another build's code runs with its own modules.
  */
-function launchStackProcess(options: LaunchOptions, cpuProfDir: string | undefined, preload: boolean, heapFlags: readonly string[] | undefined): LaunchedProcess {
-  if (!cpuProfDir && preload && !heapFlags) return track(launchProcess(options));
+function launchStackProcess(name: string, folder: string, env: Record<string, string | undefined>, onLine: (line: string, stream: string) => void, preload: boolean, options: StackOptions): LaunchedProcess {
   const extra: string[] = [];
-  if (cpuProfDir) {
-    const dir = path.join(cpuProfDir, options.name.replace('/', '-'));
+  if (options.cpuProfDir) {
+    const dir = path.join(options.cpuProfDir, name.replace('/', '-'));
     fs.mkdirSync(dir, { recursive: true });
     extra.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
-  const args = nodeArgs(options.folder, { preload, extra, heapFlags });
-  return spawnTracked({ name: options.name, command: process.execPath, args, env: options.env, onLine: options.onLine });
+  const root = options.root ?? projectRoot;
+  const args = nodeArgs(folder, { preload, extra }).map((a) => (a.startsWith('./dist/') ? path.join(root, a) : a));
+  return spawnTracked({ name, command: process.execPath, args, env, onLine });
 }
 
-async function startEcho(): Promise<RunningConfig> {
-  const port = await freePort();
-  const proc = spawnTracked({
-    name: 'echo',
-    command: process.execPath,
-    args: [path.join('dist', 'bench', 'echo-server.js')],
-    env: { ECHO_HOST: '127.0.0.1', ECHO_PORT: String(port) },
-  });
-  await waitForReady(proc, READY_TIMEOUT_MS);
-  return {
-    name: 'ceiling',
-    processes: [{ role: 'echo', proc }],
-    echoAddr: `127.0.0.1:${port}`,
-    spanStats: {},
-    stop: async () => {
-      await stop(proc, 'SIGTERM', STOP_TIMEOUT_MS);
-    },
-  };
-}
-
-/** Starts auth, user (each `replicas` times) and gateway like test/support/stack.ts does: free ports, fresh SQLite files. */
-async function startStack(name: ConfigName, targets: TracingTargets, cpuProfDir: string | undefined): Promise<RunningConfig> {
+/** Starts auth, user (each `replicas` times) and gateway like test/support/stack.ts does: free ports, fresh SQLite files; then registers the bench user. */
+export async function startStack(name: ConfigName, targets: TracingTargets, options: StackOptions = {}): Promise<RunningConfig> {
+  const label = options.label ?? name;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
   const replicas = CONFIGS[name].replicas ?? 1;
   const ports = {} as Record<ProcessName, number[]>;
@@ -192,27 +167,19 @@ async function startStack(name: ConfigName, targets: TracingTargets, cpuProfDir:
     for (const spec of PROCESS_SPECS) {
       for (const [index, port] of ports[spec.name].entries()) {
         const instance = ports[spec.name].length > 1 ? `-${index}` : '';
-        const proc = launchStackProcess(
-          {
-            name: `${name}/${spec.name}${instance}`,
-            folder: spec.folder,
-            env: {
-              ...common,
-              [spec.hostEnv]: '127.0.0.1',
-              [spec.portEnv]: String(port),
-              ...(instance ? { SERVICE_INSTANCE_ID: instanceId(spec.name, index) } : {}),
-              ...own[spec.name],
-            },
-            onLine: (line, stream) => {
-              if (stream !== 'stderr') return;
-              const stats = readSpanStats(line);
-              if (stats) spanStats[spec.name] = addSpanStats(spanStats[spec.name], stats);
-            },
-          },
-          cpuProfDir,
-          CONFIGS[name].preload !== false,
-          CONFIGS[name].heapFlags,
-        );
+        const env = {
+          ...common,
+          [spec.hostEnv]: '127.0.0.1',
+          [spec.portEnv]: String(port),
+          ...(instance ? { SERVICE_INSTANCE_ID: instanceId(spec.name, index) } : {}),
+          ...own[spec.name],
+        };
+        const onLine = (line: string, stream: string) => {
+          if (stream !== 'stderr') return;
+          const stats = readSpanStats(line);
+          if (stats) spanStats[spec.name] = addSpanStats(spanStats[spec.name], stats);
+        };
+        const proc = launchStackProcess(`${label}/${spec.name}${instance}`, spec.folder, env, onLine, CONFIGS[name].preload !== false, options);
         processes.push({ role: spec.name, proc });
         // One at a time: instances of a service share its SQLite file and migrate it at start.
         await waitForReady(proc, READY_TIMEOUT_MS);
@@ -223,7 +190,7 @@ async function startStack(name: ConfigName, targets: TracingTargets, cpuProfDir:
   } catch (err) {
     const tails = processes.map((p) => `--- ${p.proc.name} ---\n${p.proc.describeTail(30)}`).join('\n');
     await running.stop();
-    throw new Error(`${name}: the stack did not start: ${(err as Error).message}\n${tails}`);
+    throw new Error(`${label}: the stack did not start: ${(err as Error).message}\n${tails}`);
   }
   return running;
 }

@@ -1,4 +1,4 @@
-// `npm run bench:collector`: what the collector tier costs. One traced stack (lean, sampling 1.0)
+// `npm run bench -- --collector`: what the collector tier costs. One traced stack (lean, sampling 1.0)
 // exporting to the two tiers of deploy/ (scripts/stack/collector-tier.ts), autocannon on REST GET
 // user; reports the CPU of the collector and of the query Jaeger per 1,000 spans they received,
 // and the share of traces the tail sampling kept. Loopback only; stops by itself.
@@ -7,13 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { freeCollectorTierPorts, startCollectorTier } from '../scripts/stack/collector-tier';
 import { projectRoot } from '../shared/paths';
-import { startConfig } from './bench-stack';
-import { killAll } from './children';
+import { startStack } from './bench-stack';
+import type { SoakOptions } from './cli';
 import { planLoad, runPlanned } from './load-plan';
 import { ProcSampler } from './proc-sampler';
 
-const DURATION_S = Number(process.env.BENCH_COLLECTOR_DURATION_S) || 20;
-const CONCURRENCY = 20;
 const KEEP_PERCENT = 10;
 
 async function tracesKept(queryUrl: string, fromMs: number, toMs: number): Promise<number> {
@@ -31,10 +29,11 @@ async function tracesKept(queryUrl: string, fromMs: number, toMs: number): Promi
   return ids.size;
 }
 
-async function main(): Promise<void> {
+/** Runs the measurement and writes its JSON report (printed too). */
+export async function runCollectorCost({ durationS, concurrency, outDir }: SoakOptions): Promise<void> {
   const badgerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-badger-'));
   const tier = await startCollectorTier({ ports: await freeCollectorTierPorts(), badgerDir, sampling: { keepPercent: KEEP_PERCENT, decisionWait: '2s' } });
-  const stack = await startConfig('on-1.0', { jaegerOtlpUrl: tier.otlpHttpUrl, closedOtlpUrl: 'http://127.0.0.1:9/v1/traces' });
+  const stack = await startStack('on-1.0', { jaegerOtlpUrl: tier.otlpHttpUrl });
   try {
     const sampler = new ProcSampler(200);
     const pids = tier.pids();
@@ -42,7 +41,7 @@ async function main(): Promise<void> {
     sampler.add('query', pids.query);
     const from = Date.now();
     sampler.start();
-    const load = await runPlanned(planLoad('rest-get-user', stack, { concurrency: CONCURRENCY, durationS: DURATION_S, ghzCpus: 1, rate: 0 }));
+    const load = await runPlanned(planLoad('rest-get-user', stack, { concurrency, durationS, ghzCpus: 1, rate: 0 }));
     // The last traces' decisions (2 s after their first span), then the forwarding to the query tier.
     await new Promise((r) => setTimeout(r, 5000));
     const usage = sampler.stop();
@@ -52,7 +51,7 @@ async function main(): Promise<void> {
     const perThousand = (ms: number | undefined) => Math.round(((ms ?? 0) / spans) * 1000 * 10) / 10;
     const report = {
       at: new Date(from).toISOString(),
-      load: { requests: load.count, rps: Math.round(load.rps), errors: load.errors, durationS: DURATION_S, concurrency: CONCURRENCY },
+      load: { requests: load.count, rps: Math.round(load.rps), errors: load.errors, durationS, concurrency },
       spansReceived: spans,
       cpuMs: { collector: usage.collector?.cpuMs, query: usage.query?.cpuMs },
       cpuMsPer1000Spans: { collector: perThousand(usage.collector?.cpuMs), query: perThousand(usage.query?.cpuMs) },
@@ -61,7 +60,7 @@ async function main(): Promise<void> {
       keptShare: Math.round((kept / Math.max(1, load.count)) * 1000) / 1000,
       keepPercentConfigured: KEEP_PERCENT,
     };
-    const out = path.join(projectRoot, 'bench', 'results', `collector-${report.at.replace(/[:.]/g, '-')}.json`);
+    const out = path.join(outDir, `collector-${report.at.replace(/[:.]/g, '-')}.json`);
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(`${JSON.stringify(report, null, 2)}\nreport: ${path.relative(projectRoot, out)}\n`);
@@ -71,13 +70,3 @@ async function main(): Promise<void> {
     fs.rmSync(badgerDir, { recursive: true, force: true });
   }
 }
-
-process.once('SIGINT', () => {
-  killAll();
-  process.exit(130);
-});
-main().catch((err: unknown) => {
-  process.stderr.write(`bench:collector failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  killAll();
-  process.exit(1);
-});

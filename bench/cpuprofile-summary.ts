@@ -1,7 +1,7 @@
 // Summarises a V8 .cpuprofile (from `node --cpu-prof`, or `npm run bench -- --cpu-prof <dir>`):
 // where the sampled time went, by package and by function, and how much of it ran under frames
 // of a given package (e.g. everything OpenTelemetry did, including what it called).
-//   node dist/bench/cpuprofile-summary.js <file.cpuprofile> [--top 25]
+//   npm run bench -- --profile-summary <file.cpuprofile> [--top 25]
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -87,14 +87,7 @@ export function summarizeProfile(profile: CpuProfile, top = 25): string {
   return lines.join('\n');
 }
 
-if (require.main === module) {
-  const args = process.argv.slice(2);
-  const file = args.find((a) => !a.startsWith('--'));
-  const topAt = args.indexOf('--top');
-  if (!file) {
-    process.stderr.write('usage: node dist/bench/cpuprofile-summary.js <file.cpuprofile> [--top N]\n');
-    process.exit(2);
-  }
-  const top = topAt !== -1 ? Number(args[topAt + 1]) || 25 : 25;
-  process.stdout.write(`${summarizeProfile(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile, top)}\n`);
+/** Reads a .cpuprofile file and returns its summary. */
+export function summarizeProfileFile(file: string, top: number): string {
+  return summarizeProfile(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile, top);
 }

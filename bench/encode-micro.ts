@@ -2,7 +2,7 @@
 // (shared/telemetry/otlp/encode-trace.ts) vs the stock ProtobufTraceSerializer from
 // @opentelemetry/otlp-transformer, on batches of 512 realistic spans (~10 attributes each).
 //
-//   npx tsc -p tsconfig.json && node dist/bench/encode-micro.js [--rounds 7] [--iterations 200]
+//   npm run bench -- --micro encode [--rounds 7] [--iterations 200]
 //
 // Rounds alternate between the encoders so drift (thermal, other load) hits both alike;
 // the median round is reported. Prints µs/span and bytes/span per variant.
@@ -10,8 +10,9 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/ap
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { encodeExportTraceRequest, encodeExportTraceRequestView, encoderShiftStats } from '../shared/telemetry/otlp/encode-trace';
-import { numberArg } from './micro-arg';
+import { encodeExportTraceRequest, encodeExportTraceRequestView } from '../shared/telemetry/otlp/encode-trace';
+import type { MicroOptions } from './cli';
+import { median } from './load-result';
 
 const BATCH = 512;
 
@@ -114,52 +115,10 @@ const variants: Variant[] = [
   { name: 'ours (view, no copy)', run: (s) => encodeExportTraceRequestView(s) },
 ];
 
-/** Every string a size-first (two-pass) encoder would have to measure: the minimum extra work that scheme adds. */
-function collectStrings(spans: ReadableSpan[]): string[] {
-  const out: string[] = [];
-  const attrs = (a: Record<string, unknown> | undefined) => {
-    for (const k in a) {
-      out.push(k);
-      const v = a[k];
-      if (typeof v === 'string') out.push(v);
-      else if (Array.isArray(v)) for (const x of v) if (typeof x === 'string') out.push(x);
-    }
-  };
-  for (const s of spans) {
-    out.push(s.name);
-    attrs(s.attributes);
-    for (const e of s.events) {
-      out.push(e.name);
-      attrs(e.attributes);
-    }
-    if (s.status.message) out.push(s.status.message);
-  }
-  return out;
-}
-
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c < 0xd800 || c >= 0xe000) n += 3;
-    else {
-      i++;
-      n += 4;
-    }
-  }
-  return n;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function main(): void {
-  const rounds = numberArg('rounds', 7);
-  const iterations = numberArg('iterations', 200);
+/** Runs the comparison and prints it. */
+export async function run(o: Pick<MicroOptions, 'rounds' | 'iterations'>): Promise<void> {
+  const rounds = o.rounds ?? 7;
+  const iterations = o.iterations ?? 200;
   const spans = buildBatch();
 
   // Same bytes, or the comparison is meaningless.
@@ -188,20 +147,6 @@ function main(): void {
     }
   }
 
-  // Reservation misses of ours, per encode of this batch.
-  const before = encoderShiftStats();
-  encodeExportTraceRequestView(spans);
-  const after = encoderShiftStats();
-
-  // Lower bound for a size-first second pass: UTF-8 length of every string, nothing else.
-  const strings = collectStrings(spans);
-  const sizingNs: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < iterations; i++) for (let k = 0; k < strings.length; k++) sink += utf8Length(strings[k]!);
-    sizingNs.push(Number(process.hrtime.bigint() - t0) / 1000 / (iterations * spans.length));
-  }
-
   const stockUs = median(perSpan.get(variants[0]!.name)!);
   const stockCpu = median(cpuPerSpan.get(variants[0]!.name)!);
   console.log(`batch: ${spans.length} spans, ${reference.length} bytes (${(reference.length / spans.length).toFixed(1)} bytes/span, identical for all variants)`);
@@ -214,11 +159,6 @@ function main(): void {
       `${v.name.padEnd(32)} ${us.toFixed(3).padStart(12)} ${(us * spans.length).toFixed(0).padStart(9)} ${('x' + (stockUs / us).toFixed(2)).padStart(8)} ${cpu.toFixed(3).padStart(12)} ${('x' + (stockCpu / cpu).toFixed(2)).padStart(8)}`,
     );
   }
-  console.log(
-    `\nours, length reservations that missed: ${after.shifts - before.shifts} per batch, ${((after.shiftedBytes - before.shiftedBytes) / spans.length).toFixed(1)} bytes moved/span`,
-  );
-  console.log(`a sizing pass would add at least ${median(sizingNs).toFixed(3)} µs/span (UTF-8 length of ${strings.length} strings/batch alone)`);
   if (sink === 42) console.log(''); // keep the work observable
+  await Promise.resolve();
 }
-
-main();

@@ -2,7 +2,7 @@
 // request: services/auth/hs256-jwt.ts (node:crypto, synchronous) against jose's jwtVerify with
 // the same pre-imported WebCrypto key the service used before (its HMAC a thread-pool job).
 //
-//   npx tsc -p tsconfig.json && node dist/bench/jwt-micro.js [--rounds 3] [--tokens 20000]
+//   npm run bench -- --micro jwt [--rounds 3] [--iterations 20000]
 //
 // CPU is process.cpuUsage() (every thread, the pool's included) per verification; rounds
 // alternate, the median is reported.
@@ -10,9 +10,10 @@ import crypto, { webcrypto } from 'node:crypto';
 import { verifyHs256Jwt } from '../services/auth/hs256-jwt';
 import { loadJose } from '../services/auth/jose';
 import { median } from './load-result';
-import { numberArg } from './micro-arg';
+import type { MicroOptions } from './cli';
 
-async function main(): Promise<void> {
+/** Runs the comparison and prints it. */
+export async function run(o: Pick<MicroOptions, 'rounds' | 'iterations'>): Promise<void> {
   const { SignJWT, jwtVerify } = await loadJose();
   const secret = crypto.randomBytes(32).toString('hex');
   const cryptoKey = await webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
@@ -31,8 +32,8 @@ async function main(): Promise<void> {
     'jose jwtVerify (WebCrypto)': () => jwtVerify(token, cryptoKey, { ...expect, algorithms: ['HS256'] }),
     'hs256-jwt (node:crypto)': async () => verifyHs256Jwt(token, keyObject, { ...expect, nowMs: Date.now() }),
   };
-  const rounds = numberArg('rounds', 3);
-  const tokens = numberArg('tokens', 20_000);
+  const rounds = o.rounds ?? 3;
+  const tokens = o.iterations ?? 20_000;
   const results: Record<string, { cpu: number[]; wall: number[] }> = {};
   for (let r = 0; r < rounds; r++) {
     for (const [name, verify] of Object.entries(variants)) {
@@ -51,5 +52,3 @@ async function main(): Promise<void> {
     console.log(`${name.padEnd(28)} ${median(cpu).toFixed(1)} µs CPU, ${median(wall).toFixed(1)} µs wall per token`);
   }
 }
-
-void main();

@@ -1,5 +1,4 @@
 import type { RunningConfig } from './bench-stack';
-import { ECHO_METHOD } from './echo-server';
 import { ghzArgs, runGhz, type GhzLoad } from './ghz-load';
 import { runHttpLoad, type HttpLoad } from './http-load';
 import type { LoadResult } from './load-result';
@@ -22,7 +21,6 @@ const HTTP_TIMEOUT_S = 10;
 
 const USER_PROTO = { file: 'proto/user/v1/user.proto', importPath: 'proto' };
 const AUTH_PROTO = { file: 'proto/auth/v1/auth.proto', importPath: 'proto' };
-const ECHO_PROTO = { file: 'bench/proto/echo/v1/echo.proto', importPath: 'bench/proto' };
 
 function need<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`this configuration has no ${what}`);
@@ -38,7 +36,7 @@ export function planLoad(load: LoadName, running: RunningConfig, shape: LoadShap
   const http = (method: HttpLoad['method'], pathAndQuery: string, headers: Record<string, string>, body?: string): PlannedLoad => ({
     tool: 'autocannon',
     http: {
-      url: `${need(running.gatewayUrl, 'gateway')}${pathAndQuery}`,
+      url: `${running.gatewayUrl}${pathAndQuery}`,
       method,
       headers,
       body,
@@ -50,15 +48,14 @@ export function planLoad(load: LoadName, running: RunningConfig, shape: LoadShap
   });
   if (load === 'ghz-get-user-c1') return planLoad('ghz-get-user', running, shape);
   if (load === 'rest-get-user-c1') return planLoad('rest-get-user', running, shape);
-  if (load === 'ghz-echo') return ghz(need(running.echoAddr, 'echo server'), ECHO_METHOD, ECHO_PROTO, { message: 'ping' });
 
   const account = need(running.account, 'bench user');
   const bearer = `Bearer ${account.accessToken}`;
   switch (load) {
     case 'ghz-get-user':
-      return ghz(need(running.userAddr, 'user service'), 'user.v1.UserService/GetUser', USER_PROTO, { id: account.id }, { authorization: bearer });
+      return ghz(running.userAddr, 'user.v1.UserService/GetUser', USER_PROTO, { id: account.id }, { authorization: bearer });
     case 'ghz-validate-token':
-      return ghz(need(running.authAddr, 'auth service'), 'auth.v1.AuthService/ValidateToken', AUTH_PROTO, {}, { authorization: bearer });
+      return ghz(running.authAddr, 'auth.v1.AuthService/ValidateToken', AUTH_PROTO, {}, { authorization: bearer });
     case 'rest-get-user':
       return http('GET', `/api/v1/users/${encodeURIComponent(account.id)}`, { authorization: bearer });
     case 'trpc-get-user':

@@ -1,17 +1,17 @@
 // What the HTTP server span's request attributes cost the gateway per recorded request: the
-// fast path (gateway/request-attributes.ts) against the stock http instrumentation's function it
+// fast path (shared/telemetry/lean/http-attributes.ts) against the stock http instrumentation's function it
 // stands in for, on the REST and the tRPC request the benchmark loads send.
 //
-//   npx tsc -p tsconfig.json && node dist/bench/request-attributes-micro.js [--rounds 5] [--calls 200000]
+//   npm run bench -- --micro request-attributes [--rounds 5] [--iterations 200000]
 //
 // Rounds alternate between the two so drift hits both alike; the median round is reported, in µs
-// per call. test/unit/gateway/request-attributes.test.ts checks they return the same attributes.
+// per call. test/unit/shared/telemetry/lean/http-attributes.test.ts checks they return the same attributes.
 import type { IncomingMessage } from 'node:http';
 import type { Attributes } from '@opentelemetry/api';
 import { incomingRequestAttributes } from '../shared/telemetry/lean/http-attributes';
 import { REDACTED_QUERY_PARAMS } from '../shared/telemetry/untraced';
 import { median } from './load-result';
-import { numberArg } from './micro-arg';
+import type { MicroOptions } from './cli';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { getIncomingRequestAttributes } = require('@opentelemetry/instrumentation-http/build/src/utils') as {
@@ -48,17 +48,21 @@ function measure(fn: (req: IncomingMessage) => Attributes, req: IncomingMessage,
   return us;
 }
 
-const rounds = numberArg('rounds', 5);
-const calls = numberArg('calls', 200_000);
-const results = new Map<string, number[]>();
-for (let r = 0; r < rounds; r++) {
-  for (const [reqName, req] of Object.entries(REQUESTS)) {
-    for (const [fnName, fn] of Object.entries(FUNCTIONS)) {
-      const key = `${reqName}, ${fnName}`;
-      results.set(key, [...(results.get(key) ?? []), measure(fn, req, calls)]);
+/** Runs the comparison and prints it. */
+export async function run(o: Pick<MicroOptions, 'rounds' | 'iterations'>): Promise<void> {
+  const rounds = o.rounds ?? 5;
+  const calls = o.iterations ?? 200_000;
+  const results = new Map<string, number[]>();
+  for (let r = 0; r < rounds; r++) {
+    for (const [reqName, req] of Object.entries(REQUESTS)) {
+      for (const [fnName, fn] of Object.entries(FUNCTIONS)) {
+        const key = `${reqName}, ${fnName}`;
+        results.set(key, [...(results.get(key) ?? []), measure(fn, req, calls)]);
+      }
     }
   }
-}
-for (const [key, values] of results) {
-  process.stdout.write(`${key.padEnd(50)} ${median(values).toFixed(2)} µs/call (min ${Math.min(...values).toFixed(2)})\n`);
+  for (const [key, values] of results) {
+    process.stdout.write(`${key.padEnd(50)} ${median(values).toFixed(2)} µs/call (min ${Math.min(...values).toFixed(2)})\n`);
+  }
+  await Promise.resolve();
 }

@@ -1,28 +1,19 @@
-// `npm run soak`: the long-load check. One stack with tracing on (lean, sampling 1.0, to a real
-// Jaeger), ghz on GetUser and autocannon on REST GET user at once for --duration seconds (60),
-// at --concurrency (100). Passes when no call fails and no process's RSS grows by 10% or more
+// `npm run bench -- --soak`: the long-load check. One stack with tracing on (lean, sampling 1.0, to
+// a real Jaeger), ghz on GetUser and autocannon on REST GET user at once for --duration seconds,
+// at --concurrency. Passes when no call fails and no process's RSS grows by 10% or more
 // from the first half of the run to the second. Stops by itself; loopback only.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { projectRoot } from '../shared/paths';
-import { startConfig, type RunningConfig } from './bench-stack';
+import { startStack, type RunningConfig } from './bench-stack';
+import type { SoakOptions } from './cli';
 import { startJaeger, type BenchJaeger } from './jaeger';
 import type { LoadResult } from './load-result';
 import { planLoad, runPlanned } from './load-plan';
 import { ProcSampler, type ProcUsage } from './proc-sampler';
-import { runCommand, wholeFlag } from './command';
 
 /** Largest RSS growth from the first half of the run to the second that still passes. */
 export const MAX_RSS_GROWTH = 0.1;
-
-/** Options of {@link runSoak}. */
-export interface SoakOptions {
-  durationS: number;
-  concurrency: number;
-  /** Where the JSON report goes. */
-  outDir: string;
-}
 
 /** One process's RSS over the two halves. */
 export interface SoakMemory {
@@ -43,26 +34,6 @@ export interface SoakReport {
   cpuPct: Record<string, number>;
   failures: string[];
   passed: boolean;
-}
-
-const USAGE = `usage: npm run soak -- [--duration <s>] [--concurrency <n>] [--out <dir>]
-  --duration <s>     seconds of load (default 60; each RSS half is half of it)
-  --concurrency <n>  ghz concurrency and autocannon connections (default 100)
-  --out <dir>        report folder (default bench/results)`;
-
-/** Parses the command line; 'help' for --help. */
-export function parseSoakCli(argv: string[]): SoakOptions | 'help' {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: { duration: { type: 'string' }, concurrency: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } },
-  });
-  if (values.help) return 'help';
-  return {
-    durationS: wholeFlag('duration', values.duration, 60, 4),
-    concurrency: wholeFlag('concurrency', values.concurrency, 100, 1),
-    outDir: values.out ? path.resolve(values.out) : path.join(projectRoot, 'bench', 'results'),
-  };
 }
 
 /** Compares the halves and the loads against the pass criteria; returns what failed. */
@@ -89,7 +60,7 @@ export async function runSoak(options: SoakOptions, log: (line: string) => void 
   try {
     log('starting Jaeger and the stack (tracing on, sampling 1.0)');
     jaeger = await startJaeger();
-    stack = await startConfig('on-1.0', { jaegerOtlpUrl: jaeger.otlpHttpUrl, closedOtlpUrl: 'http://127.0.0.1:9/v1/traces' });
+    stack = await startStack('on-1.0', { jaegerOtlpUrl: jaeger.otlpHttpUrl });
     const shape = { concurrency: options.concurrency, durationS: options.durationS, ghzCpus: 1, rate: 0 };
     const processes = stack.processes;
 
@@ -152,8 +123,4 @@ export function formatSoak(report: SoakReport): string {
   }
   for (const f of report.failures) lines.push(`  FAIL ${f}`);
   return lines.join('\n');
-}
-
-if (require.main === module) {
-  runCommand({ name: 'soak', usage: USAGE, parse: parseSoakCli, run: (o) => runSoak(o), format: formatSoak, passed: (report) => report.passed });
 }

@@ -2,7 +2,7 @@
 // ValidateToken call (extract the caller's context from metadata, SERVER span, operation span
 // active around an awaited "handler" that makes one DB span, end both, the rpc log fields),
 // on the lean provider and on the SDK's provider (NodeSDK's), and with tracing off.
-//   node dist/bench/span-path-micro.js [iterations]
+//   npm run bench -- --micro span-path [--iterations 200000]
 import { Metadata } from '@grpc/grpc-js';
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace, type TextMapGetter, type TracerProvider } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -14,8 +14,8 @@ import { PooledIdGenerator } from '../shared/telemetry/lean/pooled-ids';
 import { createSampling } from '../shared/telemetry/lean/sampling';
 import { LeanW3CPropagator } from '../shared/telemetry/lean/w3c-propagator';
 import { spanLogFields } from '../shared/telemetry/trace-headers';
+import type { MicroOptions } from './cli';
 
-const N = Number(process.argv[2] ?? 200_000);
 const getter: TextMapGetter<Metadata> = {
   keys: (m) => Object.keys(m.getMap()),
   get: (m, k) => {
@@ -64,7 +64,7 @@ async function hop(provider: TracerProvider | undefined, metadata: Metadata): Pr
   return fields;
 }
 
-async function time(label: string, provider: TracerProvider | undefined): Promise<number> {
+async function time(label: string, provider: TracerProvider | undefined, N: number): Promise<number> {
   const metadata = new Metadata();
   metadata.set('traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
   for (let i = 0; i < 20_000; i++) await hop(provider, metadata);
@@ -76,18 +76,18 @@ async function time(label: string, provider: TracerProvider | undefined): Promis
   return us;
 }
 
-async function main(): Promise<void> {
+/** Runs the comparison and prints it (--rounds does not apply: one timed pass per variant). */
+export async function run(o: Pick<MicroOptions, 'iterations'>): Promise<void> {
+  const n = o.iterations ?? 200_000;
   const resource = resourceFromAttributes({ 'service.name': 'micro' });
   const lean = new LeanTracerProvider({ resource, sampled: createSampling({ rate: 1, parentBased: true }), idGenerator: new PooledIdGenerator(), processors: [new Holder()] });
   const sdk = new BasicTracerProvider({ resource, sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }), spanProcessors: [new Holder()] });
-  const off = await time('off (no spans)', undefined);
+  const off = await time('off (no spans)', undefined, n);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new LeanW3CPropagator());
-  const leanUs = await time('lean provider + lean propagator', lean);
+  const leanUs = await time('lean provider + lean propagator', lean, n);
   propagation.disable();
   propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
-  const sdkUs = await time('SDK provider + stock propagators', sdk);
+  const sdkUs = await time('SDK provider + stock propagators', sdk, n);
   process.stdout.write(`lean costs ${(leanUs - off).toFixed(2)} µs over off per hop; the SDK ${(sdkUs - off).toFixed(2)} µs (x${((sdkUs - off) / (leanUs - off)).toFixed(1)})\n`);
 }
-
-void main();

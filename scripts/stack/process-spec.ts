@@ -46,8 +46,8 @@ export function stopOrder(): ProcessSpec[] {
  */
 export const NODE_HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
 
-/** The node arguments that start one process: heap flags (NODE_HEAP_FLAGS unless given), the tracing preload, then main. */
-export function nodeArgs(folder: string, options: { preload?: boolean; extra?: readonly string[]; heapFlags?: readonly string[] } = {}): string[] {
+/** The node arguments that start one process: NODE_HEAP_FLAGS, the tracing preload, then main. */
+export function nodeArgs(folder: string, options: { preload?: boolean; extra?: readonly string[] } = {}): string[] {
   const dist = (file: string) => `./dist/${folder}/${file}`;
-  return [...(options.heapFlags ?? NODE_HEAP_FLAGS), ...(options.extra ?? []), ...(options.preload === false ? [] : ['--require', dist('telemetry.js')]), dist('main.js')];
+  return [...NODE_HEAP_FLAGS, ...(options.extra ?? []), ...(options.preload === false ? [] : ['--require', dist('telemetry.js')]), dist('main.js')];
 }

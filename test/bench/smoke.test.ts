@@ -3,170 +3,111 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { CONFIGS, DEFAULT_CONFIGS } from '../../bench/configs';
-import { LOADS, LOAD_NAMES } from '../../bench/loads';
-import type { BenchReport, SummaryRow } from '../../bench/report';
+import type { BenchReport } from '../../bench/report';
+import type { SideBySideReport } from '../../bench/side-by-side';
 import { runSoak } from '../../bench/soak';
 import { projectRoot } from '../../shared/paths';
 
-// 8 configurations (7 stacks) x 8 loads at 2 s each, plus start-up and quiescing: ~4 minutes on 2 cores.
-const RUN_TIMEOUT_MS = 420_000;
-
-/** Runs `node dist/bench/run.js` with `args`; SIGINT at the timeout (the harness then stops its children), SIGKILL 20 s later. */
-function runBench(args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
+/** Runs `node dist/bench/main.js` with `args`; SIGINT at the timeout (the harness then stops its children). */
+function runBench(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join('dist', 'bench', 'run.js'), ...args], {
-      cwd: projectRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(process.execPath, [path.join('dist', 'bench', 'main.js'), ...args], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
     let output = '';
-    const keep = (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
       output = (output + d.toString()).slice(-20_000);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
+    });
+    child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
     const killOnExit = () => child.kill('SIGKILL');
     process.once('exit', killOnExit);
-    let kill: NodeJS.Timeout | undefined;
-    const interrupt = setTimeout(() => {
-      child.kill('SIGINT');
-      kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    }, timeoutMs);
+    const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
     child.on('close', (code) => {
-      clearTimeout(interrupt);
-      clearTimeout(kill);
+      clearTimeout(timer);
       process.off('exit', killOnExit);
-      resolve({ code, output });
+      resolve({ code, stdout, output });
     });
   });
 }
 
-describe('bench: npm run bench -- --smoke', function () {
-  let outDir: string;
-  let report: BenchReport;
-  let output = '';
+const readJson = <T>(dir: string, pattern: RegExp): T => {
+  const files = fs.readdirSync(dir).filter((f) => pattern.test(f));
+  expect(files, `reports matching ${pattern}`).to.have.length(1);
+  return JSON.parse(fs.readFileSync(path.join(dir, files[0]!), 'utf8')) as T;
+};
 
-  before(async function () {
-    this.timeout(RUN_TIMEOUT_MS + 30_000);
-    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
-    const run = await runBench(['--smoke', '--out', outDir], RUN_TIMEOUT_MS);
-    output = run.output;
-    expect(run.code, `bench exit code; output:\n${output}`).to.equal(0);
-    const reports = fs.readdirSync(outDir).filter((f) => /^\d{4}-\d\d-\d\dT[\d-]+Z\.json$/.test(f));
-    expect(reports, 'JSON reports written').to.have.length(1);
-    report = JSON.parse(fs.readFileSync(path.join(outDir, reports[0]!), 'utf8')) as BenchReport;
-  });
+// The default command's path (three stacks side by side, REST and GetUser) at 100 rps for two
+// rounds of 2 s: every process still gets several /proc ticks (10 ms) of CPU a round.
+describe('bench: npm run bench -- --smoke (the default run, seconds of it)', function () {
+  this.timeout(120_000);
 
-  after(function () {
-    if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') process.stderr.write(`\nbench output (tail):\n${output.slice(-4000)}\n`);
-  });
-
-  const row = (config: string, load: string): SummaryRow | undefined =>
-    report.summary.find((r) => r.config === config && r.load === load);
-
-  it('ran a complete smoke run: 1 round, every configuration and load', function () {
-    expect(report.aborted).to.equal(false);
-    expect(report.options.smoke).to.equal(true);
-    expect(report.options.rounds).to.equal(1);
-    expect(report.configs.map((c) => c.name)).to.deep.equal([...DEFAULT_CONFIGS]);
-    expect(report.loads.map((l) => l.name)).to.deep.equal([...LOAD_NAMES]);
-  });
-
-  it('measured every applicable configuration x load with rps > 0 and real latencies', function () {
-    const missing: string[] = [];
-    for (const config of DEFAULT_CONFIGS) {
-      for (const load of LOAD_NAMES) {
-        if (!LOADS[load].appliesTo(CONFIGS[config])) continue;
-        const r = row(config, load);
-        if (!r || !(r.rps > 0) || !(r.count > 0) || !(r.p50Ms > 0) || r.p99Ms < r.p50Ms) {
-          missing.push(`${config} x ${load}: ${r ? `rps ${r.rps}, count ${r.count}, p50 ${r.p50Ms}, p99 ${r.p99Ms}` : 'absent'}`);
+  it('loads every stack at once, pairs the rounds, prints the headline, writes the report and stops by itself', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+    try {
+      const { code, stdout, output } = await runBench(['--smoke', '--out', out], 100_000);
+      expect(code, `exit code; output:\n${output}`).to.equal(0);
+      expect(stdout).to.match(/rest-get-user at 100 rps on each stack at once, 2 x 2 s/);
+      expect(stdout).to.match(/CPU per request against off, same rounds \(mean \+- 2 s\.e\.\):\n\s+rest-get-user\s+on-1\.0-sink x\d\.\d\d \+-\d\.\d\d, on-0\.1-sink x\d\.\d\d \+-\d\.\d\d\n\s+ghz-get-user\s+on-1\.0-sink x/);
+      const report = readJson<SideBySideReport>(out, /^side-by-side-.*\.json$/);
+      expect(report.comparisons.map((c) => c.load)).to.deep.equal(['rest-get-user', 'ghz-get-user']);
+      for (const c of report.comparisons) {
+        expect(c.results.map((r) => r.config)).to.deep.equal(['off', 'on-1.0-sink', 'on-0.1-sink']);
+        // The baseline against itself is exactly 1 in every round it kept.
+        expect(c.results[0]!.medianRatio).to.equal(1);
+        for (const [label, rounds] of Object.entries(c.samples)) {
+          expect(rounds, label).to.have.length(2);
+          for (const r of rounds) {
+            expect(r!.count, `${c.load} ${label} answered requests`).to.be.greaterThan(100);
+            expect(r!.errors, `${c.load} ${label} errors`).to.equal(0);
+            expect(Object.keys(r!.cpuUs).sort(), label).to.deep.equal(['auth', 'gateway', 'user']);
+            expect(r!.cpuUs.user, `${c.load} ${label} user CPU per request`).to.be.greaterThan(0);
+          }
         }
       }
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
     }
-    expect(missing, 'pairs without a real measurement').to.deep.equal([]);
-  });
-
-  it('had zero errors on every load, login included', function () {
-    const failing = report.summary
-      // With Jaeger down only export fails; the requests must not.
-      .filter((r) => r.errors !== 0)
-      .map((r) => `${r.config} x ${r.load}: ${r.errors} errors ${JSON.stringify(r.statusCodes)} ${JSON.stringify(r.errorMessages)}`);
-    expect(failing).to.deep.equal([]);
-  });
-
-  it('counted spans: exported at on-1.0, none at off, failed or dropped with Jaeger down', function () {
-    const on = report.spans['on-1.0']?.total;
-    expect(on, 'on-1.0 span stats').to.not.equal(undefined);
-    expect(on!.exported).to.be.greaterThan(0);
-    expect(Object.keys(report.spans['on-1.0']!.processes).sort()).to.deep.equal(['auth', 'gateway', 'user']);
-    expect(report.spans.off?.total.ended).to.equal(0);
-    const down = report.spans['on-1.0-jaeger-down']?.total;
-    expect(down?.exported).to.equal(0);
-    expect((down?.failed ?? 0) + (down?.dropped ?? 0)).to.be.greaterThan(0);
-  });
-
-  it('counted spans exported to the discard sink, and the sink counted their POSTs', function () {
-    for (const config of ['on-1.0-sink', 'on-0.1-sink', 'auto-1.0-sink'] as const) {
-      const total = report.spans[config]?.total;
-      expect(total?.exported, `${config} exported`).to.be.greaterThan(0);
-      expect(total?.failed, `${config} failed`).to.equal(0);
-    }
-    expect(report.sink?.requests, 'sink POSTs').to.be.greaterThan(0);
-    expect(report.sink?.bytes, 'sink bytes').to.be.greaterThan(0);
-    expect(report.sink?.otherRequests).to.equal(0);
-    expect(report.configs.find((c) => c.name === 'auto-1.0-sink')?.env?.TRACING_INSTRUMENTATION).to.equal('auto');
-    expect(report.configs.find((c) => c.name === 'on-1.0-sink')?.env?.TRACING_INSTRUMENTATION).to.equal('lean');
-  });
-
-  it('measured CPU per request of every stack row, paired against off, and the sink and Jaeger CPU', function () {
-    const bad: string[] = [];
-    for (const r of report.summary) {
-      if (CONFIGS[r.config].kind !== 'stack') continue;
-      const roles = ['gateway', 'user', 'auth'].map((role) => r.processes[role]?.cpuUsPerRequest);
-      if (!(r.cpuUsPerRequest! > 0) || roles.some((v) => v === undefined || v < 0)) {
-        bad.push(`${r.config} x ${r.load}: ${r.cpuUsPerRequest} µs/req (${roles.join('/')})`);
-      }
-      // 10 ms /proc ticks over 2 s loads: loose bounds, only "a real number came out".
-      if (r.cpuUsPerRequest! > 1_000_000) bad.push(`${r.config} x ${r.load}: ${r.cpuUsPerRequest} µs/req is absurd`);
-      if (r.config !== 'off' && row('off', r.load) && !(r.cpuRatio! > 0)) bad.push(`${r.config} x ${r.load}: cpuRatio ${r.cpuRatio}`);
-      if (r.sinkCpuPct === undefined || r.jaegerCpuPct === undefined) bad.push(`${r.config} x ${r.load}: sink/jaeger CPU not sampled`);
-    }
-    expect(bad).to.deep.equal([]);
-    expect(row('off', 'rest-get-user')?.cpuRatio, 'off has no ratio to itself').to.equal(undefined);
-    expect(row('ceiling', 'ghz-echo')?.cpuUsPerRequest).to.be.greaterThan(0);
-  });
-
-  it('sampled RSS and CPU of every process of the configuration under load', function () {
-    const r = row('off', 'rest-get-user');
-    for (const role of ['gateway', 'user', 'auth']) {
-      expect(r?.processes[role]?.peakRssMb, `${role} RSS`).to.be.within(10, 4096);
-      expect(r?.processes[role]?.cpuPct, `${role} CPU`).to.be.greaterThan(0);
-    }
-    expect(report.gatewayOverhead, 'gateway overhead').to.not.equal(undefined);
-    expect(report.targets.length).to.be.greaterThan(0);
-  });
-
-  it('wrote the markdown report and latest.md', function () {
-    const latest = fs.readFileSync(path.join(outDir, 'latest.md'), 'utf8');
-    expect(latest).to.include('| load | config | rps |');
-    expect(latest).to.include('CPU µs/req');
-    expect(latest).to.include('## CPU per request');
-    expect(latest).to.include('OTLP sink (whole run)');
-    expect(latest).to.match(/\*\*(PASS|MISS|n\/a)\*\*/);
   });
 });
 
-describe('soak script (npm run soak), a few seconds of it', function () {
+describe('bench: npm run bench -- --capacity --smoke, two configurations', function () {
+  this.timeout(150_000);
+
+  it('measures each configuration in turn, counts spans at the sink, writes the JSON and markdown reports', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-capacity-'));
+    try {
+      const args = ['--capacity', '--smoke', '--configs', 'off,on-1.0-sink', '--loads', 'rest-get-user,ghz-get-user', '--out', out];
+      const { code, output } = await runBench(args, 130_000);
+      expect(code, `exit code; output:\n${output}`).to.equal(0);
+      const report = readJson<BenchReport>(out, /^\d{4}-\d\d-\d\dT[\d-]+Z\.json$/);
+      expect(report.aborted).to.equal(false);
+      expect(report.summary.map((r) => `${r.load} ${r.config}`)).to.deep.equal(['ghz-get-user off', 'ghz-get-user on-1.0-sink', 'rest-get-user off', 'rest-get-user on-1.0-sink']);
+      for (const r of report.summary) {
+        expect(r.errors, `${r.load} ${r.config} errors`).to.equal(0);
+        expect(r.rps, `${r.load} ${r.config} rps`).to.be.greaterThan(0);
+        expect(r.cpuUsPerRequest, `${r.load} ${r.config} CPU`).to.be.greaterThan(0);
+        for (const role of ['gateway', 'user', 'auth']) expect(r.processes[role]?.peakRssMb, `${role} RSS`).to.be.within(10, 4096);
+      }
+      expect(report.summary.find((r) => r.config === 'on-1.0-sink')?.cpuRatio).to.be.greaterThan(0);
+      expect(report.spans['on-1.0-sink']?.total.exported).to.be.greaterThan(0);
+      expect(report.spans.off?.total.ended).to.equal(0);
+      expect(report.sink?.requests, 'sink POSTs').to.be.greaterThan(0);
+      expect(report.gatewayOverhead, 'gateway overhead').to.not.equal(undefined);
+      const latest = fs.readFileSync(path.join(out, 'latest.md'), 'utf8');
+      expect(latest).to.include('| load | config | rps |').and.include('## CPU per request').and.include('OTLP sink (whole run)');
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('bench: --soak, a few seconds of it', function () {
   this.timeout(120_000);
 
   it('runs both loads against a traced stack, stops by itself and reports memory per process', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'soak-smoke-'));
     try {
-      const report = await runSoak({ durationS: 4, concurrency: 5, outDir: out }, () => undefined);
+      const report = await runSoak({ mode: 'soak', durationS: 4, concurrency: 5, outDir: out }, () => undefined);
       for (const name of ['ghz-get-user', 'rest-get-user'] as const) {
         expect(report.loads[name].count, `${name} calls`).to.be.greaterThan(0);
         expect(report.loads[name].errors, `${name} errors`).to.equal(0);

@@ -73,11 +73,6 @@ export function encodeExportTraceRequestView(spans: readonly ReadableSpan[]): Ui
   return writer.view();
 }
 
-/** Counters from the shared writer (body moves caused by wrong length reservations), for the microbenchmark. */
-export function encoderShiftStats(): { shifts: number; shiftedBytes: number } {
-  return { shifts: writer.shifts, shiftedBytes: writer.shiftedBytes };
-}
-
 function encodeInto(spans: readonly ReadableSpan[]): void {
   const w = writer;
   w.reset();

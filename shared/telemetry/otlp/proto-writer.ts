@@ -42,10 +42,6 @@ export class ProtoWriter {
   buf: Buffer;
   /** Next write position. */
   pos = 0;
-  /** Times a length-delimited body had to move because the reserved length size was wrong (diagnostics for hint tuning). */
-  shifts = 0;
-  /** Total bytes moved by those shifts. */
-  shiftedBytes = 0;
   private readonly initialCapacity: number;
 
   constructor(initialCapacity = 64 * 1024) {
@@ -250,8 +246,6 @@ export class ProtoWriter {
     const size = varintSize32(n);
     if (size !== reserve) {
       this.buf.copyWithin(start + size - reserve, start, start + n);
-      this.shifts++;
-      this.shiftedBytes += n;
     }
     this.varint32(n);
     this.pos += n;
@@ -306,8 +300,6 @@ export class ProtoWriter {
       if (size > reserve) this.ensure(size - reserve);
       this.buf.copyWithin(mark + size - reserve, mark, this.pos);
       this.pos += size - reserve;
-      this.shifts++;
-      this.shiftedBytes += len;
     }
     const buf = this.buf;
     let p = mark - reserve;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseCli, type BenchOptions } from '../../../bench/cli';
+import { parseCli, type BenchOptions, type CapacityOptions, type SideBySideOptions } from '../../../bench/cli';
 import { planLoad, describePlanned } from '../../../bench/load-plan';
 import { ghzArgs } from '../../../bench/ghz-load';
 import type { RunningConfig } from '../../../bench/bench-stack';
@@ -9,29 +9,96 @@ const parse = (...argv: string[]): BenchOptions => {
   if (options === 'help') throw new Error('asked for help');
   return options;
 };
+const sideBySide = (...argv: string[]) => parse(...argv) as SideBySideOptions;
+const capacity = (...argv: string[]) => parse('--capacity', ...argv) as CapacityOptions;
+
+describe('bench command line: one parser for every mode', () => {
+  it('defaults to the headline: off against lean at 1.0 and 0.1, REST and GetUser side by side, at rates three stacks sustain', () => {
+    const o = sideBySide();
+    expect(o.mode).to.equal('side-by-side');
+    expect(o.configs).to.deep.equal(['off', 'on-1.0-sink', 'on-0.1-sink']);
+    expect(o.loads).to.deep.equal(['rest-get-user', 'ghz-get-user']);
+    expect(o.rates).to.deep.equal({ 'rest-get-user': 350, 'ghz-get-user': 700 });
+    expect(o).to.include({ rounds: 12, durationS: 8, warmupS: 4, concurrency: 50, smoke: false, against: undefined });
+  });
+
+  it('keeps the order of --configs (the first is the baseline) and takes one rate for every load', () => {
+    const o = sideBySide('--configs', 'bare,off', '--loads', 'ghz-validate-token', '--rate', '500', '--rounds', '4');
+    expect(o.configs).to.deep.equal(['bare', 'off']);
+    expect(o.rates).to.deep.equal({ 'ghz-validate-token': 500 });
+    expect(o.rounds).to.equal(4);
+  });
+
+  it('has a smoke setting of seconds on the same path', () => {
+    const o = sideBySide('--smoke');
+    expect(o.configs).to.deep.equal(['off', 'on-1.0-sink', 'on-0.1-sink']);
+    expect(o).to.include({ rounds: 2, durationS: 2, warmupS: 0, concurrency: 5 });
+    expect(o.rates).to.deep.equal({ 'rest-get-user': 100, 'ghz-get-user': 100 });
+  });
+
+  it('compares two builds at sampling 0 and 1.0 against off by default, and refuses a root without a build', () => {
+    const o = sideBySide('--against', '.');
+    expect(o.configs).to.deep.equal(['off', 'on-0-sink', 'on-1.0-sink']);
+    expect(o.against).to.be.a('string');
+    // One configuration is enough when the comparison is between builds.
+    expect(sideBySide('--against', '.', '--configs', 'off').configs).to.deep.equal(['off']);
+    expect(() => parse('--against', '/nonexistent')).to.throw(/--against: .* has no dist\/gateway\/main\.js/);
+  });
+
+  it('refuses what cannot be compared side by side', () => {
+    // Jaeger's own CPU would compete unevenly; PostgreSQL and replicas are other stacks altogether.
+    expect(() => parse('--configs', 'off,on-1.0')).to.throw(/on-1\.0 cannot run side by side/);
+    expect(() => parse('--configs', 'off,off-pg')).to.throw(/off-pg/);
+    expect(() => parse('--configs', 'off')).to.throw(/at least two/);
+    expect(() => parse('--loads', 'rest-login')).to.throw(/--loads/);
+    expect(() => parse('--rounds', '1')).to.throw(/--rounds/);
+    expect(() => parse('--bogus')).to.throw();
+  });
+
+  it('refuses a flag the chosen mode does not use, and two modes at once', () => {
+    expect(() => parse('--retries', '1')).to.throw(/--retries: not an option of the side-by-side run/);
+    expect(() => parse('--soak', '--rate', '5')).to.throw(/--rate: not an option of --soak/);
+    expect(() => parse('--micro', 'jwt', '--against', '.')).to.throw(/--against/);
+    expect(() => parse('--capacity', '--soak')).to.throw(/choose one mode/);
+  });
+
+  it('parses the other modes with their own defaults', () => {
+    expect(parse('--soak')).to.deep.include({ mode: 'soak', durationS: 60, concurrency: 100 });
+    expect(parse('--soak', '--duration', '8', '--concurrency', '5')).to.deep.include({ durationS: 8, concurrency: 5 });
+    expect(() => parse('--soak', '--duration', '2')).to.throw(/--duration/);
+    expect(parse('--collector')).to.deep.include({ mode: 'collector', durationS: 20, concurrency: 20 });
+    expect(parse('--micro', 'all')).to.deep.include({ mode: 'micro', names: ['encode', 'span-path', 'jwt', 'request-attributes'] });
+    expect(parse('--micro', 'jwt', '--iterations', '100')).to.deep.include({ names: ['jwt'], iterations: 100, rounds: undefined });
+    expect(() => parse('--micro', 'export')).to.throw(/--micro: unknown export/);
+    expect(parse('--profile-summary', 'p.cpuprofile', '--top', '10')).to.deep.include({ mode: 'profile-summary', top: 10 });
+    const c = capacity();
+    expect(c).to.include({ rounds: 3, durationS: 30, concurrency: 50, retries: 2, ghzCpus: 1 });
+    expect(c.configs).to.deep.equal(['off', 'on-1.0-sink', 'on-0.1-sink']);
+  });
+});
 
 describe('bench command line: --rate (equal load for every configuration)', () => {
-  it('runs closed loop when --rate is absent', () => {
-    expect(parse().rates).to.deep.equal({});
+  it('runs --capacity closed loop when --rate is absent', () => {
+    expect(capacity().rates).to.deep.equal({});
   });
 
   it('gives a bare number to every chosen load but the fixed-concurrency probes', () => {
-    const { rates } = parse('--rate', '900', '--only', 'rest-get-user,ghz-get-user,ghz-get-user-c1');
+    const { rates } = capacity('--rate', '900', '--loads', 'rest-get-user,ghz-get-user,ghz-get-user-c1');
     expect(rates).to.deep.equal({ 'ghz-get-user': 900, 'rest-get-user': 900 });
   });
 
   it('takes load=rps pairs, one rate per load', () => {
-    const { rates } = parse('--rate', 'rest-get-user=700, ghz-validate-token=3300');
+    const { rates } = capacity('--rate', 'rest-get-user=700, ghz-validate-token=3300');
     expect(rates).to.deep.equal({ 'rest-get-user': 700, 'ghz-validate-token': 3300 });
   });
 
   it('refuses what it cannot honour, naming the problem', () => {
-    expect(() => parse('--rate', 'fast')).to.throw(/--rate: requests a second must be a whole number >= 1, got "fast"/);
-    expect(() => parse('--rate', '0')).to.throw(/whole number >= 1/);
-    expect(() => parse('--rate', 'rest-get-user=1.5')).to.throw(/whole number >= 1, got "1.5"/);
-    expect(() => parse('--rate', 'nope=10')).to.throw(/unknown load nope/);
-    expect(() => parse('--rate', 'ghz-get-user-c1=10')).to.throw(/fixed concurrency/);
-    expect(() => parse('--rate', 'rest-get-user=1=2')).to.throw(/expected <load>=<rps>/);
+    expect(() => capacity('--rate', 'fast')).to.throw(/--rate: must be a whole number >= 1, got "fast"/);
+    expect(() => capacity('--rate', '0')).to.throw(/whole number >= 1/);
+    expect(() => capacity('--rate', 'rest-get-user=1.5')).to.throw(/whole number >= 1, got "1.5"/);
+    expect(() => capacity('--rate', 'nope=10')).to.throw(/unknown load nope/);
+    expect(() => capacity('--rate', 'ghz-get-user-c1=10')).to.throw(/fixed concurrency/);
+    expect(() => capacity('--rate', 'rest-get-user=1=2')).to.throw(/expected <load>=<rps>/);
   });
 
   it('reaches the load generators: autocannon overallRate and ghz --rps, closed loop without', () => {

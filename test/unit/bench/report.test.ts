@@ -1,12 +1,13 @@
 import { expect } from 'chai';
-import type { BenchOptions } from '../../../bench/cli';
+import type { CapacityOptions } from '../../../bench/cli';
 import type { ConfigName } from '../../../bench/configs';
 import { startOtlpSink } from '../../../bench/otlp-sink';
 import type { LoadName } from '../../../bench/loads';
 import type { ProcUsage } from '../../../bench/proc-sampler';
-import { evaluateTargets, renderMarkdown, renderTerminal, summarize, type BenchReport, type Measurement } from '../../../bench/report';
+import { renderMarkdown, renderTerminal, summarize, type BenchReport, type Measurement } from '../../../bench/report';
 
-const OPTIONS: Omit<BenchOptions, 'outDir'> = {
+const OPTIONS: Omit<CapacityOptions, 'outDir'> = {
+  mode: 'capacity',
   durationS: 30,
   concurrency: 50,
   rounds: 3,
@@ -66,55 +67,6 @@ describe('bench report: CPU per request', function () {
     expect(row('off').sinkCpuPct).to.equal(undefined);
   });
 
-  it('reads CPU time from CPU% and the duration in reports written before cpuMs', function () {
-    const old = measurements.map((m) => ({
-      ...m,
-      usage: Object.fromEntries(Object.entries(m.usage).map(([k, u]) => [k, { peakRssMb: u.peakRssMb, cpuPct: ((u.cpuMs ?? 0) / 30_000) * 100, hwmRssMb: u.hwmRssMb }])),
-    }));
-    const r = summarize(old).find((x) => x.config === 'on-1.0-sink')!;
-    expect(r.cpuRatio).to.be.closeTo(1.03, 0.001);
-  });
-
-  it('judges the targets: CPU ratio, rps and p50 at c=50, off equals bare', function () {
-    const lines = evaluateTargets(rows, undefined, undefined, OPTIONS, measurements);
-    const line = (prefix: string) => lines.find((l) => l.target.startsWith(prefix));
-    expect(line('on-1.0-sink: CPU per request <= 1.05x off on rest-get-user')?.verdict).to.equal('PASS');
-    // rps 0.967, p50 1.04
-    expect(line('on-1.0-sink: rps >= 0.95x and p50 <= 1.05x off at c=50 on rest-get-user')?.verdict).to.equal('PASS');
-    const bare = line('off equals bare on rest-get-user');
-    expect(bare?.verdict, bare?.detail).to.equal('PASS');
-    expect(bare?.detail).to.include('off/bare rps 0.990');
-    expect(bare?.detail).to.include('CPU/req 1.020');
-    // Not at c=50 x 30 s: the rps/p50 line says what it would be, as n/a.
-    const short = evaluateTargets(rows, undefined, undefined, { ...OPTIONS, durationS: 2, concurrency: 10 }, measurements);
-    const sinkLine = short.find((l) => l.target.startsWith('on-1.0-sink: rps'));
-    expect(sinkLine?.verdict).to.equal('n/a');
-    expect(sinkLine?.detail).to.match(/^PASS at these settings/);
-    // The CPU line does not depend on the load's shape.
-    expect(short.find((l) => l.target.startsWith('on-1.0-sink: CPU'))?.verdict).to.equal('PASS');
-  });
-
-  it('at a fixed offered rate, judges CPU per request only: rps and p50 are equal by construction', function () {
-    const rated = evaluateTargets(rows, undefined, undefined, { ...OPTIONS, rates: { 'rest-get-user': 700 } }, measurements);
-    const rps = rated.find((l) => l.target.startsWith('on-1.0-sink: rps'));
-    expect(rps?.verdict).to.equal('n/a');
-    expect(rps?.detail).to.include('at a fixed offered rate (rest-get-user=700)');
-    const cpu = rated.find((l) => l.target.startsWith('on-1.0-sink: CPU'));
-    expect(cpu?.verdict).to.equal('PASS');
-    expect(cpu?.target).to.include('(equal load: 700 rps offered)');
-    // A rate on another load leaves this load's closed-loop verdict as it was.
-    const other = evaluateTargets(rows, undefined, undefined, { ...OPTIONS, rates: { 'ghz-get-user': 1500 } }, measurements);
-    expect(other.find((l) => l.target.startsWith('on-1.0-sink: rps'))?.verdict).to.equal('PASS');
-  });
-
-  it('misses the CPU target when tracing costs more than 5% per request', function () {
-    const costly = measurements.map((m) =>
-      m.config === 'on-1.0-sink' ? { ...m, usage: Object.fromEntries(Object.entries(m.usage).map(([k, u]) => [k, { ...u, cpuMs: (u.cpuMs ?? 0) * 1.1 }])) } : m,
-    );
-    const lines = evaluateTargets(summarize(costly), undefined, undefined, OPTIONS, costly);
-    expect(lines.find((l) => l.target.startsWith('on-1.0-sink: CPU per request'))?.verdict).to.equal('MISS');
-  });
-
   it('renders the CPU columns in both reports', function () {
     const report: BenchReport = {
       startedAt: new Date(0).toISOString(),
@@ -130,7 +82,6 @@ describe('bench report: CPU per request', function () {
       summary: rows,
       spans: {},
       sink: { requests: 10, bytes: 10 * 1024, otherRequests: 0 },
-      targets: evaluateTargets(rows, undefined, undefined, OPTIONS, measurements),
     };
     const md = renderMarkdown(report);
     expect(md).to.include('| CPU µs/req | CPU/off |');
@@ -140,7 +91,6 @@ describe('bench report: CPU per request', function () {
     expect(md).to.include('10 POST /v1/traces answered');
     const term = renderTerminal(report);
     expect(term).to.include('CPU µs/req');
-    expect(term).to.include('off equals bare');
   });
 });
 

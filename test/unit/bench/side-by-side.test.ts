@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { pairedSummary, type RoundSample } from '../../../bench/paired-stats';
-import { formatSideBySide, parseSideBySideCli, type SideBySideReport } from '../../../bench/side-by-side';
+import { formatSideBySide, type SideBySideReport } from '../../../bench/side-by-side';
 
 const sample = (gateway: number, user: number, rps = 350): RoundSample => ({ cpuUs: { gateway, user }, count: rps * 6, errors: 0, rps });
 
@@ -43,44 +43,51 @@ describe('bench: side-by-side paired statistics', () => {
   });
 });
 
-describe('bench: side-by-side command line and report', () => {
-  it('defaults to off against sampling 0 and 1.0 on REST, at a rate three stacks sustain', () => {
-    const o = parseSideBySideCli([]);
-    expect(o).to.not.equal('help');
-    if (o === 'help') return;
-    expect(o.configs).to.deep.equal(['off', 'on-0-sink', 'on-1.0-sink']);
-    expect(o).to.include({ load: 'rest-get-user', rate: 350, rounds: 12, durationS: 6, concurrency: 50 });
-    const g = parseSideBySideCli(['--load', 'ghz-get-user', '--configs', 'bare,off', '--rounds', '4', '--rate', '500']);
-    expect(g).to.include({ load: 'ghz-get-user', rate: 500, rounds: 4 });
-  });
+describe('bench: side-by-side report', () => {
+  const base = [sample(300, 200), sample(300, 200), sample(300, 200)];
+  const traced = [sample(330, 220), sample(330, 220), sample(330, 220, 100)];
+  const options = { mode: 'side-by-side' as const, configs: ['off' as const, 'on-0-sink' as const], loads: ['rest-get-user' as const], rates: { 'rest-get-user': 350 }, rounds: 3, durationS: 6, warmupS: 4, concurrency: 50, smoke: false };
 
-  it('refuses what cannot be compared side by side', () => {
-    // Jaeger's own CPU would compete unevenly; PostgreSQL and replicas are other stacks altogether.
-    expect(() => parseSideBySideCli(['--configs', 'off,on-1.0'])).to.throw(/on-1\.0.*cannot run side by side/);
-    expect(() => parseSideBySideCli(['--configs', 'off,off-pg'])).to.throw(/off-pg/);
-    expect(() => parseSideBySideCli(['--configs', 'off'])).to.throw(/at least two/);
-    expect(() => parseSideBySideCli(['--configs', 'off,off'])).to.throw(/at least two different/);
-    expect(() => parseSideBySideCli(['--load', 'rest-login'])).to.throw(/--load/);
-    expect(() => parseSideBySideCli(['--rounds', '1'])).to.throw(/--rounds/);
-    expect(() => parseSideBySideCli(['--rate', 'x'])).to.throw(/--rate/);
-    expect(() => parseSideBySideCli(['--bogus'])).to.throw();
-  });
-
-  it('prints ratios, per-process differences and the rounds left out', () => {
-    const base = [sample(300, 200), sample(300, 200), sample(300, 200)];
-    const traced = [sample(330, 220), sample(330, 220), sample(330, 220, 100)];
+  it('prints ratios, per-process differences, the rounds left out, and the headline with intervals', () => {
     const report: SideBySideReport = {
       startedAt: '2026-12-02T05:00:00.000Z',
-      options: { configs: ['off', 'on-0-sink'], load: 'rest-get-user', rate: 350, rounds: 3, durationS: 6, warmupS: 4, concurrency: 50 },
+      options,
       node: 'v24.22.3',
-      results: [
-        { config: 'off', ...pairedSummary(base, base, 315) },
-        { config: 'on-0-sink', ...pairedSummary(base, traced, 315) },
+      comparisons: [
+        {
+          load: 'rest-get-user',
+          rate: 350,
+          results: [
+            { label: 'off', config: 'off', ...pairedSummary(base, base, 315) },
+            { label: 'on-0-sink', config: 'on-0-sink', ...pairedSummary(base, traced, 315) },
+          ],
+          samples: { off: base, 'on-0-sink': traced },
+        },
       ],
-      samples: { off: base, 'on-0-sink': traced },
     };
     const text = formatSideBySide(report);
     expect(text).to.match(/rest-get-user at 350 rps on each stack at once, 3 x 6 s/);
     expect(text).to.match(/on-0-sink\s+x1\.100\s+x1\.100 \+-0\.000\s+550\s+\+30\s+\+20\s+0\s+350 \(350\)\s+2 \(1 left out/);
+    expect(text).to.match(/CPU per request against off, same rounds \(mean \+- 2 s\.e\.\):\n\s+rest-get-user\s+on-0-sink x1\.10 \+-0\.00$/);
+  });
+
+  it('with --against, the headline is this build over that build, per configuration', () => {
+    const report: SideBySideReport = {
+      startedAt: '2026-12-04T05:00:00.000Z',
+      options: { ...options, configs: ['off'], against: '/work/old' },
+      node: 'v24.22.3',
+      comparisons: [
+        {
+          load: 'rest-get-user',
+          rate: 350,
+          results: [
+            { label: 'off (that build)', config: 'off', ...pairedSummary(base, base) },
+            { label: 'off (this build)', config: 'off', ...pairedSummary(base, traced.slice(0, 2)) },
+          ],
+          samples: {},
+        },
+      ],
+    };
+    expect(formatSideBySide(report)).to.match(/this build \/ the build at \/work\/old, same rounds \(mean \+- 2 s\.e\.\):\n\s+rest-get-user\s+off x1\.10 \+-0\.00$/);
   });
 });

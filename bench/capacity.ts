@@ -1,16 +1,13 @@
-// `npm run bench`: starts every configuration's processes on loopback, drives the same loads
-// against each in alternating rounds, samples RSS/CPU, and writes bench/results/<time>.json|.md
-// plus latest.md. See bench/README.md.
-import { execFileSync } from 'node:child_process';
+// `npm run bench -- --capacity`: starts every configuration's processes on loopback, drives the
+// same loads against each in alternating rounds, samples RSS/CPU, and writes
+// bench/results/<time>.json|.md plus latest.md. See bench/README.md.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../scripts/stack/launch';
 import { startPostgres, type PostgresCluster } from '../scripts/stack/postgres-cluster';
-import { projectRoot } from '../shared/paths';
-import { startConfig, type RunningConfig, type SpanStats } from './bench-stack';
+import { startStack, type RunningConfig, type SpanStats } from './bench-stack';
 import { killAll } from './children';
-import { parseCli, USAGE, type BenchOptions } from './cli';
+import type { CapacityOptions } from './cli';
 import { CONFIGS, type ConfigName, type TracingTargets } from './configs';
 import { startJaeger, type BenchJaeger } from './jaeger';
 import { startSink, type BenchSink } from './sink';
@@ -21,7 +18,6 @@ import { machineBusyOver, ProcSampler, type ProcUsage } from './proc-sampler';
 import { Progress } from './progress';
 import {
   describeLoads,
-  evaluateTargets,
   gatewayOverhead,
   ownCpuUsPerRequest,
   renderMarkdown,
@@ -49,7 +45,7 @@ const MAX_QUIESCE_MS = 60_000;
 // A smoke run only checks that the harness works: it does not wait out a neighbour's build.
 const MAX_QUIESCE_SMOKE_MS = 3_000;
 // CPU (% of one core) outside the benchmark's processes above which a load counts as disturbed.
-// Kernel networking is part of it: ~5% at 12k calls/s on loopback.
+// Kernel networking (loopback) counts toward it too.
 const CONTENDED_PCT = 25;
 const STACK_MODE = 'all configurations started once and kept running; only the one under load is busy (idle ones measured as `other` CPU)';
 
@@ -57,7 +53,7 @@ const STACK_MODE = 'all configurations started once and kept running; only the o
  * The order loads run in: round by round, load by load, every configuration in turn, the
  * configuration order rotated each round so none always runs first (or right after login).
  */
-export function buildSchedule(options: Pick<BenchOptions, 'rounds' | 'loads' | 'configs' | 'warmupS'>): Step[] {
+export function buildSchedule(options: Pick<CapacityOptions, 'rounds' | 'loads' | 'configs' | 'warmupS'>): Step[] {
   const steps: Step[] = [];
   for (let round = 0; round < options.rounds; round++) {
     for (const load of options.loads) {
@@ -70,20 +66,6 @@ export function buildSchedule(options: Pick<BenchOptions, 'rounds' | 'loads' | '
     }
   }
   return steps;
-}
-
-function buildTools(options: BenchOptions): void {
-  const wanted: string[] = [];
-  if (options.loads.some((l) => LOADS[l].tool === 'ghz')) wanted.push('ghz');
-  if (options.configs.some((c) => CONFIGS[c].needsJaeger)) wanted.push('jaeger');
-  // tools.sh reuses binaries it has built; the first build downloads from the Go module proxy.
-  for (const tool of wanted) execFileSync('bash', [path.join(projectRoot, 'scripts', 'tools.sh'), tool], { stdio: 'inherit' });
-}
-
-function checkBuilt(): void {
-  for (const file of ['dist/gateway/main.js', 'dist/services/user/main.js', 'dist/services/auth/main.js', 'dist/bench/echo-server.js', 'dist/bench/otlp-sink.js']) {
-    if (!fs.existsSync(path.join(projectRoot, file))) throw new Error(`${file} is missing: run \`npm run build\` first (npm run bench does)`);
-  }
 }
 
 /** How idle the machine was when a load started. */
@@ -107,9 +89,9 @@ async function quiesce(signal: AbortSignal, maxMs: number): Promise<Quiet> {
   return { waitedMs: Date.now() - start, busyPct: Math.round(busyPct) };
 }
 
-/** The tracing environment a configuration's stack got (for the report); undefined for the echo server or if it never started. */
+/** The tracing environment a configuration's stack got (for the report); undefined if it never started. */
 function configEnv(name: ConfigName, targets: TracingTargets | undefined): Record<string, string> | undefined {
-  if (CONFIGS[name].kind !== 'stack' || !targets) return undefined;
+  if (!targets) return undefined;
   try {
     return CONFIGS[name].tracingEnv(targets);
   } catch {
@@ -131,22 +113,8 @@ function writeReport(report: BenchReport, outDir: string): { json: string; md: s
   return { json: `${base}.json`, md: `${base}.md` };
 }
 
-async function main(): Promise<number> {
-  let parsed: BenchOptions | 'help';
-  try {
-    parsed = parseCli(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (parsed === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const options = parsed;
-  checkBuilt();
-  buildTools(options);
-
+/** Runs the capacity comparison, writes its reports; resolves with the exit code (130 when interrupted). */
+export async function runCapacity(options: CapacityOptions): Promise<number> {
   const abort = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -191,13 +159,11 @@ async function main(): Promise<number> {
       progress.note('starting a throwaway PostgreSQL cluster (scripts/postgres.sh)');
       postgres = await startPostgres();
     }
-    // Nothing listens here for the whole run: the jaeger-down configuration exports into it.
-    const closedOtlpUrl = `http://127.0.0.1:${await freePort()}/v1/traces`;
-    targets = { jaegerOtlpUrl: jaeger?.otlpHttpUrl, sinkOtlpUrl: sink?.otlpHttpUrl, closedOtlpUrl, postgresUrl: postgres?.url };
+    targets = { jaegerOtlpUrl: jaeger?.otlpHttpUrl, sinkOtlpUrl: sink?.otlpHttpUrl, postgresUrl: postgres?.url };
     for (const name of options.configs) {
       if (abort.signal.aborted) break;
       progress.note(`starting ${name}: ${CONFIGS[name].description}`);
-      running[name] = await startConfig(name, targets, options.cpuProfDir);
+      running[name] = await startStack(name, targets, { cpuProfDir: options.cpuProfDir });
     }
 
     /** Runs one measured attempt with every process sampled. */
@@ -290,7 +256,7 @@ async function main(): Promise<number> {
     const r = running[name];
     if (!r) continue;
     await r.stop();
-    if (CONFIGS[name].kind === 'stack') spanStats[name] = { ...r.spanStats };
+    spanStats[name] = { ...r.spanStats };
   }
   await jaeger?.stop();
   await postgres?.stop();
@@ -329,22 +295,10 @@ async function main(): Promise<number> {
     sink: sinkStats,
     gatewayOverhead: overhead,
     gatewayOverheadUnloaded: overheadUnloaded,
-    targets: evaluateTargets(summary, overhead, overheadUnloaded, reportOptions, measurements),
   };
   const files = writeReport(report, outDir);
   process.stdout.write(`${renderTerminal(report)}\n\nreport: ${files.md}\n        ${files.json}\n        ${path.join(outDir, 'latest.md')}\n`);
   if (options.cpuProfDir) process.stdout.write(`cpu profiles: ${options.cpuProfDir}/<config>-<role>/*.cpuprofile\n`);
   if (failure) throw failure;
   return abort.signal.aborted ? 130 : 0;
-}
-
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-      killAll();
-      process.exit(1);
-    },
-  );
 }
