@@ -18,7 +18,8 @@ import {
   type LaunchedProcess,
   type OutputStream,
 } from './stack/launch';
-import { startHooks, type StartContribution } from './stack/start-hooks';
+import type { StartContribution } from './stack/start-hook';
+import { startHooks } from './stack/start-hooks';
 
 const READY_TIMEOUT_MS = 30_000;
 // Longer than the services' own drain (SHUTDOWN_TIMEOUT_MS, 10 s by default) so they can finish.
