@@ -2,13 +2,18 @@ import crypto, { webcrypto, type KeyObject } from 'node:crypto';
 import { AppError } from '../../shared/errors/app-error';
 import { verifyHs256Jwt } from './hs256-jwt';
 import { loadJose } from './jose';
-import { unixSeconds } from './unix-time';
 
 // RFC 9068's media type for JWT access tokens; with the `token_use` claim it keeps any other JWT
 // signed with the same key (an ID token, a future token kind) from passing as an access token.
 const TYP = 'at+jwt';
 const TOKEN_USE = 'access';
 const ALG = 'HS256';
+
+/**
+ * Unix seconds of a Date.now()-style millisecond time: the unit of a JWT's iat/exp, and so of every
+ * time the auth tables store (refresh token expiries, revocations, login failures).
+ */
+export const unixSeconds = (ms: number = Date.now()): number => Math.floor(ms / 1000);
 
 /** What {@link AccessTokens} needs to sign and verify. */
 export interface AccessTokenOptions {
