@@ -74,7 +74,7 @@ function shutdown(code: number, reason: string): void {
   );
 }
 
-/** The environment one instance gets: its place in the plan over the hooks' additions. */
+/** The environment one instance gets: its own settings (port, replica index, from planInstances) over the hooks' additions. */
 function envFor(plan: InstancePlan): Record<string, string> {
   const env: Record<string, string> = {};
   for (const c of contributions) Object.assign(env, c.env, c.envFor?.[plan.name]);

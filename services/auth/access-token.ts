@@ -54,8 +54,8 @@ const REQUIRED_CLAIMS = ['sub', 'jti', 'iat', 'exp'];
 
 /** Issues (with jose) and verifies (hs256-jwt.ts, checked against jose) HS256 JWT access tokens. */
 export class AccessTokens {
-  // A raw Uint8Array secret makes jose import a WebCrypto key on every sign; importing it once
-  // measured +22% ValidateToken throughput when jose verified too (bench/README.md).
+  // A raw Uint8Array secret makes jose import a WebCrypto key on every sign, so the key is
+  // imported once, here (bench/README.md has what that bought when jose still verified too).
   private readonly key: Promise<webcrypto.CryptoKey>;
   private readonly verifyKey: KeyObject;
 

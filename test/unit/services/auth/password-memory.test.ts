@@ -36,7 +36,7 @@ describe('auth: password hashing memory', function () {
     expect(await retainedAfterBurst(env)).to.be.lessThan(BLOCK_MB / 2);
   });
 
-  // With the default delay every worker thread keeps its last block (~80 MB on an idle machine).
+  // With the default delay every worker thread keeps its last block (one per thread on an idle machine).
   // On a loaded one the threads finish apart and the last one running purges the others' expired
   // blocks, but nothing runs after the last thread's final check: at least its block stays.
   it("control: with mimalloc's default purge delay the same burst keeps at least one check's memory", async () => {

@@ -74,7 +74,7 @@ describe('auth password hashing (argon2id)', () => {
     expect(needsRehash(DUMMY_PASSWORD_HASH)).to.equal(false);
     expect(await verifyDummyPassword(PASSWORD)).to.equal(false);
     expect(await verifyPassword(PASSWORD, DUMMY_PASSWORD_HASH)).to.equal(false);
-    // Medians of a few runs: at ~16 ms a hash, one scheduler hiccup would swamp a single sample.
+    // Medians of a few runs: a hash is short enough that one scheduler hiccup would swamp a single sample.
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const real: number[] = [];
     const dummy: number[] = [];
