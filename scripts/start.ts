@@ -18,7 +18,8 @@ import {
   type LaunchedProcess,
   type OutputStream,
 } from './stack/launch';
-import { startHooks, type StartContribution } from './stack/start-hooks';
+import type { StartContribution } from './stack/start-hook';
+import { startHooks } from './stack/start-hooks';
 
 const READY_TIMEOUT_MS = 30_000;
 // Longer than the services' own drain (SHUTDOWN_TIMEOUT_MS, 10 s by default) so they can finish.
@@ -73,7 +74,7 @@ function shutdown(code: number, reason: string): void {
   );
 }
 
-/** The environment one instance gets: its place in the plan over the hooks' additions. */
+/** The environment one instance gets: its own settings (port, replica index, from planInstances) over the hooks' additions. */
 function envFor(plan: InstancePlan): Record<string, string> {
   const env: Record<string, string> = {};
   for (const c of contributions) Object.assign(env, c.env, c.envFor?.[plan.name]);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { collectorTierPortsFrom, startCollectorTier } from './collector-tier';
 import { jaegerBinary } from './go-tools';
 import { localJaegerAnswers } from './jaeger-hook';
-import type { StartHook } from './start-hooks';
+import type { StartHook } from './start-hook';
 
 /**
  * `npm start -- --collector`: instead of one in-memory Jaeger, the two tiers of

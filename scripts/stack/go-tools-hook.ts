@@ -4,7 +4,7 @@ import path from 'node:path';
 import { projectRoot } from '../../shared/paths';
 import { ghzBinary, jaegerBinary, TOOLS_EXIT_NO_GO } from './go-tools';
 import { localJaegerAnswers } from './jaeger-hook';
-import type { StartHook } from './start-hooks';
+import type { StartHook } from './start-hook';
 
 /** Runs scripts/tools.sh for `targets` with its output on this terminal (it prefixes `[tools]`); resolves with its exit code. */
 function runTools(targets: string[]): Promise<number> {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../shared/paths';
 import { jaegerBinary } from './go-tools';
-import type { StartHook } from './start-hooks';
+import type { StartHook } from './start-hook';
 
 const run = promisify(execFile);
 const script = path.join(projectRoot, 'scripts/jaeger.sh');

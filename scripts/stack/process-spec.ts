@@ -38,11 +38,11 @@ export function stopOrder(): ProcessSpec[] {
 
 /**
  * V8 heap flags every service runs with. Node 24 sizes the young generation from the machine's
- * memory (up to 64 MiB semi-spaces here, 24 GiB), which put a busy service at 270-330 MB RSS
- * against 150-200 MB on Node 20 with the same code; 16 MiB semi-spaces (Node 20's default)
- * bring it back, measured at no throughput cost (bench/README.md, "Node 24 memory"). Under 200 MB
- * takes a slower-growing old generation too, at ~11% more CPU a request (bench/README.md, "Peak
- * RSS against CPU"): a deployment's choice, not the default.
+ * memory, so on a large machine a busy service holds far more RSS than the same code on Node 20;
+ * 16 MiB semi-spaces (Node 20's default) bring it back without costing throughput
+ * (bench/README.md, "Node 24 memory"). A slower-growing old generation lowers the peak further
+ * but costs CPU on every request (bench/README.md, "Peak RSS against CPU"): a deployment's
+ * choice, not the default.
  */
 export const NODE_HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
 

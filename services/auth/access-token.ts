@@ -2,13 +2,18 @@ import crypto, { webcrypto, type KeyObject } from 'node:crypto';
 import { AppError } from '../../shared/errors/app-error';
 import { verifyHs256Jwt } from './hs256-jwt';
 import { loadJose } from './jose';
-import { unixSeconds } from './unix-time';
 
 // RFC 9068's media type for JWT access tokens; with the `token_use` claim it keeps any other JWT
 // signed with the same key (an ID token, a future token kind) from passing as an access token.
 const TYP = 'at+jwt';
 const TOKEN_USE = 'access';
 const ALG = 'HS256';
+
+/**
+ * Unix seconds of a Date.now()-style millisecond time: the unit of a JWT's iat/exp, and so of every
+ * time the auth tables store (refresh token expiries, revocations, login failures).
+ */
+export const unixSeconds = (ms: number = Date.now()): number => Math.floor(ms / 1000);
 
 /** What {@link AccessTokens} needs to sign and verify. */
 export interface AccessTokenOptions {
@@ -49,8 +54,8 @@ const REQUIRED_CLAIMS = ['sub', 'jti', 'iat', 'exp'];
 
 /** Issues (with jose) and verifies (hs256-jwt.ts, checked against jose) HS256 JWT access tokens. */
 export class AccessTokens {
-  // A raw Uint8Array secret makes jose import a WebCrypto key on every sign; importing it once
-  // measured +22% ValidateToken throughput when jose verified too (bench/README.md).
+  // A raw Uint8Array secret makes jose import a WebCrypto key on every sign, so the key is
+  // imported once, here (bench/README.md has what that bought when jose still verified too).
   private readonly key: Promise<webcrypto.CryptoKey>;
   private readonly verifyKey: KeyObject;
 

@@ -9,7 +9,7 @@ import { bearerToken, clientAddressOf } from '../../shared/grpc/metadata';
 import type { Logger } from '../../shared/logging/logger';
 import * as fields from '../../shared/validation/schemas';
 import { parseOrThrow } from '../../shared/validation/schemas';
-import { INVALID_ACCESS_TOKEN, type AccessTokenClaims, type AccessTokens, type AccessTokenSubject } from './access-token';
+import { INVALID_ACCESS_TOKEN, unixSeconds, type AccessTokenClaims, type AccessTokens, type AccessTokenSubject } from './access-token';
 import { CredentialsRepository, type StoredCredentials } from './credentials-repository';
 import type { AuthDatabase } from './db/schema';
 import type { HashingSlots } from './hashing-slots';
@@ -17,7 +17,6 @@ import type { LoginThrottle } from './login-throttle';
 import { hashPassword, needsRehash, verifyDummyPassword, verifyPassword } from './password';
 import type { RefreshTokens } from './refresh-token';
 import { RevokedTokenRepository } from './revoked-token-repository';
-import { unixSeconds } from './unix-time';
 
 /** `service` on this process's spans and log lines. */
 export const AUTH_SERVICE_NAME = 'auth-service';

@@ -30,7 +30,7 @@ export const authConfigSchema = z
     ),
     /** Absolute lifetime of a refresh-token family: rotating a token does not extend it. */
     REFRESH_TOKEN_TTL_SECONDS: positiveInt(2_592_000),
-    /** Password hashes computed at once (argon2id: ~16 ms of a core and 19 MiB each): about one per core. */
+    /** Password hashes computed at once: each keeps a core busy and holds ARGON2_MEMORY_KIB, so about one per core. */
     HASH_CONCURRENCY: positiveInt(Math.max(1, os.availableParallelism())),
     /** Password checks allowed to wait for a slot; beyond that Login/Register answer RESOURCE_EXHAUSTED (429). */
     HASH_QUEUE_LIMIT: positiveInt(64),

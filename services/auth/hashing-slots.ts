@@ -10,15 +10,15 @@ interface Waiter {
 const tooLate = () => new AppError('DEADLINE_EXCEEDED', 'deadline exceeded while waiting to check the password');
 
 /**
- * Admission control for password hashing. One argon2id hash takes ~16 ms of a core and 19 MiB
- * (a legacy scrypt hash, checked until its owner's next login upgrades it, ~230 ms and 128 MiB),
- * so a burst of logins must not all start at once: at most `slots` run together (about one per
+ * Admission control for password hashing. A hash is deliberately costly in CPU and memory (a
+ * legacy scrypt hash, checked until its owner's next login upgrades it, far more so), so a burst
+ * of logins must not all start at once: at most `slots` run together (about one per
  * core), at most `maxWaiting` queue behind them, and a caller whose deadline passes while it
  * waits leaves the queue with DEADLINE_EXCEEDED instead of being hashed for nobody. A caller
  * whose deadline leaves less time than the expected wait plus one job (from a running average of
  * job times) is refused at once with RESOURCE_EXHAUSTED, and a job that could not finish in time
- * is never started. Without this, a queue longer than the deadline allows makes every login fail
- * (measured with scrypt N=2^17: 50 concurrent logins, 0 of 750 succeeded).
+ * is never started. Without this, a queue longer than the deadline allows makes every login fail:
+ * each waits its turn, then is hashed after its caller has given up (bench/README.md has the run).
  */
 export class HashingSlots {
   private busy = 0;

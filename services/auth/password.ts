@@ -1,11 +1,20 @@
 import crypto from 'node:crypto';
-import './argon2-allocator';
-import { Algorithm, hashRaw } from '@node-rs/argon2';
 
-// argon2id at OWASP's first-choice setting (m=19 MiB, t=2, p=1): ~16 ms of one core per hash on
-// the reference machine, against ~230 ms for the scrypt N=2^17 it replaced, so a burst of logins
-// fits a 5 s deadline (bench/README.md). The parameters are stored in every hash: raising them
-// later makes needsRehash() true for older hashes, and Login upgrades those on the next success.
+// @node-rs/argon2 allocates each hash's memory with its bundled mimalloc, which by default keeps
+// freed memory in the libuv worker thread that hashed until that thread allocates again, so after
+// a burst of logins the auth service would hold on to the hashes' memory for good. Purging freed
+// memory at once gives it back to the system for a little more CPU per hash (bench/README.md has
+// the figures). mimalloc reads MIMALLOC_PURGE_DELAY once, when the addon loads: so this module sets
+// it and only then loads the addon, with a require below the assignment (an import statement
+// would be evaluated before any code of this module). A value set outside wins.
+process.env.MIMALLOC_PURGE_DELAY ??= '0';
+const argon2Addon = require('@node-rs/argon2') as typeof import('@node-rs/argon2');
+
+// argon2id at OWASP's first-choice setting (m=19 MiB, t=2, p=1): an order of magnitude cheaper
+// than the scrypt N=2^17 it replaced, so a burst of logins fits within the callers' deadline
+// (README.md and bench/README.md give the times). The parameters are stored in every hash:
+// raising them later makes needsRehash() true for older hashes, and Login upgrades those on the
+// next success.
 /** The memory one hash or check takes, in KiB. */
 export const ARGON2_MEMORY_KIB = 19_456;
 const ARGON2_TIME_COST = 2;
@@ -15,7 +24,7 @@ const ARGON2_KEY_BYTES = 32;
 const ARGON2_VERSION = 19;
 
 // Bounds on parameters read from a stored hash, so a corrupted or planted row cannot ask for
-// gigabytes of memory or minutes of CPU (the largest allowed, 256 MiB at t=10, is ~2 s of a core).
+// gigabytes of memory or minutes of CPU: the largest allowed is a slow check, not an outage.
 const ARGON2_MAX_MEMORY_KIB = 256 * 1024;
 const ARGON2_MAX_TIME_COST = 10;
 const ARGON2_MAX_PARALLELISM = 8;
@@ -56,8 +65,8 @@ interface DecodedScrypt {
 }
 
 const argon2id = (password: string, salt: Buffer, keyLength: number, params: Argon2Params): Promise<Buffer> =>
-  hashRaw(password, {
-    algorithm: Algorithm.Argon2id,
+  argon2Addon.hashRaw(password, {
+    algorithm: argon2Addon.Algorithm.Argon2id,
     memoryCost: params.memoryKib,
     timeCost: params.timeCost,
     parallelism: params.parallelism,

@@ -3,8 +3,8 @@ import type { Kysely } from 'kysely';
 import { AppError } from '../../shared/errors/app-error';
 import type { Logger } from '../../shared/logging/logger';
 import type { AuthDatabase } from './db/schema';
+import { unixSeconds } from './access-token';
 import { RefreshTokenRepository } from './refresh-token-repository';
-import { unixSeconds } from './unix-time';
 
 /** The one message every rejected refresh token gets, whatever the reason. */
 export const INVALID_REFRESH_TOKEN = 'invalid or expired refresh token';

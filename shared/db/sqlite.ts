@@ -39,9 +39,9 @@ export async function openSqlite<DB>(options: OpenSqliteOptions): Promise<Kysely
 const STATEMENT_CACHE_SIZE = 256;
 
 /**
- * Kysely's SQLite driver calls `prepare()` for every query; preparing each distinct statement
- * once measured ~5% of the auth service's CPU (bench/README.md). The driver uses only `prepare`
- * and `close`, so that is all this exposes. Oldest statements are evicted beyond the bound.
+ * Kysely's SQLite driver calls `prepare()` for every query, which costs CPU on every DB-backed
+ * request; each distinct statement is prepared once instead (bench/README.md). The driver uses
+ * only `prepare` and `close`, so that is all this exposes. Oldest statements are evicted beyond the bound.
  */
 function withStatementCache(sqlite: Database.Database): { prepare(sql: string): Database.Statement; close(): void } {
   const cache = new Map<string, Database.Statement>();

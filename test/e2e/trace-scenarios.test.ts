@@ -1,7 +1,8 @@
-// The original plan's tracing scenarios, end to end: real processes, real Jaeger, traces read
-// back through Jaeger's stable /api/v3 API and checked span by span. Run once per exporter and
-// once per instrumentation mode: the lean choke points and the stock auto-instrumentation must
-// give the same trace.
+// The tracing scenarios (one request across the three processes, registration, errors, propagation,
+// redaction, untraced health checks), end to end: real processes, real Jaeger, traces read back
+// through Jaeger's stable /api/v3 API and checked span by span. Run once per exporter and once per
+// instrumentation mode: the lean choke points and the stock auto-instrumentation must give the
+// same trace.
 import { expect } from 'chai';
 import { registerAccount, uniqueEmail, GOOD_PASSWORD, type Account } from '../support/accounts';
 import { get, post } from '../support/http';

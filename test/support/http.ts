@@ -30,7 +30,7 @@ export async function request<T = any>(method: string, url: string, options: Req
     body = options.rawJson ?? JSON.stringify(options.json);
   }
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  // Every secret sent or received is remembered for the telemetry audit (test/zz-audit).
+  // Every secret sent or received is remembered for the telemetry audit (test/support/secrets-audit.ts).
   rememberAuthorization(headers.authorization);
   rememberSecretsIn(options.json);
   const started = Date.now();

@@ -23,6 +23,13 @@ export interface TestJaeger {
   start(): Promise<void>;
 }
 
+// Jaegers still running, so a run that ends without their stop (a failed root hook skips the root
+// hooks after it) does not leave one behind.
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of live) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
 /** Starts Jaeger (built by scripts/tools.sh) with scripts/jaeger/config.yaml on free ports. */
 export async function startJaeger(): Promise<TestJaeger> {
   if (!fs.existsSync(jaegerBinary)) throw new Error(`${jaegerBinary} is missing: run \`npm run tools\` first`);
@@ -35,6 +42,8 @@ export async function startJaeger(): Promise<TestJaeger> {
     output = '';
     const c = spawn(jaegerBinary, jaegerArgs, { env: { ...process.env, ...jaegerEnv(ports) }, stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
+    live.add(c);
+    c.once('exit', () => live.delete(c));
     c.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     c.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     await waitForJaegerHealth(ports, () => c.exitCode === null, () => output.slice(-2000), 20_000);

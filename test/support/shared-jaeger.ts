@@ -1,7 +1,7 @@
 import { startJaeger, type TestJaeger } from './jaeger';
 
 // One Jaeger for the whole mocha run: every stack exports to it unless a test brings its own, so
-// the audit at the end (test/zz-audit) can read back everything the suite produced.
+// the audit at the end (test/support/secrets-audit.ts) can read back everything the suite produced.
 let shared: Promise<TestJaeger> | undefined;
 
 /** The suite-wide Jaeger, started on first use. */

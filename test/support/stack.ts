@@ -76,7 +76,7 @@ export interface Stack {
 }
 
 const DEFAULT_READY_TIMEOUT_MS = 30_000;
-// Every line every service printed in this mocha run, for the telemetry audit (test/zz-audit).
+// Every line every service printed in this mocha run, for the telemetry audit (test/support/secrets-audit.ts).
 const everyLine: string[] = [];
 
 /** Every output line of every service started by any stack in this run. */

@@ -24,7 +24,7 @@ export function createTestTrpcClient(gatewayUrl: string, options: TestTrpcClient
           return token ? { authorization: `Bearer ${token}` } : {};
         },
         fetch: async (input, init) => {
-          // Remember what goes over the wire for the telemetry audit (test/zz-audit).
+          // Remember what goes over the wire for the telemetry audit (test/support/secrets-audit.ts).
           const headers = new Headers((init as RequestInit | undefined)?.headers);
           rememberAuthorization(headers.get('authorization'));
           const body = (init as RequestInit | undefined)?.body;

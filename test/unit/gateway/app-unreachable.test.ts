@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { closedPort, request, startGateway, type RunningGateway } from './gateway-harness';
+import { closedPort, request, startGateway, type RunningGateway } from '../../support/gateway-harness';
 
 // The gateway with nothing behind it: everything that does not need a service must still work,
 // and everything that does must fail fast with a JSON 503.

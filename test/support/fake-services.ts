@@ -1,0 +1,124 @@
+import { Metadata, status as GrpcStatus, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import pino from 'pino';
+import { AuthServiceService } from '../../gen/auth/v1/auth';
+import { UserServiceService, type User } from '../../gen/user/v1/user';
+import { startGrpcServer, type RunningGrpcServer } from '../../shared/grpc/server';
+
+// Scripted stand-ins for user.v1.UserService and auth.v1.AuthService on one real gRPC server, so
+// the gateway's procedures run over real sockets without the real services (those are covered by
+// their own suites and the end-to-end suite).
+
+/** One call a fake received. */
+export interface RecordedCall {
+  /** `user.createUser`, `auth.login`, ... */
+  method: string;
+  request: any;
+  /** The `authorization` metadata value, if any. */
+  authorization: string | undefined;
+  /** The call's deadline (ms since epoch). */
+  deadline: number;
+}
+
+/** What a scripted method does: answer, or throw `{code, details}` (see {@link grpcFailure}). */
+export type Behaviour = (request: any) => Promise<unknown>;
+
+/** An error a behaviour throws to fail the call with a gRPC status. */
+export const grpcFailure = (code: GrpcStatus, details: string) => Object.assign(new Error(details), { code, details });
+
+/** A behaviour that never answers, so the caller's deadline decides. */
+export const hang: Behaviour = () => new Promise<never>(() => {});
+
+/** A user as the fake user service returns it. */
+export const sampleUser = (id: string, over: Partial<User> = {}): User => ({
+  id,
+  email: 'ada@example.com',
+  name: 'Ada',
+  role: 'user',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  ...over,
+});
+
+const tokens = { accessToken: 'access-1', refreshToken: 'refresh-1', tokenType: 'Bearer', expiresIn: 900 };
+
+/** Default behaviours: a tiny happy-path world. */
+function defaults(): Record<string, Behaviour> {
+  return {
+    'user.createUser': async (req) => ({ user: sampleUser('u-new', { email: req.email, name: req.name }), tokens }),
+    'user.getUser': async (req) => ({ user: sampleUser(req.id) }),
+    'user.updateUser': async (req) => ({ user: sampleUser(req.id, { name: req.name ?? 'Ada' }) }),
+    'user.deleteUser': async () => ({}),
+    'user.listUsers': async () => ({ users: [sampleUser('u1'), sampleUser('u2')], total: 42 }),
+    'auth.login': async () => ({ tokens, userId: 'u1' }),
+    'auth.refreshToken': async () => ({ tokens: { ...tokens, accessToken: 'access-2', refreshToken: 'refresh-2' } }),
+    'auth.logout': async () => ({}),
+    'auth.getCurrentUser': async () => ({ userId: 'u-me', email: 'me@example.com' }),
+  };
+}
+
+/** Both fake services on one server at 127.0.0.1:<port>. */
+export class FakeServices {
+  /** Every call received, in order. */
+  readonly calls: RecordedCall[] = [];
+  /** Per-method overrides (`auth.login`: ...); reset with {@link reset}. */
+  script: Record<string, Behaviour> = {};
+
+  private constructor(private readonly running: RunningGrpcServer) {}
+
+  /** The address to point USER_SERVICE_URL and AUTH_SERVICE_URL at. */
+  get address(): string {
+    return `127.0.0.1:${this.running.port}`;
+  }
+
+  /** The calls made to one method. */
+  callsTo(method: string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** Forgets calls and scripts. */
+  reset(): void {
+    this.calls.length = 0;
+    this.script = {};
+  }
+
+  /** Starts the fakes on a free port. */
+  static async start(): Promise<FakeServices> {
+    const base = defaults();
+    let fake: FakeServices | undefined;
+    const handler =
+      (method: string) =>
+      (call: ServerUnaryCall<any, unknown>, callback: sendUnaryData<unknown>): void => {
+        const auth = (call.metadata as Metadata).get('authorization')[0];
+        fake!.calls.push({
+          method,
+          request: call.request,
+          authorization: typeof auth === 'string' ? auth : undefined,
+          deadline: (call.getDeadline() as Date | number).valueOf(),
+        });
+        const behaviour = fake!.script[method] ?? base[method];
+        behaviour!(call.request).then(
+          (res) => callback(null, res),
+          (err: { code?: number; details?: string }) => callback({ code: err.code ?? GrpcStatus.UNKNOWN, details: err.details ?? '' }),
+        );
+      };
+    const implement = (prefix: string, definition: Record<string, unknown>) =>
+      Object.fromEntries(Object.keys(definition).map((name) => [name, handler(`${prefix}.${name}`)]));
+    const running = await startGrpcServer({
+      host: '127.0.0.1',
+      port: 0,
+      services: [
+        { name: 'user.v1.UserService', definition: UserServiceService, implementation: implement('user', UserServiceService) },
+        { name: 'auth.v1.AuthService', definition: AuthServiceService, implementation: implement('auth', AuthServiceService) },
+      ],
+      logger: pino({ level: 'silent' }),
+      shutdownTimeoutMs: 200,
+    });
+    fake = new FakeServices(running);
+    return fake;
+  }
+
+  /** Stops the server. */
+  async stop(): Promise<void> {
+    await this.running.shutdown();
+  }
+}
