@@ -4,6 +4,7 @@ import { commonConfig } from '../shared/config/common';
 import { grpcTarget, list, port } from '../shared/config/fields';
 import { loadConfigOrExit } from '../shared/config/load-config';
 import { projectRoot } from '../shared/paths';
+import { trustedCallersProblem, TRUST_EVERY_CALLER } from '../shared/telemetry/edge-trust';
 import { trustProxyProblem } from './client-address';
 
 /** The gateway's config keys (environment names; config.yaml spells them as nested keys). */
@@ -24,11 +25,35 @@ export const gatewayConfigSchema = z.object({
     const problem = trustProxyProblem(entries);
     if (problem) ctx.addIssue({ code: 'custom', message: `must be addresses, CIDR ranges or loopback/linklocal/uniquelocal: ${problem}` });
   }),
+  /**
+   * Callers whose W3C trace context (traceparent, tracestate, baggage) the gateway continues:
+   * `*` (everyone), or addresses, CIDR ranges and `loopback`/`linklocal`/`uniquelocal`, matched
+   * against the client address TRUST_PROXY resolved. Anyone else starts a new trace, linked to
+   * theirs. Unset: everyone in development and test, nobody with NODE_ENV=production
+   * ({@link trustedTraceCallers}).
+   */
+  TRUST_TRACE_CONTEXT: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .superRefine((entries, ctx) => {
+      const problem = trustedCallersProblem(entries);
+      if (problem) ctx.addIssue({ code: 'custom', message: `must be ${TRUST_EVERY_CALLER} or addresses, CIDR ranges or loopback/linklocal/uniquelocal: ${problem}` });
+    })
+    .optional(),
   ...commonConfig,
 });
 
 /** Validated gateway configuration. */
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+
+/**
+ * Who may steer tracing through the gateway: TRUST_TRACE_CONTEXT, or when it is unset everyone
+ * in development and test (local tools and tests continue their traces) and nobody with
+ * NODE_ENV=production, where the gateway faces callers it does not know.
+ */
+export function trustedTraceCallers(config: Pick<GatewayConfig, 'TRUST_TRACE_CONTEXT' | 'NODE_ENV'>): string[] {
+  return config.TRUST_TRACE_CONTEXT ?? (config.NODE_ENV === 'production' ? [] : [TRUST_EVERY_CALLER]);
+}
 
 /** The gateway's config.yaml (environment variables override it). */
 export const gatewayConfigFile = path.join(projectRoot, 'gateway', 'config.yaml');

@@ -1,16 +1,26 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../shared/logging/logger';
 import type { RunningServer } from '../shared/process/run-process';
+import { traceContextTrust } from '../shared/telemetry/edge-trust';
 import { createApp } from './app';
-import type { GatewayConfig } from './config';
+import { clientAddressResolver } from './client-address';
+import { trustedTraceCallers, type GatewayConfig } from './config';
 import { createGatewayClients } from './grpc-clients';
+import { EdgeServer } from './http-tracing/edge-server';
 
 /** Starts the gateway's HTTP server; shutdown stops accepting, drains requests, closes the gRPC clients. */
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningServer> {
   const clients = createGatewayClients(config);
   const app = createApp({ config, clients, logger });
-  const server = await new Promise<ReturnType<typeof app.listen>>((resolve, reject) => {
-    const s = app.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
+  const clientAddress = clientAddressResolver(config.TRUST_PROXY);
+  const trusts = traceContextTrust(trustedTraceCallers(config));
+  const server = new EdgeServer(app, (req) => trusts(clientAddress(req)));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.GATEWAY_PORT, config.GATEWAY_HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   return {
     port: (server.address() as AddressInfo).port,

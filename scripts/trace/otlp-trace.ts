@@ -20,6 +20,8 @@ export interface StoredSpan {
   endUnixMs: number;
   attributes: Record<string, unknown>;
   events: Array<{ name: string; attributes: Record<string, unknown> }>;
+  /** Links to spans of other traces (e.g. an untrusted caller's, kept by the gateway). */
+  links: Array<{ traceId: string; spanId: string }>;
 }
 
 /** OTLP span kinds as Jaeger's JSON reports them. */
@@ -86,6 +88,7 @@ export function flattenTrace(doc: unknown): StoredSpan[] {
             name: e.name,
             attributes: attrs(e.attributes),
           })),
+          links: ((raw.links ?? []) as Array<{ traceId: unknown; spanId: unknown }>).map((l) => ({ traceId: String(l.traceId), spanId: String(l.spanId) })),
         });
       }
     }

@@ -12,6 +12,7 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
+import { untrustedCallerContext } from './edge-trust';
 import { recordError, tracer as defaultTracer } from './spans';
 import {
   formatTraceparent,
@@ -150,9 +151,13 @@ export class OffTracing extends SpanTracing {
 /** The request as the stock instrumentation left it: its span is the active one. */
 class ActiveTrace implements HttpServerTrace, GrpcServerTrace {
   readonly parent: SpanParent;
-  constructor() {
+  constructor(req?: IncomingMessage) {
     const active = otelContext.active();
-    this.parent = new SpanParent(trace.getSpan(active) ?? NO_SPAN, active, undefined);
+    const span = trace.getSpan(active) ?? NO_SPAN;
+    this.parent = new SpanParent(span, active, undefined);
+    // An untrusted caller's context is no parent (edge-trust.ts), but a link.
+    const caller = req && untrustedCallerContext(req);
+    if (caller && span.isRecording()) span.addLink({ context: caller });
   }
   traceResponse(): string | undefined {
     const sc = this.parent.span.spanContext();
@@ -171,8 +176,8 @@ class ActiveTrace implements HttpServerTrace, GrpcServerTrace {
  * and DB spans under whatever span is active.
  */
 export class AutoTracing extends SpanTracing {
-  serveHttp(_req: IncomingMessage): HttpServerTrace {
-    return new ActiveTrace();
+  serveHttp(req: IncomingMessage): HttpServerTrace {
+    return new ActiveTrace(req);
   }
 
   serveGrpc(_path: string, _metadata: Metadata): GrpcServerTrace {

@@ -12,6 +12,7 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
+import { untrustedCallerContext } from '../edge-trust';
 import { endClientSpan, endServerSpan, isUntracedMethod, peerOf, startClientSpan, startServerSpan } from '../grpc-spans';
 import { SpanParent, SpanTracing } from '../span-tracing';
 import { formatTraceparent, spanLogFields } from '../trace-headers';
@@ -107,7 +108,9 @@ export class LeanTracing extends SpanTracing {
     if (UNTRACED_PATHS.has(pathOf(req.url))) return NO_TRACE;
     const parent = propagation.extract(LEAN_ROOT_CONTEXT, req.headers, defaultTextMapGetter);
     const method = req.method || 'GET';
-    const span = this.tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
+    // An untrusted caller's context is no parent (edge-trust.ts), but a link.
+    const caller = untrustedCallerContext(req);
+    const span = this.tracer.startSpan(method, { kind: SpanKind.SERVER, links: caller && [{ context: caller }] }, parent);
     // Attributes only for a span that records them: an unsampled request pays for none.
     if (span.isRecording()) span.setAttributes(incomingRequestAttributes(req));
     return new HttpServerSpan(span, method, parent);

@@ -18,6 +18,7 @@ function span(name: string, start: number, ms: number, more: Partial<StoredSpan>
     startUnixMs: T0 + start,
     endUnixMs: T0 + start + ms,
     attributes: {},
+    links: [],
     events: [],
     ...more,
   };
