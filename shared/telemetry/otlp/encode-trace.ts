@@ -5,7 +5,7 @@
  * It mirrors @opentelemetry/otlp-transformer 0.223's ProtobufTraceSerializer rule for rule
  * (grouping, field order, which zero/empty fields are written or skipped, int-vs-double,
  * span flags, timestamp arithmetic), so the output is byte-identical to the stock serializer;
- * test/unit/telemetry/otlp-encoder.test.ts checks that. What it does differently is cost:
+ * test/unit/shared/telemetry/otlp/encode-trace.test.ts checks that. What it does differently is cost:
  * one pass instead of a sizing pass plus a writing pass, no per-id Uint8Array, strings
  * written by the native UTF-8 encoder, and the resource (identical on every span of a
  * process) encoded once per Resource object and then copied as bytes.

@@ -23,7 +23,7 @@ describe('gRPC handler error mapping', () => {
     expect(toGrpcError({ code: 'EACCES' })).to.deep.equal({ code: status.INTERNAL, details: 'internal error' });
   });
 
-  it("derives the plan's operation attribute from the method name", () => {
+  it('derives the operation attribute from the method name', () => {
     expect(operationKey('CreateUser')).to.equal('create_user');
     expect(operationKey('ValidateToken')).to.equal('validate_token');
     expect(operationKey('Login')).to.equal('login');

@@ -1,9 +1,9 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { expect } from 'chai';
-import type { AppRouter } from '../../../gateway/trpc/app-router';
-import { FakeServices, grpcFailure, hang } from '../../support/fake-services';
-import { request, startGateway, type RunningGateway } from '../../support/gateway-harness';
+import type { AppRouter } from '../../../../gateway/trpc/app-router';
+import { FakeServices, grpcFailure, hang } from '../../../support/fake-services';
+import { request, startGateway, type RunningGateway } from '../../../support/gateway-harness';
 
 const ID = '3f1c1d52-7c55-4c8e-9d8c-0a4b7a1e2f10';
 const OTHER_ID = '9b2e4f60-1d3a-4c5b-8e7f-112233445566';

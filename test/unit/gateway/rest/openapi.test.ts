@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { buildOpenApiDocument, openApiPath } from '../../../gateway/rest/openapi';
-import { restRoutes } from '../../../gateway/rest/routes';
-import { appRouter, procedureSchemas, proceduresOf } from '../../../gateway/trpc/app-router';
+import { buildOpenApiDocument, openApiPath } from '../../../../gateway/rest/openapi';
+import { restRoutes } from '../../../../gateway/rest/routes';
+import { appRouter, procedureSchemas, proceduresOf } from '../../../../gateway/trpc/app-router';
 
 type Operation = {
   operationId: string;

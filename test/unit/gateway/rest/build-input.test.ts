@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { expect } from 'chai';
-import { buildInput, integerQueryParam } from '../../../gateway/rest/build-input';
+import { buildInput, integerQueryParam } from '../../../../gateway/rest/build-input';
 
 /** The error `fn` throws (it must throw a BAD_REQUEST TRPCError). */
 function badRequest(fn: () => unknown): string {

@@ -2,9 +2,9 @@ import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js
 import { TRPCError } from '@trpc/server';
 import { expect } from 'chai';
 import { z } from 'zod';
-import { email, password } from '../../../shared/validation/schemas';
-import { publicMessage } from '../../../gateway/trpc/error-message';
-import { isServiceError, toTRPCError } from '../../../gateway/trpc/grpc-error';
+import { email, password } from '../../../../shared/validation/schemas';
+import { publicMessage } from '../../../../gateway/trpc/error-message';
+import { isServiceError, toTRPCError } from '../../../../gateway/trpc/grpc-error';
 
 /** A ServiceError as a grpc-js client call fails with it. */
 function serviceError(code: GrpcStatus, details: string): ServiceError {

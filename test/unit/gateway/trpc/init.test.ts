@@ -3,20 +3,15 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { TRPCError } from '@trpc/server';
 import { expect } from 'chai';
-import type { Request, Response } from 'express';
-import pino from 'pino';
 import { z } from 'zod';
-import { traceRequests } from '../../../gateway/http-tracing/request-tracing';
-import { createCallerFactory, router, tracedProcedure } from '../../../gateway/trpc/init';
-import type { Context } from '../../../gateway/trpc/context';
-import { setTracing } from '../../../shared/telemetry/active-config';
-import { LeanTracing } from '../../../shared/telemetry/lean/lean-tracing';
-import { AutoTracing, OffTracing } from '../../../shared/telemetry/span-tracing';
+import { createCallerFactory, router, tracedProcedure } from '../../../../gateway/trpc/init';
+import type { Context } from '../../../../gateway/trpc/context';
+import { LeanTracing } from '../../../../shared/telemetry/lean/lean-tracing';
 
 // The tRPC span middleware gets a tracing of its own here, on its own tracer (no global tracer
 // provider is touched), and a context manager is installed only for this suite so that "active
 // span" means something.
-describe('gateway: tracing', () => {
+describe('gateway: the tRPC span middleware', () => {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const tracer = provider.getTracer('gateway-test');
@@ -82,45 +77,5 @@ describe('gateway: tracing', () => {
     const span = exporter.getFinishedSpans().find((s) => s.name === 'trpc users.get')!;
     expect(span.status.code).to.equal(SpanStatusCode.ERROR);
     expect(span.attributes['trpc.error_code']).to.equal('BAD_REQUEST');
-  });
-
-  describe('traceresponse header', () => {
-    const middleware = traceRequests(pino({ level: 'silent' }));
-    const run = (incoming: Record<string, string> = {}): Record<string, string> => {
-      const headers: Record<string, string> = {};
-      const res = { setHeader: (name: string, value: string) => (headers[name] = value), once: () => res } as unknown as Response;
-      let nextCalled = false;
-      middleware({ headers: incoming, url: '/api/v1/users', method: 'GET' } as unknown as Request, res, () => (nextCalled = true));
-      expect(nextCalled).to.equal(true);
-      return headers;
-    };
-    // Which span the header names depends on who made it: here, as with auto instrumentation,
-    // the active one; with tracing off, none (the default of a process that never started tracing).
-    beforeEach(() => setTracing(new AutoTracing(tracer)));
-    afterEach(() => setTracing(new OffTracing()));
-
-    it('is 00-<trace-id>-<span-id>-<flags> of the active span', () => {
-      const span = tracer.startSpan('http server');
-      const headers = context.with(trace.setSpan(ROOT_CONTEXT, span), () => run());
-      span.end();
-      const { traceId, spanId } = span.spanContext();
-      expect(headers).to.deep.equal({ traceresponse: `00-${traceId}-${spanId}-01` });
-    });
-
-    it('is left out without a valid span context', () => {
-      expect(run()).to.deep.equal({});
-      const invalid = trace.wrapSpanContext({ traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 });
-      expect(context.with(trace.setSpan(ROOT_CONTEXT, invalid), () => run())).to.deep.equal({});
-    });
-
-    it("with tracing off (no span) is the caller's own valid traceparent, re-serialised as version 00", () => {
-      setTracing(new OffTracing());
-      const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-      expect(run({ traceparent: tp })).to.deep.equal({ traceresponse: tp });
-      expect(run({ traceparent: '01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00-future' })).to.deep.equal({
-        traceresponse: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00',
-      });
-      expect(run({ traceparent: 'ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })).to.deep.equal({});
-    });
   });
 });
