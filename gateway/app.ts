@@ -10,6 +10,7 @@ import { errorHandler, notFound } from './rest/errors';
 import { hasNonJsonBody, JSON_BODY_LIMIT_BYTES } from './rest/json-body';
 import { buildOpenApiDocument } from './rest/openapi';
 import { createRestRouter } from './rest/rest-router';
+import { responseHeaders } from './response-headers';
 import { appRouter } from './trpc/app-router';
 import { retryAfterSeconds } from './trpc/grpc-error';
 import { createContextFactory } from './trpc/context';
@@ -38,6 +39,8 @@ export function createApp(deps: AppDeps): Express {
   // Flat string values only (no `a[b]=` objects): the REST layer parses query numbers itself.
   app.set('query parser', 'simple');
 
+  // nosniff and no-store on every response, errors and 404s included (response-headers.ts).
+  app.use(responseHeaders);
   app.use(traceRequests(logger));
   app.use(createHealthRouter(deps.clients.health));
   app.get('/openapi.json', (_req, res) => {

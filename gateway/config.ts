@@ -19,7 +19,7 @@ export const gatewayConfigSchema = z.object({
   AUTH_SERVICE_URL: grpcTarget('127.0.0.1:50052'),
   /**
    * Proxies whose X-Forwarded-For is believed (addresses, CIDRs, `loopback`, ...): the client
-   * address the login throttle counts. Empty: the socket's peer, the header ignored.
+   * address the login and registration throttles count. Empty: the socket's peer, the header ignored.
    */
   TRUST_PROXY: list([]).superRefine((entries, ctx) => {
     const problem = trustProxyProblem(entries);

@@ -3,7 +3,7 @@
 #   scripts/schemathesis.sh ensure               create the virtual environment, once (later calls
 #                                                only check it and return at once)
 #   scripts/schemathesis.sh run <gateway-url>    ensure, then fuzz: every phase (examples, coverage,
-#                                                fuzzing, stateful), the five checks below, a fixed
+#                                                fuzzing, stateful), the six checks below, a fixed
 #                                                seed, bounded in time; exit 0 only with zero failures
 # Only ever point it at a throwaway stack: it registers users, logs them out and deletes them.
 # The auth hook (test/schemathesis/hooks.py) registers a fresh user whenever the token stops working.
@@ -49,7 +49,7 @@ run() {
     timeout --kill-after=10 "${SCHEMATHESIS_TIMEOUT_S:-300}" "$python" -m schemathesis.cli \
     --config-file "$root/test/schemathesis/schemathesis.toml" run "${url%/}/openapi.json" \
     --phases examples,coverage,fuzzing,stateful \
-    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection \
     --seed "${SCHEMATHESIS_SEED:-20261201}" \
     --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-60}" \
     --generation-database none \

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { projectRoot } from '../../shared/paths';
+import { RESPONSE_HEADERS } from '../response-headers';
 import { procedureSchemas } from '../trpc/app-router';
 import { JSON_BODY_LIMIT_BYTES } from './json-body';
 import { restRoutes, type RestRoute } from './routes';
@@ -43,7 +44,41 @@ export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSch
 }
 
 const ERROR_REF = { $ref: '#/components/schemas/Error' };
-const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ERROR_REF } } });
+
+// What each header of gateway/response-headers.ts means, for the document.
+const HEADER_DESCRIPTIONS: Record<string, string> = {
+  'X-Content-Type-Options': 'The Content-Type is authoritative; a browser never sniffs the body.',
+  'Cache-Control': 'No cache, shared or private, may store any response (tokens, per-user data).',
+  Pragma: 'The same, for HTTP/1.0 caches.',
+};
+
+/** `components.headers`: the headers every response carries, and Retry-After. */
+function headerComponents(): Record<string, unknown> {
+  const components: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(RESPONSE_HEADERS)) {
+    components[name] = { description: HEADER_DESCRIPTIONS[name] ?? name, required: true, schema: { type: 'string', enum: [value] } };
+  }
+  components['Retry-After'] = {
+    description: 'Seconds to wait before trying again.',
+    required: true,
+    schema: { type: 'string', pattern: '^[1-9][0-9]*$' },
+  };
+  return components;
+}
+
+/** The `headers` of a response with `status`: the common ones, and Retry-After on a 429. */
+function responseHeaders(status: number): Record<string, unknown> {
+  const headers: Record<string, unknown> = {};
+  for (const name of Object.keys(RESPONSE_HEADERS)) headers[name] = { $ref: `#/components/headers/${name}` };
+  if (status === 429) headers['Retry-After'] = { $ref: '#/components/headers/Retry-After' };
+  return headers;
+}
+
+const errorResponse = (status: number, description: string) => ({
+  description,
+  headers: responseHeaders(status),
+  content: { 'application/json': { schema: ERROR_REF } },
+});
 
 /** `/api/v1/users/:id` -> `/api/v1/users/{id}`. */
 export function openApiPath(expressPath: string): string {
@@ -108,10 +143,14 @@ function operationFor(route: RestRoute): Record<string, unknown> {
   const responses: Record<string, unknown> = {};
   responses[String(route.status)] =
     route.status === 204 || !schemas.output
-      ? { description: 'Done; no body.' }
-      : { description: 'Success.', content: { 'application/json': { schema: toJsonSchema(schemas.output, 'output') } } };
+      ? { description: 'Done; no body.', headers: responseHeaders(route.status) }
+      : {
+          description: 'Success.',
+          headers: responseHeaders(route.status),
+          content: { 'application/json': { schema: toJsonSchema(schemas.output, 'output') } },
+        };
   for (const [status, description] of errorStatuses(route, schemas.input !== undefined)) {
-    responses[String(status)] = errorResponse(description);
+    responses[String(status)] = errorResponse(status, description);
   }
   operation.responses = responses;
 
@@ -145,6 +184,7 @@ export function buildOpenApiDocument(routes: readonly RestRoute[] = restRoutes):
     paths,
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      headers: headerComponents(),
       schemas: {
         Error: {
           type: 'object',

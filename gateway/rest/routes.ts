@@ -17,8 +17,6 @@ export interface RouteInput {
  */
 export type RouteErrors = Partial<Record<401 | 403 | 404 | 409 | 429, string>>;
 
-// The password-hashing admission (HASH_QUEUE_LIMIT, a caller's deadline) refuses at once.
-const HASHING_BUSY = 'Too many requests: password hashing is at capacity; retry after the Retry-After header\'s seconds.';
 const NOT_YOURS = 'Only the user themselves or an admin may do this.';
 const NO_SUCH_USER = 'No user with this id.';
 
@@ -54,7 +52,10 @@ export const restRoutes: readonly RestRoute[] = [
     status: 201,
     summary: 'Register a user and sign them in',
     protected: false,
-    errors: { 409: 'The email is already registered.', 429: HASHING_BUSY },
+    errors: {
+      409: 'The email is already registered.',
+      429: 'Too many registration attempts from this client within the window (REGISTRATION_MAX_PER_CLIENT), or password hashing is at capacity; the Retry-After header says when to try again.',
+    },
     example: { ...ADA, name: 'Ada Lovelace' },
   },
   {

@@ -10,7 +10,7 @@ export interface ServiceCallOptions {
   deadline?: number;
   /** Bearer token to forward as `authorization` metadata. */
   token?: string | undefined;
-  /** The end client's address, for the auth service's login throttle. */
+  /** The end client's address, for the login and registration throttles. */
   clientAddress?: string | undefined;
 }
 

@@ -24,6 +24,14 @@ export const userConfigSchema = z
    * the sweep, or the next registration of its email, removes it. Also the sweep's period.
    */
   REGISTRATION_STALE_AFTER_MS: positiveInt(30_000),
+  /**
+   * Registration attempts per client address within REGISTRATION_WINDOW_SECONDS; more get
+   * RESOURCE_EXHAUSTED (429) before anything is written or hashed. Also the most emails one
+   * address can probe (409) per window.
+   */
+  REGISTRATION_MAX_PER_CLIENT: positiveInt(20),
+  /** How long registration attempts are counted. */
+  REGISTRATION_WINDOW_SECONDS: positiveInt(3600),
   /** Injected delays and errors per gRPC method (shared/faults); off unless set, refused in production. */
   FAULTS: faultsSetting(),
 })

@@ -8,6 +8,7 @@ import { AuthClient } from './auth-client';
 import type { UserConfig } from './config';
 import { userMigrations } from './db/migrations';
 import type { UserDatabase } from './db/schema';
+import { RegistrationThrottle } from './registration-throttle';
 import { Registrations } from './registrations';
 import { createUserService, USER_SERVICE_NAME } from './user-handlers';
 import { UserRepository } from './user-repository';
@@ -30,6 +31,10 @@ export async function startUserService(config: UserConfig, logger: Logger): Prom
     users,
     auth,
     registrations,
+    registrationThrottle: new RegistrationThrottle(database.db, {
+      maxPerClient: config.REGISTRATION_MAX_PER_CLIENT,
+      windowSeconds: config.REGISTRATION_WINDOW_SECONDS,
+    }),
     adminEmails: new Set(config.ADMIN_EMAILS),
     logger,
     faults: config.FAULTS,

@@ -5,11 +5,13 @@ import { UserServiceService, type UserServiceServer } from '../../gen/user/v1/us
 import { AppError } from '../../shared/errors/app-error';
 import type { FaultPlan } from '../../shared/faults/fault-rules';
 import { implement, type AsyncService } from '../../shared/grpc/handler';
+import { clientAddressOf } from '../../shared/grpc/metadata';
 import type { Logger } from '../../shared/logging/logger';
 import * as fields from '../../shared/validation/schemas';
 import { parseOrThrow } from '../../shared/validation/schemas';
 import type { AuthApi } from './auth-client';
 import { authenticate } from './authenticate';
+import type { RegistrationThrottle } from './registration-throttle';
 import type { Registrations } from './registrations';
 import { assertMayModify, assertMaySetRole, roleForNewUser } from './authorize';
 import { toUser, type UserChanges, type UserRepository } from './user-repository';
@@ -26,6 +28,8 @@ export interface UserHandlerDeps {
   auth: AuthApi;
   /** Registration across the two services (crash-safe). */
   registrations: Registrations;
+  /** Limits registration attempts per client address (REGISTRATION_MAX_PER_CLIENT). */
+  registrationThrottle: RegistrationThrottle;
   /** Lower-cased emails that register as admins. */
   adminEmails: ReadonlySet<string>;
   logger: Logger;
@@ -51,7 +55,7 @@ const hasStatus = (err: unknown, code: GrpcStatus) => (err as { code?: unknown }
 
 /** The UserService RPCs as async handlers (wrapped by {@link createUserService}). */
 export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServiceServer> {
-  const { users, auth, registrations, adminEmails, logger } = deps;
+  const { users, auth, registrations, registrationThrottle, adminEmails, logger } = deps;
 
   /** Runs a compensating step; its failure is logged, so the error the caller sees stays the original. */
   const compensate = async (what: string, userId: string, step: () => Promise<unknown>) => {
@@ -65,6 +69,9 @@ export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServ
   return {
     async createUser(request, ctx) {
       const input = parseOrThrow(createUserInput, request);
+      // First, before any row is written or the auth service hashes the password: a client past
+      // its limit gets 429 having cost one counter update.
+      await registrationThrottle.admit(clientAddressOf(ctx.metadata), Math.floor(Date.now() / 1000));
       // Profile (pending), credentials, profile active: see registrations.ts for what a failure
       // or a crash at any point leaves behind, and how it is resolved.
       const row = await registrations.begin(

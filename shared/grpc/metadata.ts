@@ -36,8 +36,9 @@ export function retryAfterOf(metadata: Metadata | undefined): number | undefined
 
 /**
  * Metadata key of the end client's address, as the gateway saw it (after its trusted-proxy
- * rule). Only the auth service's login throttle reads it; the auth service is internal, so it
- * trusts its callers for this as for everything else.
+ * rule). Only the throttles read it: the auth service's for logins, the user service's for
+ * registrations. Both services are internal, so they trust their callers for this as for
+ * everything else.
  */
 export const CLIENT_ADDRESS_KEY = 'x-client-address';
 

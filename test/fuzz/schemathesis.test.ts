@@ -39,7 +39,7 @@ function report(output: string): string {
 }
 
 // Schemathesis (PyPI, in the venv scripts/schemathesis.sh makes) against a real stack's
-// /openapi.json: every phase, the five checks, a fixed seed. Zero failures or this fails with
+// /openapi.json: every phase, the six checks (response headers among them), a fixed seed. Zero failures or this fails with
 // Schemathesis' own report. On both engines: PostgreSQL refuses some text SQLite stores (NUL).
 forEachDatabase((database) => describe(`fuzz: Schemathesis against /openapi.json [${database}]`, function () {
   // Venv creation on a first run (~30 s) plus the run itself (the script's own bound is 300 s).

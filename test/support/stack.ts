@@ -125,7 +125,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const envs = {} as Record<ProcessName, Array<Record<string, string>>>;
   const own: Record<ProcessName, Record<string, string>> = {
     auth: { ...(await dbEnv('AUTH')), JWT_SECRET: crypto.randomBytes(32).toString('base64url') },
-    user: { ...(await dbEnv('USER')), AUTH_SERVICE_URL: authAddr, ADMIN_EMAILS: ADMIN_EMAIL },
+    // Every test registers from 127.0.0.1: no registration limit unless a test sets one.
+    user: { ...(await dbEnv('USER')), AUTH_SERVICE_URL: authAddr, ADMIN_EMAILS: ADMIN_EMAIL, REGISTRATION_MAX_PER_CLIENT: '1000000' },
     gateway: { USER_SERVICE_URL: userAddr, AUTH_SERVICE_URL: authAddr },
   };
   for (const spec of PROCESS_SPECS) {

@@ -18,7 +18,8 @@ export const authRouter = router({
     .input(registerInput)
     .mutation(async ({ ctx, input }): Promise<z.output<typeof registerOutput>> => {
       const { user } = ctx.clients;
-      const res = await callService(ctx, user, user.createUser, input);
+      // The client address, for the user service's registration throttle.
+      const res = await callService(ctx, user, user.createUser, input, { clientAddress: ctx.clientAddress });
       return { user: toUserOutput(res.user), ...toTokenPairOutput(res.tokens) };
     }),
 

@@ -43,4 +43,21 @@ export const userMigrations: Record<string, Migration> = {
       await db.schema.alterTable('users').dropColumn('status').execute();
     },
   },
+  '0003_registration_attempts': {
+    async up(db: Kysely<unknown>) {
+      // Registration attempts per client address (hashed), for the registration throttle
+      // (registration-throttle.ts): in the database, so the limit holds across restarts and
+      // instances. Times are unix seconds in `bigint` (PostgreSQL's `integer` ends in 2038).
+      await db.schema
+        .createTable('registration_attempts')
+        .addColumn('key_hash', 'text', (c) => c.primaryKey())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('window_start', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('registration_attempts_window_start').on('registration_attempts').column('window_start').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('registration_attempts').execute();
+    },
+  },
 };

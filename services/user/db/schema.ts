@@ -25,9 +25,19 @@ export interface UsersTable {
   updated_at: string;
 }
 
+/** Registration attempts of one client address (`client:<address>`, sha256 hex) in its window. */
+export interface RegistrationAttemptsTable {
+  key_hash: string;
+  /** Attempts since `window_start`; `limit + 1` once refused. */
+  attempts: number;
+  /** Unix seconds of the window's first attempt. */
+  window_start: number;
+}
+
 /** The user service's database. */
 export interface UserDatabase {
   users: UsersTable;
+  registration_attempts: RegistrationAttemptsTable;
 }
 
 /** A `users` row as read. */

@@ -1,13 +1,14 @@
 import { expect } from 'chai';
 import { buildOpenApiDocument, openApiPath } from '../../../../gateway/rest/openapi';
 import { restRoutes } from '../../../../gateway/rest/routes';
+import { RESPONSE_HEADERS } from '../../../../gateway/response-headers';
 import { appRouter, procedureSchemas, proceduresOf } from '../../../../gateway/trpc/app-router';
 
 type Operation = {
   operationId: string;
   parameters?: Array<{ name: string; in: string; required: boolean; schema: Record<string, unknown> }>;
   requestBody?: { required: boolean; content: Record<string, { schema: any }> };
-  responses: Record<string, { content?: Record<string, { schema: any }> }>;
+  responses: Record<string, { content?: Record<string, { schema: any }>; headers?: Record<string, { $ref: string }> }>;
   security?: unknown;
 };
 
@@ -130,5 +131,25 @@ describe('gateway: REST table and OpenAPI document', () => {
     expect(byName.limit!.schema).to.include({ type: 'integer', minimum: 1, maximum: 100, default: 20 });
     expect(byName.offset!.schema).to.include({ type: 'integer', minimum: 0, maximum: 2_147_483_647, default: 0 });
     expect(list.requestBody).to.equal(undefined);
+  });
+
+  it('documents the headers every response carries, with the values the gateway sends, and Retry-After on every 429', () => {
+    const components = doc.components.headers as Record<string, { required: boolean; schema: { enum?: string[]; pattern?: string } }>;
+    for (const [name, value] of Object.entries(RESPONSE_HEADERS)) {
+      expect(components[name], name).to.deep.include({ required: true, schema: { type: 'string', enum: [value] } });
+    }
+    expect(components['Retry-After']).to.deep.include({ required: true });
+    let statuses = 0;
+    for (const route of restRoutes) {
+      const operation = op(route.method, openApiPath(route.path));
+      for (const [status, response] of Object.entries(operation.responses)) {
+        const what = `${route.method} ${route.path} ${status}`;
+        const expected = Object.keys(RESPONSE_HEADERS).concat(status === '429' ? ['Retry-After'] : []);
+        expect(Object.keys(response.headers ?? {}), what).to.have.members(expected);
+        for (const [name, ref] of Object.entries(response.headers ?? {})) expect(ref, what).to.deep.equal({ $ref: `#/components/headers/${name}` });
+        statuses++;
+      }
+    }
+    expect(statuses).to.be.greaterThan(restRoutes.length * 3);
   });
 });

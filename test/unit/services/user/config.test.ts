@@ -37,4 +37,15 @@ describe('user service: config', () => {
       .that.matches(/USER_SERVICE_PORT/)
       .and.matches(/AUTH_SERVICE_URL/);
   });
+
+  it('limits registrations to 20 per client address an hour by default, and refuses a limit that is not a positive whole number', () => {
+    expect(loadConfig(userConfigSchema, { env: {} })).to.include({ REGISTRATION_MAX_PER_CLIENT: 20, REGISTRATION_WINDOW_SECONDS: 3600 });
+    for (const bad of ['0', '-1', 'ten', '1.5']) {
+      expect(() => loadConfig(userConfigSchema, { env: { REGISTRATION_MAX_PER_CLIENT: bad, REGISTRATION_WINDOW_SECONDS: bad } }), bad)
+        .to.throw(ConfigError)
+        .with.property('message')
+        .that.matches(/REGISTRATION_MAX_PER_CLIENT/)
+        .and.matches(/REGISTRATION_WINDOW_SECONDS/);
+    }
+  });
 });

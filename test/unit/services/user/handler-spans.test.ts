@@ -10,6 +10,7 @@ import { bearerMetadata } from '../../../../shared/grpc/metadata';
 import type { AuthApi } from '../../../../services/user/auth-client';
 import { userMigrations } from '../../../../services/user/db/migrations';
 import type { UserDatabase } from '../../../../services/user/db/schema';
+import { RegistrationThrottle } from '../../../../services/user/registration-throttle';
 import { Registrations } from '../../../../services/user/registrations';
 import { createUserHandlers } from '../../../../services/user/user-handlers';
 import { UserRepository } from '../../../../services/user/user-repository';
@@ -70,6 +71,7 @@ describe('user service: operation span attributes', () => {
       users,
       auth,
       registrations: new Registrations(users, auth, logger, 30_000),
+      registrationThrottle: new RegistrationThrottle(db, { maxPerClient: 1, windowSeconds: 60 }),
       adminEmails: new Set(),
       logger,
     });
