@@ -1040,7 +1040,8 @@ export const ListUsersResponse: MessageFns<ListUsersResponse> = {
 
 /**
  * UserService owns user profiles. Every call but CreateUser needs the caller's access token in
- * the `authorization` metadata entry; the service checks it with auth.v1.AuthService.ValidateToken.
+ * the `authorization` metadata entry (common.v1.auth); the service checks it with
+ * auth.v1.AuthService.ValidateToken before the handler runs.
  */
 export type UserServiceService = typeof UserServiceService;
 export const UserServiceService = {
