@@ -4,14 +4,14 @@ import { z } from 'zod';
 import { UserServiceService, type UserServiceServer } from '../../gen/user/v1/user';
 import { AppError } from '../../shared/errors/app-error';
 import type { FaultPlan } from '../../shared/faults/fault-rules';
-import { implement, type AsyncService } from '../../shared/grpc/handler';
+import { callerOf, implement, type AsyncService } from '../../shared/grpc/handler';
 import type { Logger } from '../../shared/logging/logger';
 import * as fields from '../../shared/validation/schemas';
 import { parseOrThrow } from '../../shared/validation/schemas';
 import type { AuthApi } from './auth-client';
 import { authenticate } from './authenticate';
 import type { Registrations } from './registrations';
-import { assertMayModify, assertMaySetRole, roleForNewUser } from './authorize';
+import { assertMayModify, assertMaySetRole, roleForNewUser, type Caller } from './authorize';
 import { toUser, type UserChanges, type UserRepository } from './user-repository';
 
 /** The `service` name on operation spans and log lines. */
@@ -49,8 +49,11 @@ const notFound = () => new AppError('NOT_FOUND', 'user not found');
 /** True for a gRPC error with the given status code. */
 const hasStatus = (err: unknown, code: GrpcStatus) => (err as { code?: unknown } | null)?.code === code;
 
-/** The UserService RPCs as async handlers (wrapped by {@link createUserService}). */
-export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServiceServer> {
+/**
+ * The UserService RPCs as async handlers (wrapped by {@link createUserService}, which
+ * authenticates every RPC but CreateUser first and hands the caller over as `ctx.caller`).
+ */
+export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServiceServer, Caller> {
   const { users, auth, registrations, adminEmails, logger } = deps;
 
   /** Runs a compensating step; its failure is logged, so the error the caller sees stays the original. */
@@ -84,8 +87,7 @@ export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServ
       }
     },
 
-    async getUser(request, ctx) {
-      await authenticate(ctx, auth, users);
+    async getUser(request) {
       const { id } = parseOrThrow(idInput, request);
       const row = await users.findById(id);
       if (!row) throw notFound();
@@ -93,7 +95,7 @@ export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServ
     },
 
     async updateUser(request, ctx) {
-      const caller = await authenticate(ctx, auth, users);
+      const caller = callerOf(ctx);
       const { id, ...changes } = parseOrThrow(updateUserInput, request);
       const given = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as UserChanges;
       if (Object.keys(given).length === 0) {
@@ -120,7 +122,7 @@ export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServ
     },
 
     async deleteUser(request, ctx) {
-      const caller = await authenticate(ctx, auth, users);
+      const caller = callerOf(ctx);
       const { id } = parseOrThrow(idInput, request);
       // Permission first: a non-admin must not learn whether someone else's id exists.
       assertMayModify(caller, id, 'delete');
@@ -137,8 +139,7 @@ export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServ
       return {};
     },
 
-    async listUsers(request, ctx) {
-      await authenticate(ctx, auth, users);
+    async listUsers(request) {
       const { limit, offset } = parseOrThrow(pageInput, {
         limit: request.limit === 0 ? DEFAULT_PAGE_SIZE : request.limit,
         offset: request.offset,
@@ -151,9 +152,10 @@ export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServ
 
 /** The UserService implementation for a grpc-js server: handlers plus spans, logs and error mapping. */
 export function createUserService(deps: UserHandlerDeps): UntypedServiceImplementation {
-  return implement<UserServiceServer>(UserServiceService, createUserHandlers(deps), {
+  return implement<UserServiceServer, Caller>(UserServiceService, createUserHandlers(deps), {
     service: USER_SERVICE_NAME,
     logger: deps.logger,
     faults: deps.faults,
+    authenticate: (ctx) => authenticate(ctx, deps.auth, deps.users),
   });
 }
