@@ -11,7 +11,7 @@ import { parseOrThrow } from '../../shared/validation/schemas';
 import type { AuthApi } from './auth-client';
 import { authenticate } from './authenticate';
 import type { Registrations } from './registrations';
-import { assertMayModify, assertMaySetRole, roleForNewUser, type Caller } from './authorize';
+import { assertMayModify, assertMaySetRole, roleForNewUser, visibleTo, type Caller } from './authorize';
 import { toUser, type UserChanges, type UserRepository } from './user-repository';
 
 /** The `service` name on operation spans and log lines. */
@@ -87,11 +87,12 @@ export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServ
       }
     },
 
-    async getUser(request) {
+    async getUser(request, ctx) {
+      const caller = callerOf(ctx);
       const { id } = parseOrThrow(idInput, request);
       const row = await users.findById(id);
       if (!row) throw notFound();
-      return { user: toUser(row) };
+      return { user: visibleTo(caller, toUser(row)) };
     },
 
     async updateUser(request, ctx) {
@@ -108,6 +109,7 @@ export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServ
       if (!previous) throw notFound();
       const updated = await users.update(id, given);
       if (!updated) throw notFound();
+      // Only the user or an admin gets here (assertMayModify), so the whole profile is theirs to see.
 
       if (given.email !== undefined && given.email !== previous.email) {
         try {
@@ -139,13 +141,14 @@ export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServ
       return {};
     },
 
-    async listUsers(request) {
+    async listUsers(request, ctx) {
+      const caller = callerOf(ctx);
       const { limit, offset } = parseOrThrow(pageInput, {
         limit: request.limit === 0 ? DEFAULT_PAGE_SIZE : request.limit,
         offset: request.offset,
       });
       const page = await users.list(limit, offset);
-      return { users: page.rows.map(toUser), total: page.total };
+      return { users: page.rows.map((row) => visibleTo(caller, toUser(row))), total: page.total };
     },
   };
 }
