@@ -2,7 +2,7 @@ import type { AnyProcedure, AnyRouter } from '@trpc/server';
 import type { z } from 'zod';
 import { createCallerFactory, router } from './init';
 import { listUsersInput, loginInput, refreshTokenInput, registerInput, updateUserInput, userIdInput } from './inputs';
-import { registerOutput, tokenPairOutput, userEnvelopeOutput, userListOutput } from './outputs';
+import { registerOutput, tokenPairOutput, userEnvelopeOutput, userListOutput, visibleUserEnvelopeOutput } from './outputs';
 import { authRouter } from './routers/auth';
 import { usersRouter } from './routers/users';
 
@@ -38,7 +38,7 @@ export const procedureSchemas: Record<ProcedurePath, ProcedureSchemas> = {
   'auth.logout': { input: refreshTokenInput },
   'auth.me': { output: userEnvelopeOutput },
   'users.list': { input: listUsersInput, output: userListOutput },
-  'users.get': { input: userIdInput, output: userEnvelopeOutput },
+  'users.get': { input: userIdInput, output: visibleUserEnvelopeOutput },
   'users.update': { input: updateUserInput, output: userEnvelopeOutput },
   'users.delete': { input: userIdInput },
 };

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AuthServiceService, type AuthServiceServer, type TokenPair } from '../../gen/auth/v1/auth';
 import { AppError } from '../../shared/errors/app-error';
 import type { FaultPlan } from '../../shared/faults/fault-rules';
-import { implement, type AsyncService, type HandlerContext } from '../../shared/grpc/handler';
+import { callerOf, implement, type AsyncService, type AuthenticatedCaller, type HandlerContext } from '../../shared/grpc/handler';
 import { bearerToken, clientAddressOf } from '../../shared/grpc/metadata';
 import type { Logger } from '../../shared/logging/logger';
 import * as fields from '../../shared/validation/schemas';
@@ -49,8 +49,33 @@ export function authMethodOf(operation: string): string {
   return AUTH_METHODS[operation] ?? 'bearer';
 }
 
-/** The AuthService handlers, as plain async functions (see {@link createAuthService}). */
-export function createAuthHandlers(deps: AuthServiceDeps, logger: Logger): AsyncService<AuthServiceServer> {
+/** The caller of a protected AuthService RPC: a valid access token of a user who still exists. */
+export interface AuthCaller extends AuthenticatedCaller {
+  claims: AccessTokenClaims;
+  /** The user's current login email. */
+  email: string;
+}
+
+/**
+ * Identifies the caller from the bearer access token in metadata, locally: signature and claims,
+ * then the user still has credentials and the token was not logged out. implement() runs it
+ * before every AuthService RPC its contract does not mark public.
+ */
+export async function authenticateLocally(ctx: HandlerContext<AuthCaller>, deps: Pick<AuthServiceDeps, 'db' | 'accessTokens'>): Promise<AuthCaller> {
+  const token = bearerToken(ctx.metadata);
+  if (!token) throw new AppError('UNAUTHENTICATED', 'missing access token');
+  const claims = await deps.accessTokens.verify(token);
+  ctx.trace.setAttribute('enduser.id', claims.userId);
+  const session = await new CredentialsRepository(deps.db).findActiveSession(claims.userId, claims.jti);
+  if (!session) throw new AppError('UNAUTHENTICATED', INVALID_ACCESS_TOKEN);
+  return { id: session.userId, email: session.email, claims };
+}
+
+/**
+ * The AuthService handlers, as plain async functions (see {@link createAuthService}, which
+ * authenticates the protected ones first and hands the caller over as `ctx.caller`).
+ */
+export function createAuthHandlers(deps: AuthServiceDeps, logger: Logger): AsyncService<AuthServiceServer, AuthCaller> {
   const { db, accessTokens, refreshTokens, hashing, loginThrottle } = deps;
   const credentials = new CredentialsRepository(db);
 
@@ -71,23 +96,6 @@ export function createAuthHandlers(deps: AuthServiceDeps, logger: Logger): Async
   const tokenPair = async (subject: AccessTokenSubject, refreshToken: string): Promise<TokenPair> => {
     const access = await accessTokens.issue(subject);
     return { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: accessTokens.ttlSeconds };
-  };
-
-  /** The verified claims of the bearer token in metadata (signature and claims only). */
-  const bearerClaims = async (ctx: HandlerContext): Promise<AccessTokenClaims> => {
-    const token = bearerToken(ctx.metadata);
-    if (!token) throw new AppError('UNAUTHENTICATED', 'missing access token');
-    const claims = await accessTokens.verify(token);
-    ctx.trace.setAttribute('enduser.id', claims.userId);
-    return claims;
-  };
-
-  /** Like bearerClaims, and the user still exists and the token was not logged out. */
-  const authenticate = async (ctx: HandlerContext) => {
-    const claims = await bearerClaims(ctx);
-    const session = await credentials.findActiveSession(claims.userId, claims.jti);
-    if (!session) throw new AppError('UNAUTHENTICATED', INVALID_ACCESS_TOKEN);
-    return { claims, session };
   };
 
   return {
@@ -139,7 +147,7 @@ export function createAuthHandlers(deps: AuthServiceDeps, logger: Logger): Async
     },
 
     async logout(request, ctx) {
-      const claims = await bearerClaims(ctx);
+      const { claims } = callerOf(ctx);
       // The refresh token is optional: an empty one logs out the access token only.
       if (request.refreshToken !== '') parseOrThrow(refreshInput, request);
       const nowMs = Date.now();
@@ -157,13 +165,13 @@ export function createAuthHandlers(deps: AuthServiceDeps, logger: Logger): Async
     },
 
     async getCurrentUser(_request, ctx) {
-      const { session } = await authenticate(ctx);
-      return { userId: session.userId, email: session.email };
+      const caller = callerOf(ctx);
+      return { userId: caller.id, email: caller.email };
     },
 
     async validateToken(_request, ctx) {
-      const { claims, session } = await authenticate(ctx);
-      return { userId: session.userId, email: session.email, expiresAt: claims.expiresAt };
+      const caller = callerOf(ctx);
+      return { userId: caller.id, email: caller.email, expiresAt: caller.claims.expiresAt };
     },
 
     async updateCredentials(request, ctx) {
@@ -184,10 +192,11 @@ export function createAuthHandlers(deps: AuthServiceDeps, logger: Logger): Async
 
 /** The grpc-js implementation of auth.v1.AuthService: traced, logged and error-mapped. */
 export function createAuthService(deps: AuthServiceDeps, logger: Logger, faults?: FaultPlan): UntypedServiceImplementation {
-  return implement<AuthServiceServer>(AuthServiceService, createAuthHandlers(deps, logger), {
+  return implement<AuthServiceServer, AuthCaller>(AuthServiceService, createAuthHandlers(deps, logger), {
     service: AUTH_SERVICE_NAME,
     logger,
     faults,
+    authenticate: (ctx) => authenticateLocally(ctx, deps),
     attributes: (operation) => ({ 'auth.method': authMethodOf(operation) }),
   });
 }

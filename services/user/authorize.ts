@@ -1,3 +1,4 @@
+import type { User } from '../../gen/user/v1/user';
 import { AppError } from '../../shared/errors/app-error';
 import type { Role } from './db/schema';
 
@@ -10,6 +11,18 @@ export interface Caller {
 /** True if `caller` may change or delete the user `targetId`: that user themself or an admin. */
 export function mayModify(caller: Caller, targetId: string): boolean {
   return caller.id === targetId || caller.role === 'admin';
+}
+
+/**
+ * `user` as `caller` may see it: whole to that user themself and to an admin; to anyone else
+ * only the public fields (id, name, created and updated times), without email and role. Every
+ * RPC that returns someone else's profile passes it through here, so gRPC callers get the same
+ * answer as the gateway's.
+ */
+export function visibleTo(caller: Caller, user: User): User {
+  if (caller.id === user.id || caller.role === 'admin') return user;
+  const { email: _email, role: _role, ...publicFields } = user;
+  return publicFields;
 }
 
 /** Throws PERMISSION_DENIED unless `caller` may change or delete the user `targetId`. */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { UserServiceService, type UserServiceServer } from '../../gen/user/v1/user';
 import { AppError } from '../../shared/errors/app-error';
 import type { FaultPlan } from '../../shared/faults/fault-rules';
-import { implement, type AsyncService } from '../../shared/grpc/handler';
+import { callerOf, implement, type AsyncService } from '../../shared/grpc/handler';
 import { clientAddressOf } from '../../shared/grpc/metadata';
 import type { Logger } from '../../shared/logging/logger';
 import * as fields from '../../shared/validation/schemas';
@@ -13,7 +13,7 @@ import type { AuthApi } from './auth-client';
 import { authenticate } from './authenticate';
 import type { RegistrationThrottle } from './registration-throttle';
 import type { Registrations } from './registrations';
-import { assertMayModify, assertMaySetRole, roleForNewUser } from './authorize';
+import { assertMayModify, assertMaySetRole, roleForNewUser, visibleTo, type Caller } from './authorize';
 import { toUser, type UserChanges, type UserRepository } from './user-repository';
 
 /** The `service` name on operation spans and log lines. */
@@ -53,8 +53,11 @@ const notFound = () => new AppError('NOT_FOUND', 'user not found');
 /** True for a gRPC error with the given status code. */
 const hasStatus = (err: unknown, code: GrpcStatus) => (err as { code?: unknown } | null)?.code === code;
 
-/** The UserService RPCs as async handlers (wrapped by {@link createUserService}). */
-export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServiceServer> {
+/**
+ * The UserService RPCs as async handlers (wrapped by {@link createUserService}, which
+ * authenticates every RPC but CreateUser first and hands the caller over as `ctx.caller`).
+ */
+export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServiceServer, Caller> {
   const { users, auth, registrations, registrationThrottle, adminEmails, logger } = deps;
 
   /** Runs a compensating step; its failure is logged, so the error the caller sees stays the original. */
@@ -92,15 +95,15 @@ export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServ
     },
 
     async getUser(request, ctx) {
-      await authenticate(ctx, auth, users);
+      const caller = callerOf(ctx);
       const { id } = parseOrThrow(idInput, request);
       const row = await users.findById(id);
       if (!row) throw notFound();
-      return { user: toUser(row) };
+      return { user: visibleTo(caller, toUser(row)) };
     },
 
     async updateUser(request, ctx) {
-      const caller = await authenticate(ctx, auth, users);
+      const caller = callerOf(ctx);
       const { id, ...changes } = parseOrThrow(updateUserInput, request);
       const given = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as UserChanges;
       if (Object.keys(given).length === 0) {
@@ -113,6 +116,7 @@ export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServ
       if (!previous) throw notFound();
       const updated = await users.update(id, given);
       if (!updated) throw notFound();
+      // Only the user or an admin gets here (assertMayModify), so the whole profile is theirs to see.
 
       if (given.email !== undefined && given.email !== previous.email) {
         try {
@@ -127,7 +131,7 @@ export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServ
     },
 
     async deleteUser(request, ctx) {
-      const caller = await authenticate(ctx, auth, users);
+      const caller = callerOf(ctx);
       const { id } = parseOrThrow(idInput, request);
       // Permission first: a non-admin must not learn whether someone else's id exists.
       assertMayModify(caller, id, 'delete');
@@ -145,22 +149,23 @@ export function createUserHandlers(deps: UserHandlerDeps): AsyncService<UserServ
     },
 
     async listUsers(request, ctx) {
-      await authenticate(ctx, auth, users);
+      const caller = callerOf(ctx);
       const { limit, offset } = parseOrThrow(pageInput, {
         limit: request.limit === 0 ? DEFAULT_PAGE_SIZE : request.limit,
         offset: request.offset,
       });
       const page = await users.list(limit, offset);
-      return { users: page.rows.map(toUser), total: page.total };
+      return { users: page.rows.map((row) => visibleTo(caller, toUser(row))), total: page.total };
     },
   };
 }
 
 /** The UserService implementation for a grpc-js server: handlers plus spans, logs and error mapping. */
 export function createUserService(deps: UserHandlerDeps): UntypedServiceImplementation {
-  return implement<UserServiceServer>(UserServiceService, createUserHandlers(deps), {
+  return implement<UserServiceServer, Caller>(UserServiceService, createUserHandlers(deps), {
     service: USER_SERVICE_NAME,
     logger: deps.logger,
     faults: deps.faults,
+    authenticate: (ctx) => authenticate(ctx, deps.auth, deps.users),
   });
 }

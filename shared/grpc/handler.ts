@@ -17,9 +17,16 @@ import { operationKey } from '../telemetry/spans';
 import type { LogTraceFields, TraceParent } from '../telemetry/tracing';
 import type { CallParent } from './client';
 import { RETRY_AFTER_KEY, retryAfterOf } from './metadata';
+import { isPublicMethod } from './method-auth';
+
+/** Who called: what a service's {@link ImplementOptions.authenticate} makes of a valid access token. */
+export interface AuthenticatedCaller {
+  /** The user id the token was issued to (`enduser.id` on the operation span). */
+  id: string;
+}
 
 /** What a handler gets besides its request; pass it as the parent of downstream calls. */
-export interface HandlerContext extends CallParent {
+export interface HandlerContext<C = unknown> extends CallParent {
   metadata: Metadata;
   /** The caller's deadline (ms since epoch), or undefined if it set none. */
   deadline: number | undefined;
@@ -30,19 +37,33 @@ export interface HandlerContext extends CallParent {
   trace: TraceParent;
   /** What FAULTS injected into this call, if anything (set before the handler runs; logged on the rpc line). */
   fault?: InjectedFault | undefined;
+  /**
+   * The authenticated caller, set by {@link implement} before the handler runs for every RPC
+   * its contract does not mark public; undefined for public ones. Read it with {@link callerOf}.
+   */
+  caller?: C | undefined;
+}
+
+/**
+ * The caller of a protected RPC. Throws (INTERNAL) if there is none, which means the handler
+ * belongs to an RPC its contract marks public: a contract bug, never a caller's.
+ */
+export function callerOf<C>(ctx: HandlerContext<C>): C {
+  if (ctx.caller === undefined) throw new Error('no authenticated caller: the RPC is marked public in its contract');
+  return ctx.caller;
 }
 
 /** A promise-returning handler for one unary RPC. */
-export type AsyncUnary<Req, Res> = (request: Req, ctx: HandlerContext) => Promise<Res>;
+export type AsyncUnary<Req, Res, C = unknown> = (request: Req, ctx: HandlerContext<C>) => Promise<Res>;
 
-/** The async form of a ts-proto `...Server` interface. */
-export type AsyncService<S> = {
+/** The async form of a ts-proto `...Server` interface; `C` is the service's caller type. */
+export type AsyncService<S, C = unknown> = {
   // ts-proto's server interfaces carry grpc-js's string index signature: skip it, keep the methods.
-  [K in keyof S as string extends K ? never : number extends K ? never : K]: S[K] extends handleUnaryCall<infer Req, infer Res> ? AsyncUnary<Req, Res> : never;
+  [K in keyof S as string extends K ? never : number extends K ? never : K]: S[K] extends handleUnaryCall<infer Req, infer Res> ? AsyncUnary<Req, Res, C> : never;
 };
 
 /** Options of {@link implement}. */
-export interface ImplementOptions {
+export interface ImplementOptions<C extends AuthenticatedCaller = AuthenticatedCaller> {
   /** `service` attribute on operation spans and `service` in logs, e.g. `user-service`. */
   service: string;
   logger: Logger;
@@ -50,6 +71,12 @@ export interface ImplementOptions {
   attributes?: (operation: string) => Attributes;
   /** Faults to inject (the FAULTS setting); rules for methods this service does not serve are ignored. */
   faults?: FaultPlan | undefined;
+  /**
+   * Identifies the caller from the call's metadata (the bearer access token), or throws
+   * UNAUTHENTICATED. Run before the handler of every RPC whose contract does not carry
+   * `option (common.v1.auth) = {public: true}`; required if the service has any such RPC.
+   */
+  authenticate?: (ctx: HandlerContext<C>) => Promise<C>;
 }
 
 interface GrpcErrorLike {
@@ -89,20 +116,23 @@ function retryAfterTrailer(seconds: number | undefined): { metadata?: Metadata }
  * Turns an object of async handlers into a grpc-js service implementation: the one place every
  * incoming call passes. Every RPC continues its caller's trace, runs in an operation span named
  * after the method (`CreateUser`, `Login`, ...), is logged once with its status and duration, and
- * has its errors mapped by {@link toGrpcError}.
+ * has its errors mapped by {@link toGrpcError}. Every RPC its contract does not mark public
+ * (`common.v1.auth`, read from the descriptors) is authenticated first by
+ * `options.authenticate`, whose caller the handler gets as `ctx.caller`: a handler cannot skip it.
  */
-export function implement<S>(
+export function implement<S, C extends AuthenticatedCaller = AuthenticatedCaller>(
   definition: ServiceDefinition,
-  handlers: AsyncService<S>,
-  options: ImplementOptions,
+  handlers: AsyncService<S, C>,
+  options: ImplementOptions<C>,
 ): UntypedServiceImplementation {
   const impl: UntypedServiceImplementation = {};
   for (const [key, method] of Object.entries(definition)) {
-    const own = (handlers as Record<string, AsyncUnary<unknown, unknown>>)[key];
+    const own = (handlers as Record<string, AsyncUnary<unknown, unknown, C>>)[key];
     if (!own) throw new Error(`no handler for ${method.path}`);
+    const authenticated = isPublicMethod(method.path) ? own : requireCaller(own, method.path, options);
     // Resolved once here, so a method without a rule runs exactly the code it would without FAULTS.
     const rule = options.faults?.get(method.path.replace(/^\//, ''));
-    const handler = rule ? withFault(own, rule) : own;
+    const handler = rule ? withFault(authenticated, rule) : authenticated;
     const operation = method.path.slice(method.path.lastIndexOf('/') + 1);
     const attributes: Attributes = {
       operation: operationKey(operation),
@@ -115,7 +145,7 @@ export function implement<S>(
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
       const traced = tracing();
       const served = traced.serveGrpc(method.path, call.metadata);
-      let ctx: HandlerContext | undefined;
+      let ctx: HandlerContext<C> | undefined;
       traced
         .inSpan(operation, attributes, served.parent, (span) => handler(call.request, (ctx = { metadata: call.metadata, deadline: deadlineMs, trace: span })))
         .then(
@@ -134,6 +164,28 @@ export function implement<S>(
     };
   }
   return impl;
+}
+
+/**
+ * `handler` behind the service's authentication: the caller it identifies becomes `ctx.caller`
+ * and the span's `enduser.id`. Its errors (UNAUTHENTICATED) are the call's, and the handler does
+ * not run. A service with a protected RPC and no authenticate option does not start.
+ */
+function requireCaller<C extends AuthenticatedCaller>(
+  handler: AsyncUnary<unknown, unknown, C>,
+  path: string,
+  options: ImplementOptions<C>,
+): AsyncUnary<unknown, unknown, C> {
+  const { authenticate } = options;
+  if (!authenticate) {
+    throw new Error(`${path} needs an access token (its contract does not mark it public), but ${options.service} has no authenticate option`);
+  }
+  return async (request, ctx) => {
+    const caller = await authenticate(ctx);
+    ctx.caller = caller;
+    ctx.trace.setAttribute('enduser.id', caller.id);
+    return handler(request, ctx);
+  };
 }
 
 /**

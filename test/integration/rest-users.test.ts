@@ -7,6 +7,8 @@ import { registerAccount, tamperPayload, uniqueEmail, type Account } from '../su
 import { expectError } from '../support/expect-error';
 
 const USER_KEYS = ['createdAt', 'email', 'id', 'name', 'role', 'updatedAt'];
+/** What anyone but the user themself and admins sees of a user. */
+const PUBLIC_USER_KEYS = ['createdAt', 'id', 'name', 'updatedAt'];
 
 forEachDatabase((database) =>
   describe(`REST /api/v1/users (real processes) [${database}]`, function () {
@@ -35,7 +37,10 @@ forEachDatabase((database) =>
         expect(res.body.offset).to.equal(0);
         expect(res.body.total).to.be.a('number').at.least(3);
         expect(res.body.users).to.have.length(res.body.total);
-        for (const user of res.body.users) expect(Object.keys(user).sort()).to.deep.equal(USER_KEYS);
+        // Alice sees her own email and role, and only the public fields of everyone else.
+        for (const user of res.body.users) {
+          expect(Object.keys(user).sort(), user.id).to.deep.equal(user.id === alice.id ? USER_KEYS : PUBLIC_USER_KEYS);
+        }
         const ids: string[] = res.body.users.map((u: { id: string }) => u.id);
         expect(ids.indexOf(alice.id)).to.be.within(0, ids.indexOf(bob.id) - 1);
         expect(ids.indexOf(bob.id)).to.be.lessThan(ids.indexOf(admin.id));
@@ -73,11 +78,31 @@ forEachDatabase((database) =>
     });
 
     describe('GET /api/v1/users/:id', () => {
-      it('answers {user} for any signed-in caller', async () => {
+      it('answers {user} for any signed-in caller: another user gets id, name and times only', async () => {
         const res = await get(url(`/api/v1/users/${alice.id}`), { token: bob.accessToken });
         expect(res.status, JSON.stringify(res.body)).to.equal(200);
         expect(Object.keys(res.body)).to.deep.equal(['user']);
+        expect(Object.keys(res.body.user).sort()).to.deep.equal(PUBLIC_USER_KEYS);
+        expect(res.body.user).to.include({ id: alice.id, name: 'Alice' });
+        // An admin's profile is no different to a non-admin.
+        expect(Object.keys((await get(url(`/api/v1/users/${admin.id}`), { token: bob.accessToken })).body.user).sort()).to.deep.equal(PUBLIC_USER_KEYS);
+      });
+
+      it('shows the user themself their email and role', async () => {
+        const res = await get(url(`/api/v1/users/${alice.id}`), { token: alice.accessToken });
+        expect(res.status, JSON.stringify(res.body)).to.equal(200);
+        expect(Object.keys(res.body.user).sort()).to.deep.equal(USER_KEYS);
         expect(res.body.user).to.include({ id: alice.id, email: alice.email, name: 'Alice', role: 'user' });
+      });
+
+      it("shows an admin everyone's email and role, in GET and in the list", async () => {
+        const res = await get(url(`/api/v1/users/${alice.id}`), { token: admin.accessToken });
+        expect(res.status, JSON.stringify(res.body)).to.equal(200);
+        expect(res.body.user).to.include({ id: alice.id, email: alice.email, name: 'Alice', role: 'user' });
+        const list = await get(url('/api/v1/users?limit=100'), { token: admin.accessToken });
+        expect(list.status).to.equal(200);
+        for (const user of list.body.users) expect(Object.keys(user).sort(), user.id).to.deep.equal(USER_KEYS);
+        expect(list.body.users.find((u: { id: string }) => u.id === bob.id)).to.include({ email: bob.email, role: 'user' });
       });
 
       it('answers 404 for an unknown id and 400 naming "id" for a non-UUID', async () => {

@@ -132,6 +132,34 @@ forEachDatabase((database) =>
       await expectTrpcError(client.users.get.query({ id: victim.user.id }), 'NOT_FOUND');
     });
 
+    it("users.get and users.list: email and role to the user themself and to admins, others' public fields only", async () => {
+      const tess = await anonymous.auth.register.mutate({ email: uniqueEmail('see-tess'), password: GOOD_PASSWORD, name: 'Tess' });
+      const otto = await anonymous.auth.register.mutate({ email: uniqueEmail('see-otto'), password: GOOD_PASSWORD, name: 'Otto' });
+      // The admin may exist already (another test registers it).
+      const admin = await anonymous.auth.register
+        .mutate({ email: ADMIN_EMAIL, password: GOOD_PASSWORD, name: 'Root' })
+        .catch(() => anonymous.auth.login.mutate({ email: ADMIN_EMAIL, password: GOOD_PASSWORD }));
+      const whole = (u: typeof tess.user) => ({ id: u.id, email: u.email, name: u.name, role: u.role, createdAt: u.createdAt, updatedAt: u.updatedAt });
+      const publicOnly = (u: typeof tess.user) => ({ id: u.id, name: u.name, createdAt: u.createdAt, updatedAt: u.updatedAt });
+      const listed = async (id: string) => {
+        for (let offset = 0; ; offset += 100) {
+          const page = await client.users.list.query({ limit: 100, offset });
+          const found = page.users.find((u) => u.id === id);
+          if (found || page.users.length < 100) return found;
+        }
+      };
+
+      token = tess.accessToken;
+      expect((await client.users.get.query({ id: tess.user.id })).user).to.deep.equal(whole(tess.user));
+      expect((await client.users.get.query({ id: otto.user.id })).user).to.deep.equal(publicOnly(otto.user));
+      expect(await listed(tess.user.id)).to.deep.equal(whole(tess.user));
+      expect(await listed(otto.user.id)).to.deep.equal(publicOnly(otto.user));
+
+      token = admin.accessToken;
+      expect((await client.users.get.query({ id: otto.user.id })).user).to.deep.equal(whole(otto.user));
+      expect(await listed(tess.user.id)).to.deep.equal(whole(tess.user));
+    });
+
     it('batches calls made together into one HTTP request and keeps their results apart', async () => {
       const account = await anonymous.auth.register.mutate({ email: uniqueEmail('batch'), password: GOOD_PASSWORD, name: 'Bat' });
       token = account.accessToken;

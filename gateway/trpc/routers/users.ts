@@ -2,9 +2,10 @@ import type { z } from 'zod';
 import { callService } from '../call-service';
 import { protectedProcedure, router } from '../init';
 import { listUsersInput, updateUserInput, userIdInput } from '../inputs';
-import { toUserOutput, type userEnvelopeOutput, type userListOutput } from '../outputs';
+import { toUserOutput, toVisibleUserOutput, type userEnvelopeOutput, type userListOutput, type visibleUserEnvelopeOutput } from '../outputs';
 
 // Every user service call but CreateUser needs the caller's token, so all of these are protected.
+// What of other users a caller may see (email, role) is the user service's decision: passed on as is.
 
 /** `users.*`: reading and changing user profiles. */
 export const usersRouter = router({
@@ -12,14 +13,14 @@ export const usersRouter = router({
   list: protectedProcedure.input(listUsersInput).query(async ({ ctx, input }): Promise<z.output<typeof userListOutput>> => {
     const { user } = ctx.clients;
     const res = await callService(ctx, user, user.listUsers, input, { token: ctx.token });
-    return { users: res.users.map(toUserOutput), total: res.total, limit: input.limit, offset: input.offset };
+    return { users: res.users.map(toVisibleUserOutput), total: res.total, limit: input.limit, offset: input.offset };
   }),
 
   /** One user by id. */
-  get: protectedProcedure.input(userIdInput).query(async ({ ctx, input }): Promise<z.output<typeof userEnvelopeOutput>> => {
+  get: protectedProcedure.input(userIdInput).query(async ({ ctx, input }): Promise<z.output<typeof visibleUserEnvelopeOutput>> => {
     const { user } = ctx.clients;
     const res = await callService(ctx, user, user.getUser, input, { token: ctx.token });
-    return { user: toUserOutput(res.user) };
+    return { user: toVisibleUserOutput(res.user) };
   }),
 
   /** Changes a user's name, email or (admins only) role. */

@@ -1420,10 +1420,11 @@ export const DeleteCredentialsResponse: MessageFns<DeleteCredentialsResponse> = 
 };
 
 /**
- * AuthService owns credentials and tokens. Calls that act on the caller's own session
- * (Logout, GetCurrentUser, ValidateToken) read the access token from the `authorization`
- * metadata entry ("Bearer <token>"), never from the message, so tokens stay out of bodies.
- * Register, UpdateCredentials and DeleteCredentials are internal: only the user service calls them.
+ * AuthService owns credentials and tokens. Every call needs a valid access token in the
+ * `authorization` metadata entry ("Bearer <token>", never in the message, so tokens stay out of
+ * bodies) unless it is marked public (common.v1.auth); this service verifies its own tokens
+ * before the handler runs. Register, UpdateCredentials and DeleteCredentials are internal: only
+ * the user service calls them, and only the gateway may be reachable from outside.
  */
 export type AuthServiceService = typeof AuthServiceService;
 export const AuthServiceService = {
@@ -1480,7 +1481,11 @@ export const AuthServiceService = {
       Buffer.from(GetCurrentUserResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetCurrentUserResponse => GetCurrentUserResponse.decode(value),
   },
-  /** ValidateToken verifies the access token in metadata (signature, claims, revocation). */
+  /**
+   * ValidateToken verifies the access token in metadata (signature, claims, revocation). Not
+   * public: the token it validates is the access token the server checks before every protected
+   * call, so a missing or bad one is UNAUTHENTICATED like anywhere else.
+   */
   validateToken: {
     path: "/auth.v1.AuthService/ValidateToken" as const,
     requestStream: false as const,
@@ -1528,7 +1533,11 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
   logout: handleUnaryCall<LogoutRequest, LogoutResponse>;
   /** GetCurrentUser returns who the access token in metadata belongs to. */
   getCurrentUser: handleUnaryCall<GetCurrentUserRequest, GetCurrentUserResponse>;
-  /** ValidateToken verifies the access token in metadata (signature, claims, revocation). */
+  /**
+   * ValidateToken verifies the access token in metadata (signature, claims, revocation). Not
+   * public: the token it validates is the access token the server checks before every protected
+   * call, so a missing or bad one is UNAUTHENTICATED like anywhere else.
+   */
   validateToken: handleUnaryCall<ValidateTokenRequest, ValidateTokenResponse>;
   /** UpdateCredentials changes the login email of a user (internal). */
   updateCredentials: handleUnaryCall<UpdateCredentialsRequest, UpdateCredentialsResponse>;
@@ -1617,7 +1626,11 @@ export interface AuthServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetCurrentUserResponse) => void,
   ): ClientUnaryCall;
-  /** ValidateToken verifies the access token in metadata (signature, claims, revocation). */
+  /**
+   * ValidateToken verifies the access token in metadata (signature, claims, revocation). Not
+   * public: the token it validates is the access token the server checks before every protected
+   * call, so a missing or bad one is UNAUTHENTICATED like anywhere else.
+   */
   validateToken(
     request: ValidateTokenRequest,
     callback: (error: ServiceError | null, response: ValidateTokenResponse) => void,

@@ -24,13 +24,18 @@ export const protobufPackage = "user.v1";
 
 export const protobufFileName = "user/v1/user.proto";
 
-/** User is a profile. Timestamps are RFC 3339 strings in UTC. */
+/**
+ * User is a profile. Timestamps are RFC 3339 strings in UTC. id, name and the timestamps are
+ * public: every signed-in caller sees them. email and role are present only when the caller is
+ * that user or an admin; anyone else gets the user without them (the user service decides).
+ */
 export interface User {
   id: string;
-  email: string;
+  /** Absent unless the caller is this user or an admin. */
+  email?: string | undefined;
   name: string;
-  /** "user" or "admin". */
-  role: string;
+  /** "user" or "admin". Absent unless the caller is this user or an admin. */
+  role?: string | undefined;
   createdAt: string;
   updatedAt: string;
 }
@@ -87,7 +92,7 @@ export interface ListUsersResponse {
 }
 
 function createBaseUser(): User {
-  return { id: "", email: "", name: "", role: "", createdAt: "", updatedAt: "" };
+  return { id: "", email: undefined, name: "", role: undefined, createdAt: "", updatedAt: "" };
 }
 
 export const User: MessageFns<User> = {
@@ -95,13 +100,13 @@ export const User: MessageFns<User> = {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
     }
-    if (message.email !== "") {
+    if (message.email !== undefined) {
       writer.uint32(18).string(message.email);
     }
     if (message.name !== "") {
       writer.uint32(26).string(message.name);
     }
-    if (message.role !== "") {
+    if (message.role !== undefined) {
       writer.uint32(34).string(message.role);
     }
     if (message.createdAt !== "") {
@@ -189,9 +194,9 @@ export const User: MessageFns<User> = {
   fromJSON(object: any): User {
     return {
       id: isSet(object.id) ? globalThis.String(object.id) : "",
-      email: isSet(object.email) ? globalThis.String(object.email) : "",
+      email: isSet(object.email) ? globalThis.String(object.email) : undefined,
       name: isSet(object.name) ? globalThis.String(object.name) : "",
-      role: isSet(object.role) ? globalThis.String(object.role) : "",
+      role: isSet(object.role) ? globalThis.String(object.role) : undefined,
       createdAt: isSet(object.createdAt)
         ? globalThis.String(object.createdAt)
         : isSet(object.created_at)
@@ -210,13 +215,13 @@ export const User: MessageFns<User> = {
     if (message.id !== "") {
       obj.id = message.id;
     }
-    if (message.email !== "") {
+    if (message.email !== undefined) {
       obj.email = message.email;
     }
     if (message.name !== "") {
       obj.name = message.name;
     }
-    if (message.role !== "") {
+    if (message.role !== undefined) {
       obj.role = message.role;
     }
     if (message.createdAt !== "") {
@@ -234,9 +239,9 @@ export const User: MessageFns<User> = {
   fromPartial<I extends Exact<DeepPartial<User>, I>>(object: I): User {
     const message = createBaseUser();
     message.id = object.id ?? "";
-    message.email = object.email ?? "";
+    message.email = object.email ?? undefined;
     message.name = object.name ?? "";
-    message.role = object.role ?? "";
+    message.role = object.role ?? undefined;
     message.createdAt = object.createdAt ?? "";
     message.updatedAt = object.updatedAt ?? "";
     return message;
@@ -1040,7 +1045,8 @@ export const ListUsersResponse: MessageFns<ListUsersResponse> = {
 
 /**
  * UserService owns user profiles. Every call but CreateUser needs the caller's access token in
- * the `authorization` metadata entry; the service checks it with auth.v1.AuthService.ValidateToken.
+ * the `authorization` metadata entry (common.v1.auth); the service checks it with
+ * auth.v1.AuthService.ValidateToken before the handler runs.
  */
 export type UserServiceService = typeof UserServiceService;
 export const UserServiceService = {
@@ -1057,7 +1063,7 @@ export const UserServiceService = {
     responseSerialize: (value: CreateUserResponse): Buffer => Buffer.from(CreateUserResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreateUserResponse => CreateUserResponse.decode(value),
   },
-  /** GetUser returns one user by id. */
+  /** GetUser returns one user by id (email and role only to that user or an admin). */
   getUser: {
     path: "/user.v1.UserService/GetUser" as const,
     requestStream: false as const,
@@ -1087,7 +1093,10 @@ export const UserServiceService = {
     responseSerialize: (value: DeleteUserResponse): Buffer => Buffer.from(DeleteUserResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteUserResponse => DeleteUserResponse.decode(value),
   },
-  /** ListUsers returns a page of users, oldest first. */
+  /**
+   * ListUsers returns a page of users, oldest first (email and role only of the caller, or of
+   * everyone for an admin).
+   */
   listUsers: {
     path: "/user.v1.UserService/ListUsers" as const,
     requestStream: false as const,
@@ -1105,13 +1114,16 @@ export interface UserServiceServer extends UntypedServiceImplementation {
    * credentials and issue tokens. If that fails, the profile is removed again.
    */
   createUser: handleUnaryCall<CreateUserRequest, CreateUserResponse>;
-  /** GetUser returns one user by id. */
+  /** GetUser returns one user by id (email and role only to that user or an admin). */
   getUser: handleUnaryCall<GetUserRequest, GetUserResponse>;
   /** UpdateUser changes a user; only that user or an admin may. */
   updateUser: handleUnaryCall<UpdateUserRequest, UpdateUserResponse>;
   /** DeleteUser removes a user with their credentials and tokens; only that user or an admin may. */
   deleteUser: handleUnaryCall<DeleteUserRequest, DeleteUserResponse>;
-  /** ListUsers returns a page of users, oldest first. */
+  /**
+   * ListUsers returns a page of users, oldest first (email and role only of the caller, or of
+   * everyone for an admin).
+   */
   listUsers: handleUnaryCall<ListUsersRequest, ListUsersResponse>;
 }
 
@@ -1135,7 +1147,7 @@ export interface UserServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CreateUserResponse) => void,
   ): ClientUnaryCall;
-  /** GetUser returns one user by id. */
+  /** GetUser returns one user by id (email and role only to that user or an admin). */
   getUser(
     request: GetUserRequest,
     callback: (error: ServiceError | null, response: GetUserResponse) => void,
@@ -1183,7 +1195,10 @@ export interface UserServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteUserResponse) => void,
   ): ClientUnaryCall;
-  /** ListUsers returns a page of users, oldest first. */
+  /**
+   * ListUsers returns a page of users, oldest first (email and role only of the caller, or of
+   * everyone for an admin).
+   */
   listUsers(
     request: ListUsersRequest,
     callback: (error: ServiceError | null, response: ListUsersResponse) => void,

@@ -90,6 +90,18 @@ describe('gateway: REST table and OpenAPI document', () => {
     expect(op('delete', '/api/v1/users/{id}').responses['204']!.content).to.equal(undefined);
   });
 
+  it("says email and role may be absent from other users (users.get, users.list), never from the caller's own", () => {
+    const success = (method: string, path: string, status = '200') => op(method, path).responses[status]!.content!['application/json']!.schema;
+    const optionalFields = (user: { required: string[]; properties: Record<string, unknown> }) =>
+      Object.keys(user.properties).filter((name) => !user.required.includes(name)).sort();
+    expect(optionalFields(success('get', '/api/v1/users/{id}').properties.user)).to.deep.equal(['email', 'role']);
+    expect(optionalFields(success('get', '/api/v1/users').properties.users.items)).to.deep.equal(['email', 'role']);
+    expect(success('get', '/api/v1/users/{id}').properties.user.properties.email.description).to.match(/admins/);
+    expect(optionalFields(success('get', '/api/v1/auth/me').properties.user)).to.deep.equal([]);
+    expect(optionalFields(success('patch', '/api/v1/users/{id}').properties.user)).to.deep.equal([]);
+    expect(optionalFields(success('post', '/api/v1/auth/register', '201').properties.user)).to.deep.equal([]);
+  });
+
   it('describes request bodies from the zod inputs, email format included', () => {
     const body = op('post', '/api/v1/auth/register').requestBody!;
     expect(body.required).to.equal(true);

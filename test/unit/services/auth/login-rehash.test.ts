@@ -7,7 +7,7 @@ import pino from 'pino';
 import { AppError } from '../../../../shared/errors/app-error';
 import type { HandlerContext } from '../../../../shared/grpc/handler';
 import { AccessTokens } from '../../../../services/auth/access-token';
-import { createAuthHandlers } from '../../../../services/auth/auth-handlers';
+import { createAuthHandlers, type AuthCaller } from '../../../../services/auth/auth-handlers';
 import { CredentialsRepository } from '../../../../services/auth/credentials-repository';
 import type { AuthDatabase } from '../../../../services/auth/db/schema';
 import { LoginThrottle } from '../../../../services/auth/login-throttle';
@@ -29,7 +29,7 @@ describe('auth Login upgrades outdated password hashes (real handlers, :memory: 
       metadata: new Metadata(),
       deadline: Date.now() + 10_000,
       trace: new SpanParent(trace.getTracer('login-rehash-test').startSpan('Login'), undefined, undefined),
-    }) as HandlerContext;
+    }) as HandlerContext<AuthCaller>;
   const login = (email: string, password: string) => handlers.login({ email, password }, ctx());
   const storedHash = async (email: string) => (await new CredentialsRepository(db).findByEmail(email))!.passwordHash;
 

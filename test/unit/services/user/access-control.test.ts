@@ -50,10 +50,39 @@ describe('user service: authentication and authorization', () => {
     });
   });
 
-  describe('GetUser', () => {
-    it('lets any authenticated user read any user', async () => {
+  describe('what of a user a caller sees (GetUser, ListUsers)', () => {
+    /** `user` without the fields only the user themself and admins see. */
+    const publicView = (user: User) => ({ ...user, email: undefined, role: undefined });
+
+    it('GetUser: the user themself sees all of their profile', async () => {
+      const res = await h.getUser(alice.user.id, { token: alice.token });
+      expect(res.user).to.deep.equal(alice.user);
+      expect(res.user).to.include({ email: 'alice@example.com', role: 'user' });
+    });
+
+    it("GetUser: another user sees only id, name and times, not email or role", async () => {
       const res = await h.getUser(bob.user.id, { token: alice.token });
-      expect(res.user).to.deep.equal(bob.user);
+      expect(res.user).to.deep.equal(publicView(bob.user));
+      expect(res.user).to.include({ id: bob.user.id, name: 'Bob', createdAt: bob.user.createdAt, updatedAt: bob.user.updatedAt });
+      // An admin's profile is no different: a non-admin does not learn who the admins are.
+      expect((await h.getUser(admin.user.id, { token: bob.token })).user).to.deep.equal(publicView(admin.user));
+    });
+
+    it("GetUser: an admin sees everyone's email and role", async () => {
+      expect((await h.getUser(bob.user.id, { token: admin.token })).user).to.deep.equal(bob.user);
+      expect(bob.user).to.include({ email: 'bob@example.com', role: 'user' });
+    });
+
+    it("ListUsers: a user sees their own email and role, nobody else's; an admin sees all", async () => {
+      const byId = (users: User[]) => Object.fromEntries(users.map((u) => [u.id, u]));
+      const seenByAlice = byId(await h.allUsers(alice.token));
+      expect(seenByAlice[alice.user.id]).to.deep.equal(alice.user);
+      expect(seenByAlice[bob.user.id]).to.deep.equal(publicView(bob.user));
+      expect(seenByAlice[admin.user.id]).to.deep.equal(publicView(admin.user));
+      const seenByAdmin = byId(await h.allUsers(admin.token));
+      expect(seenByAdmin[alice.user.id]).to.deep.equal(alice.user);
+      expect(seenByAdmin[bob.user.id]).to.deep.equal(bob.user);
+      expect(seenByAdmin[admin.user.id]).to.deep.equal(admin.user);
     });
 
     it('rejects a malformed id and reports an unknown one as NOT_FOUND', async () => {
@@ -70,7 +99,7 @@ describe('user service: authentication and authorization', () => {
       expect(res.user!.updatedAt > alice.user.updatedAt).to.equal(true);
       const updates = h.fake.callsOf('updateCredentials');
       expect(updates.map((c) => c.request)).to.deep.equal([{ userId: alice.user.id, email: 'alice.l@example.com' }]);
-      expect((await h.getUser(alice.user.id, { token: bob.token })).user).to.deep.equal(res.user);
+      expect((await h.getUser(alice.user.id, { token: alice.token })).user).to.deep.equal(res.user);
     });
 
     it('does not call UpdateCredentials when the email does not change', async () => {
@@ -155,7 +184,7 @@ describe('user service: authentication and authorization', () => {
     it('keeps the user when DeleteCredentials fails, and passes the error through', async () => {
       h.fake.script.deleteCredentials = fail(status.UNAVAILABLE, 'auth down');
       await expectStatus(h.deleteUser(alice.user.id, { token: alice.token }), status.UNAVAILABLE, 'auth down');
-      expect((await h.getUser(alice.user.id, { token: bob.token })).user).to.deep.equal(alice.user);
+      expect((await h.getUser(alice.user.id, { token: admin.token })).user).to.deep.equal(alice.user);
     });
 
     it('still removes the profile when auth has no credentials for it', async () => {

@@ -11,6 +11,8 @@ import type { AuthApi } from '../../../../services/user/auth-client';
 import { userMigrations } from '../../../../services/user/db/migrations';
 import type { UserDatabase } from '../../../../services/user/db/schema';
 import { RegistrationThrottle } from '../../../../services/user/registration-throttle';
+import { authenticate } from '../../../../services/user/authenticate';
+import type { Caller } from '../../../../services/user/authorize';
 import { Registrations } from '../../../../services/user/registrations';
 import { createUserHandlers } from '../../../../services/user/user-handlers';
 import { UserRepository } from '../../../../services/user/user-repository';
@@ -60,7 +62,7 @@ describe('user service: operation span attributes', () => {
 
   const ctx = (metadata: Metadata = new Metadata()) => {
     const recorded = recordingSpan();
-    const context: HandlerContext = { metadata, deadline: undefined, trace: new SpanParent(recorded.span, undefined, undefined) };
+    const context: HandlerContext<Caller> = { metadata, deadline: undefined, trace: new SpanParent(recorded.span, undefined, undefined) };
     return { context, attributes: recorded.attributes };
   };
 
@@ -81,11 +83,14 @@ describe('user service: operation span attributes', () => {
     expect(create.attributes).to.deep.equal({ 'enduser.id': created.user!.id });
 
     const token = created.tokens!.accessToken;
+    // What implement() does before a protected RPC's handler (its own test is in test/unit/shared/grpc).
     const list = ctx(bearerMetadata(token));
+    list.context.caller = await authenticate(list.context, auth, users);
     await handlers.listUsers({ limit: 0, offset: 0 }, list.context);
     expect(list.attributes).to.deep.equal({ 'enduser.id': created.user!.id });
 
     const update = ctx(bearerMetadata(token));
+    update.context.caller = await authenticate(update.context, auth, users);
     await handlers.updateUser({ id: created.user!.id, email: 'span2@example.com' }, update.context);
     const values = JSON.stringify([create.attributes, list.attributes, update.attributes]);
     for (const secret of ['example.com', 'span secret pw', token, 'refresh-secret']) expect(values).to.not.include(secret);

@@ -1,7 +1,11 @@
-import { status } from '@grpc/grpc-js';
+import { Metadata, status, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { expect } from 'chai';
+import pino from 'pino';
+import { UserServiceService, type UserServiceServer } from '../../../../gen/user/v1/user';
 import { AppError } from '../../../../shared/errors/app-error';
-import { toGrpcError } from '../../../../shared/grpc/handler';
+import { callerOf, implement, toGrpcError, type AsyncService, type HandlerContext } from '../../../../shared/grpc/handler';
+import { bearerMetadata } from '../../../../shared/grpc/metadata';
+import { isPublicMethod } from '../../../../shared/grpc/method-auth';
 import { operationKey } from '../../../../shared/telemetry/spans';
 
 describe('gRPC handler error mapping', () => {
@@ -27,5 +31,77 @@ describe('gRPC handler error mapping', () => {
     expect(operationKey('CreateUser')).to.equal('create_user');
     expect(operationKey('ValidateToken')).to.equal('validate_token');
     expect(operationKey('Login')).to.equal('login');
+  });
+});
+
+describe('implement(): authenticated by default (common.v1.auth)', () => {
+  const logger = pino({ level: 'silent' });
+  type Caller = { id: string };
+
+  /** Every UserService handler answers who it saw as the caller. */
+  const handlers = (seen: Array<[string, Caller | undefined]>) =>
+    Object.fromEntries(
+      Object.keys(UserServiceService).map((key) => [
+        key,
+        async (_request: unknown, ctx: HandlerContext<Caller>) => {
+          seen.push([key, ctx.caller]);
+          return {};
+        },
+      ]),
+    ) as unknown as AsyncService<UserServiceServer, Caller>;
+
+  /** Calls one method of an implementation as grpc-js would; resolves with its error or undefined. */
+  const invoke = (impl: UntypedServiceImplementation, key: string, metadata = new Metadata()) =>
+    new Promise<{ code: status; details: string } | null>((resolve) => {
+      const call = { request: {}, metadata, getDeadline: () => Infinity } as unknown as ServerUnaryCall<unknown, unknown>;
+      (impl[key] as (c: typeof call, cb: (err: { code: status; details: string } | null) => void) => void)(call, (err) => resolve(err));
+    });
+
+  it('reads the public option from the contracts, per RPC; everything else is protected', () => {
+    expect(isPublicMethod('/user.v1.UserService/CreateUser')).to.equal(true);
+    expect(isPublicMethod('/auth.v1.AuthService/Login')).to.equal(true);
+    expect(isPublicMethod('/auth.v1.AuthService/RefreshToken')).to.equal(true);
+    expect(isPublicMethod('/user.v1.UserService/GetUser')).to.equal(false);
+    expect(isPublicMethod('/auth.v1.AuthService/ValidateToken')).to.equal(false);
+    // Unknown to the contracts: protected, never public by accident.
+    expect(isPublicMethod('/user.v1.UserService/CountUsers')).to.equal(false);
+    expect(isPublicMethod('/nope.v1.Nope/Get')).to.equal(false);
+    expect(isPublicMethod('not a path')).to.equal(false);
+  });
+
+  it('refuses to build a service with a protected RPC and no authenticate option', () => {
+    expect(() => implement<UserServiceServer, Caller>(UserServiceService, handlers([]), { service: 'user-service', logger })).to.throw(
+      /\/user\.v1\.UserService\/GetUser needs an access token/,
+    );
+  });
+
+  it('authenticates every protected RPC before its handler and hands the caller over; public ones run without', async () => {
+    const seen: Array<[string, Caller | undefined]> = [];
+    const asked: string[] = [];
+    const impl = implement<UserServiceServer, Caller>(UserServiceService, handlers(seen), {
+      service: 'user-service',
+      logger,
+      authenticate: async (ctx) => {
+        asked.push(String(ctx.metadata.get('authorization')[0]));
+        if (ctx.metadata.get('authorization')[0] !== 'Bearer good') throw new AppError('UNAUTHENTICATED', 'invalid or expired access token');
+        return { id: 'u-1' };
+      },
+    });
+
+    expect(await invoke(impl, 'getUser', bearerMetadata('good'))).to.equal(null);
+    expect(seen).to.deep.equal([['getUser', { id: 'u-1' }]]);
+
+    const refused = await invoke(impl, 'listUsers', bearerMetadata('tampered'));
+    expect(refused).to.include({ code: status.UNAUTHENTICATED, details: 'invalid or expired access token' });
+    expect(seen, 'the handler must not run').to.have.length(1);
+
+    expect(await invoke(impl, 'createUser')).to.equal(null);
+    expect(seen[1]).to.deep.equal(['createUser', undefined]);
+    expect(asked, 'CreateUser is public: no authentication').to.deep.equal(['Bearer good', 'Bearer tampered']);
+  });
+
+  it('callerOf() fails a public RPC that asks for a caller (INTERNAL, a contract bug)', () => {
+    expect(() => callerOf({ metadata: new Metadata(), deadline: undefined, trace: undefined as never })).to.throw(/marked public/);
+    expect(callerOf({ metadata: new Metadata(), deadline: undefined, trace: undefined as never, caller: { id: 'x' } })).to.deep.equal({ id: 'x' });
   });
 });
