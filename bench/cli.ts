@@ -67,6 +67,8 @@ export interface SoakOptions {
   durationS: number;
   concurrency: number;
   outDir: string;
+  /** --collector --samplers N: N samplers behind the load-balancing layer instead of one collector. */
+  samplers?: number;
 }
 
 /** `--micro <name,...>`: in-process micro-benchmarks, rounds alternating between the variants. */
@@ -96,6 +98,7 @@ modes:
                        rps, latency, peak RSS, CPU per request, span counts (bench/results/<time>.md)
   --soak               one traced stack (sampling 1.0, real Jaeger), ghz GetUser + REST GET at once; RSS halves
   --collector          one traced stack through the collector tier of deploy/: its CPU per 1,000 spans
+                       (--samplers N: N samplers behind the load balancer, each process's figure)
   --micro <name,...|all>  in process, hand-written against stock: ${MICRO_NAMES.join(', ')}
   --profile-summary <file.cpuprofile>  where a --cpu-prof profile's time went, by package and function
 options:
@@ -120,13 +123,14 @@ options:
   --ghz-cpus <n>       --capacity: ghz --cpus (default 1; 0 = all)
   --iterations <n>     --micro: calls per variant per round
   --top <n>            --profile-summary: functions listed by self time (default 25)
+  --samplers <n>       --collector: that many samplers behind the load balancer (deploy/otelcol-lb.yaml)
   --help`;
 
 const MODE_FLAGS = {
   'side-by-side': ['configs', 'loads', 'rate', 'rounds', 'duration', 'warmup', 'concurrency', 'against', 'smoke', 'out'],
   capacity: ['configs', 'loads', 'rate', 'rounds', 'duration', 'warmup', 'concurrency', 'smoke', 'out', 'retries', 'cpu-prof', 'ghz-cpus'],
   soak: ['duration', 'concurrency', 'out'],
-  collector: ['duration', 'concurrency', 'out'],
+  collector: ['duration', 'concurrency', 'out', 'samplers'],
   micro: ['rounds', 'iterations'],
   'profile-summary': ['top'],
 } as const;
@@ -183,7 +187,7 @@ export function parseCli(argv: string[]): BenchOptions | 'help' {
     options: {
       capacity: bool, soak: bool, collector: bool, micro: str, 'profile-summary': str, top: str,
       configs: str, loads: str, rate: str, rounds: str, duration: str, warmup: str, concurrency: str,
-      against: str, smoke: bool, out: str, retries: str, 'cpu-prof': str, 'ghz-cpus': str, iterations: str, help: bool,
+      against: str, smoke: bool, out: str, retries: str, 'cpu-prof': str, 'ghz-cpus': str, iterations: str, samplers: str, help: bool,
     },
   });
   if (values.help) return 'help';
@@ -208,6 +212,7 @@ export function parseCli(argv: string[]): BenchOptions | 'help' {
       durationS: whole('duration', values.duration, soak ? 60 : 20, 4),
       concurrency: whole('concurrency', values.concurrency, soak ? 100 : 20, 1),
       outDir,
+      ...(values.samplers === undefined ? {} : { samplers: whole('samplers', values.samplers, 1, 1) }),
     };
   }
 

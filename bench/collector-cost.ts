@@ -1,11 +1,13 @@
 // `npm run bench -- --collector`: what the collector tier costs. One traced stack (lean, sampling 1.0)
 // exporting to the two tiers of deploy/ (scripts/stack/collector-tier.ts), autocannon on REST GET
 // user; reports the CPU of the collector and of the query Jaeger per 1,000 spans they received,
-// and the share of traces the tail sampling kept. Loopback only; stops by itself.
+// and the share of traces the tail sampling kept. With --samplers N, N samplers behind the
+// load-balancing layer (deploy/otelcol-lb.yaml): the CPU of the load balancer and of each sampler
+// per 1,000 spans the services sent. Loopback only; stops by itself.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freeCollectorTierPorts, startCollectorTier } from '../scripts/stack/collector-tier';
+import { freeCollectorTierPorts, samplerPortsFor, startCollectorTier } from '../scripts/stack/collector-tier';
 import { projectRoot } from '../shared/paths';
 import { startStack } from './bench-stack';
 import type { SoakOptions } from './cli';
@@ -30,14 +32,22 @@ async function tracesKept(queryUrl: string, fromMs: number, toMs: number): Promi
 }
 
 /** Runs the measurement and writes its JSON report (printed too). */
-export async function runCollectorCost({ durationS, concurrency, outDir }: SoakOptions): Promise<void> {
+export async function runCollectorCost({ durationS, concurrency, outDir, samplers }: SoakOptions): Promise<void> {
   const badgerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-badger-'));
-  const tier = await startCollectorTier({ ports: await freeCollectorTierPorts(), badgerDir, sampling: { keepPercent: KEEP_PERCENT, decisionWait: '2s' } });
+  const tier = await startCollectorTier({
+    ports: await freeCollectorTierPorts(),
+    badgerDir,
+    sampling: { keepPercent: KEEP_PERCENT, decisionWait: '2s' },
+    ...(samplers === undefined ? {} : { samplers, samplerPorts: await samplerPortsFor(samplers, undefined) }),
+  });
   const stack = await startStack('on-1.0', { jaegerOtlpUrl: tier.otlpHttpUrl });
   try {
     const sampler = new ProcSampler(200);
     const pids = tier.pids();
+    // With samplers, `collector` is the load balancer (what the services export to).
+    const roles = ['collector', ...tier.samplers.map((s) => `sampler-${s.index}`), 'query'];
     sampler.add('collector', pids.collector);
+    for (const s of tier.samplers) sampler.add(`sampler-${s.index}`, s.pid());
     sampler.add('query', pids.query);
     const from = Date.now();
     sampler.start();
@@ -53,14 +63,15 @@ export async function runCollectorCost({ durationS, concurrency, outDir }: SoakO
       at: new Date(from).toISOString(),
       load: { requests: load.count, rps: Math.round(load.rps), errors: load.errors, durationS, concurrency },
       spansReceived: spans,
-      cpuMs: { collector: usage.collector?.cpuMs, query: usage.query?.cpuMs },
-      cpuMsPer1000Spans: { collector: perThousand(usage.collector?.cpuMs), query: perThousand(usage.query?.cpuMs) },
-      peakRssMb: { collector: usage.collector?.peakRssMb, query: usage.query?.peakRssMb },
+      ...(samplers === undefined ? {} : { samplers, collectorIs: 'the load balancer (otelcol-lb)' }),
+      cpuMs: Object.fromEntries(roles.map((r) => [r, usage[r]?.cpuMs])),
+      cpuMsPer1000Spans: Object.fromEntries(roles.map((r) => [r, perThousand(usage[r]?.cpuMs)])),
+      peakRssMb: Object.fromEntries(roles.map((r) => [r, usage[r]?.peakRssMb])),
       keptTraces: kept,
       keptShare: Math.round((kept / Math.max(1, load.count)) * 1000) / 1000,
       keepPercentConfigured: KEEP_PERCENT,
     };
-    const out = path.join(outDir, `collector-${report.at.replace(/[:.]/g, '-')}.json`);
+    const out = path.join(outDir, `collector${samplers === undefined ? '' : `-${samplers}-samplers`}-${report.at.replace(/[:.]/g, '-')}.json`);
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(`${JSON.stringify(report, null, 2)}\nreport: ${path.relative(projectRoot, out)}\n`);

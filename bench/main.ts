@@ -26,6 +26,7 @@ const MICROS: Record<MicroName, { run(o: MicroOptions): Promise<void> }> = { enc
 function buildTools(options: BenchOptions): void {
   const wanted = new Set<string>();
   if (options.mode === 'soak' || options.mode === 'collector') wanted.add('ghz').add('jaeger');
+  if (options.mode === 'collector' && options.samplers !== undefined) wanted.add('otelcol-lb');
   if (options.mode === 'side-by-side' || options.mode === 'capacity') {
     if (options.loads.some((l) => LOADS[l].tool === 'ghz')) wanted.add('ghz');
     if (options.configs.some((c) => CONFIGS[c].needsJaeger)) wanted.add('jaeger');

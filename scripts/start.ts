@@ -1,7 +1,8 @@
 // `npm start`: builds (via the npm script), then runs auth, user and gateway in one terminal with
 // prefixed output. Ctrl-C stops them callers-first; if one dies, the rest are stopped too.
 // `npm start -- --replicas N` runs N instances each of auth and user (scripts/stack/replicas.ts);
-// `--collector` runs the two-tier trace pipeline of deploy/ instead of one Jaeger (collector-hook.ts).
+// `--collector` runs the two-tier trace pipeline of deploy/ instead of one Jaeger, `--collector N`
+// N tail-sampling collectors behind a load balancer routing by trace id (collector-hook.ts).
 import path from 'node:path';
 import { rawConfig } from '../shared/config/load-config';
 import { projectRoot } from '../shared/paths';

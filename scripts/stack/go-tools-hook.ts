@@ -7,7 +7,7 @@ import { localJaegerAnswers } from './jaeger-hook';
 import type { StartHook } from './start-hook';
 
 /** Runs scripts/tools.sh for `targets` with its output on this terminal (it prefixes `[tools]`); resolves with its exit code. */
-function runTools(targets: string[]): Promise<number> {
+export function runTools(targets: string[]): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn('bash', [path.join(projectRoot, 'scripts/tools.sh'), ...targets], { cwd: projectRoot, stdio: ['ignore', 'inherit', 'inherit'] });
     child.once('error', () => resolve(127));

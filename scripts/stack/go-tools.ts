@@ -7,6 +7,9 @@ export const toolsBinDir = process.env.TOOLS_BIN_DIR || path.join(projectRoot, '
 /** The Jaeger binary scripts/tools.sh builds. */
 export const jaegerBinary = path.join(toolsBinDir, 'jaeger');
 
+/** The load-balancing layer of `--collector N` scripts/tools.sh builds (deploy/otelcol-lb/manifest.yaml). */
+export const otelcolLbBinary = path.join(toolsBinDir, 'otelcol-lb');
+
 /** The ghz binary scripts/tools.sh builds. */
 export const ghzBinary = path.join(toolsBinDir, 'ghz');
 

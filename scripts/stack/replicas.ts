@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { targetFor } from '../../shared/grpc/target';
+import { parseSamplerCount } from './collector-tier';
 import type { ProcessName } from './process-spec';
 
 /** The services `--replicas` multiplies; the gateway stays one process. */
@@ -34,21 +35,30 @@ export interface StartArgs {
   replicas: number;
   /** Run the two-tier trace pipeline instead of one in-memory Jaeger (`--collector`). */
   collector: boolean;
+  /**
+   * `--collector N`: N tail-sampling collectors behind the load-balancing layer (absent for plain
+   * `--collector`, one collector as deploy/ describes).
+   */
+  samplers?: number;
 }
 
-const START_USAGE = 'usage: npm start [-- --replicas N] [--collector]';
+const START_USAGE = 'usage: npm start [-- --replicas N] [--collector [N]]';
 
 /**
  * Reads the launcher's arguments: `--replicas N` (or `--replicas=N`; 1 without it) and
- * `--collector`. Throws a message naming the flag for anything but a whole number from 1 to
+ * `--collector [N]` (N samplers behind the load-balancing layer, see collector-tier.ts). Throws a message naming the flag for anything but a whole number from 1 to
  * {@link MAX_REPLICAS}, or an unknown argument.
  */
 export function parseStartArgs(argv: readonly string[]): StartArgs {
   const args: StartArgs = { replicas: 1, collector: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === '--collector') {
+    if (arg === '--collector' || arg.startsWith('--collector=')) {
       args.collector = true;
+      // A value is the next argument unless that is another flag: `--collector 2`, `--collector=2`.
+      const next = argv[i + 1];
+      const value = arg === '--collector' ? (next !== undefined && !next.startsWith('--') ? argv[++i] : undefined) : arg.slice('--collector='.length);
+      if (value !== undefined) args.samplers = parseSamplerCount(value);
       continue;
     }
     let value: string | undefined;

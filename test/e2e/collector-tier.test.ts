@@ -6,6 +6,7 @@ import { freeCollectorTierPorts, startCollectorTier, type CollectorTier } from '
 import { fetchTrace, TraceQueryError } from '../../scripts/trace/jaeger-query';
 import type { StoredSpan } from '../../scripts/trace/otlp-trace';
 import { registerAccount, type Account } from '../support/accounts';
+import { binomialBounds } from '../support/binomial';
 import { get } from '../support/http';
 import { sleep, startStack, type Stack } from '../support/stack';
 import { expectOneTrace, traceIdOf } from '../support/trace-shape';
@@ -14,26 +15,6 @@ const REQUESTS = 200;
 const KEEP_PERCENT = 10;
 const FAIL_PROBABILITY = 0.25;
 const SERVICES = ['auth-service', 'gateway', 'user-service'];
-
-/** P(X <= k) for X ~ Binomial(n, p). */
-function binomialCdf(k: number, n: number, p: number): number {
-  let term = (1 - p) ** n; // P(X = 0)
-  let sum = term;
-  for (let i = 1; i <= k; i++) {
-    term *= ((n - i + 1) / i) * (p / (1 - p));
-    sum += term;
-  }
-  return sum;
-}
-
-/** The smallest and largest counts a Binomial(n, p) stays within except with probability `alpha` (two-sided). */
-export function binomialBounds(n: number, p: number, alpha: number): [number, number] {
-  let low = 0;
-  while (binomialCdf(low, n, p) < alpha / 2) low++;
-  let high = n;
-  while (high > 0 && 1 - binomialCdf(high - 1, n, p) < alpha / 2) high--;
-  return [low, high];
-}
 
 /** The trace from the query tier, or undefined when it was not kept. */
 async function storedTrace(tier: CollectorTier, traceId: string): Promise<StoredSpan[] | undefined> {

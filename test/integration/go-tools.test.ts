@@ -84,6 +84,55 @@ describe('Go tools: scripts/tools.sh', function () {
   });
 });
 
+describe('Go tools: scripts/tools.sh otelcol-lb (the collector tier\'s load balancer)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'go-tools-lb-'));
+    fs.mkdirSync(path.join(dir, 'gobin'));
+    fs.symlinkSync(path.join(projectRoot, 'test/fixtures/fake-go.sh'), path.join(dir, 'gobin', 'go'));
+    env = { PATH: `${path.join(dir, 'gobin')}:${NO_GO_PATH}`, TOOLS_BIN_DIR: path.join(dir, 'bin'), FAKE_GO_LOG: path.join(dir, 'go.log'), TMPDIR: dir, TOOLS_PROGRESS_SECONDS: '1' };
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('builds with the collector builder from the manifest, stamps release and manifest, then reuses it; an edited manifest is rebuilt', async () => {
+    const manifest = path.join(dir, 'manifest.yaml');
+    fs.copyFileSync(path.join(projectRoot, 'deploy/otelcol-lb/manifest.yaml'), manifest);
+    const first = await tools(['otelcol-lb'], { ...env, OTELCOL_MANIFEST: manifest });
+    expect(first.code, first.stderr).to.equal(0);
+    expect(first.stderr).to.match(/building otelcol-lb \(OpenTelemetry Collector v0\.150\.0 with the loadbalancing exporter\) with go1\.26\.0/);
+    expect(first.stderr).to.match(/the first build takes about 5 minutes on 2 cores/);
+    expect(first.stderr).to.match(/otelcol-lb built in 0m0\ds: .*\/bin\/otelcol-lb/);
+    const log = fs.readFileSync(path.join(dir, 'go.log'), 'utf8');
+    expect(log).to.contain('install go.opentelemetry.io/collector/cmd/builder@v0.150.0');
+    expect(log).to.match(new RegExp(`fake builder --config ${manifest} --skip-get-modules --skip-compilation`));
+    expect(log).to.contain('mod tidy -e');
+    expect(log).to.match(/build -trimpath -ldflags=-s -w -o otelcol-lb \./);
+    expect(fs.readFileSync(path.join(dir, 'bin', 'otelcol-lb.version'), 'utf8')).to.match(/^v0\.150\.0 [0-9a-f]{16}\n$/);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('otelcol-lb.')), 'no work folder left').to.deep.equal([]);
+
+    const again = await tools(['otelcol-lb'], { ...env, OTELCOL_MANIFEST: manifest });
+    expect(again.stderr.trim()).to.equal(`[tools] otelcol-lb v0.150.0 already built: ${dir}/bin/otelcol-lb`);
+
+    fs.appendFileSync(manifest, '# edited\n');
+    const edited = await tools(['otelcol-lb'], { ...env, OTELCOL_MANIFEST: manifest });
+    expect(edited.stderr).to.match(/otelcol-lb built in/);
+  });
+
+  it('refuses a manifest with a component of another release, naming it', async () => {
+    const manifest = path.join(dir, 'manifest.yaml');
+    const text = fs.readFileSync(path.join(projectRoot, 'deploy/otelcol-lb/manifest.yaml'), 'utf8');
+    fs.writeFileSync(manifest, text.replace('otlpreceiver v0.150.0', 'otlpreceiver v0.149.0'));
+    const { code, stderr } = await tools(['otelcol-lb'], { ...env, OTELCOL_MANIFEST: manifest });
+    expect(code).to.equal(1);
+    expect(stderr).to.contain('has modules off release v0.150.0 / v1.56.0');
+    expect(stderr).to.contain('otlpreceiver v0.149.0');
+    expect(fs.existsSync(path.join(dir, 'bin', 'otelcol-lb'))).to.equal(false);
+  });
+});
+
 describe('Go tools: npm start without Go', function () {
   this.timeout(90_000);
 

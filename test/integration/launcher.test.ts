@@ -258,4 +258,42 @@ describe('launcher: npm start (dist/scripts/start.js)', function () {
     expect(await exited).to.equal(0);
     fs.rmSync(badgerDir, { recursive: true, force: true });
   });
+
+  it('--collector 0 stops before starting anything, naming the flag', async () => {
+    await launch(['--collector', '0']);
+    expect(await exited).to.equal(1);
+    expect(lines.some((l) => l.includes('--collector: the number of samplers must be a whole number from 1 to 10, got "0"'))).to.equal(true);
+    expect(childPids()).to.deep.equal([]);
+  });
+
+  it('--collector 2 runs the load balancer and two samplers: the services export to it, the samplers count the request between them', async () => {
+    const ports = await freeCollectorTierPorts();
+    const badgerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-badger-'));
+    await launch(['--collector', '2'], {
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      JAEGER_BADGER_DIR: badgerDir,
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+    });
+    const url = await bannerUrl();
+    const metricsUrls = [0, 1].map((i) => `http://localhost:${ports.COLLECTOR_METRICS_PORT + i}/metrics`);
+    expect(lines.some((l) => l.includes(`load balancer on :${ports.COLLECTOR_OTLP_HTTP_PORT}`)), 'banner').to.equal(true);
+    for (const [i, m] of metricsUrls.entries()) expect(lines.some((l) => l.includes(`sampler ${i}:`) && l.includes(m)), `banner: sampler ${i}`).to.equal(true);
+    // Ten requests: their traces hash to one sampler or the other; together they count all ten.
+    const account = await post(`${url}/api/v1/auth/register`, { email: 'lb@example.test', password: 'correct horse battery', name: 'L' });
+    expect(account.status).to.equal(201);
+    const me = `${url}/api/v1/users/${account.body.user.id}`;
+    for (let i = 0; i < 10; i++) expect((await get(me, { token: account.body.accessToken })).status).to.equal(200);
+    const count = (text: string) =>
+      [...text.matchAll(/calls_total\{[^}]*service_name="gateway"[^}]*span_name="GET \/api\/v1\/users\/:id"[^}]*\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+    let counts: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      counts = await Promise.all(metricsUrls.map(async (m) => count(await (await fetch(m.replace('localhost', '127.0.0.1'))).text())));
+      if (counts[0]! + counts[1]! >= 10) break;
+      await sleep(200);
+    }
+    expect(counts[0]! + counts[1]!, `gateway requests counted by the samplers: ${counts.join(' + ')}`).to.equal(10);
+    child!.kill('SIGINT');
+    expect(await exited).to.equal(0);
+    fs.rmSync(badgerDir, { recursive: true, force: true });
+  });
 });

@@ -1,6 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { JAEGER_CONFIG_MAPS } from '../../../scripts/k8s/jaeger-config-maps';
 import { authConfigSchema } from '../../../services/auth/config';
 import { loadConfig } from '../../../shared/config/load-config';
+import { projectRoot } from '../../../shared/paths';
 import { endpointPort, jaegerConfigOf, jaegerEnv, renderJaegerConfig } from './jaeger-config';
 import { containerPort, deployments, nameOf, ofKind, selectedDeployments, serviceByHost, type Container, type Deployment, type K8sObject, type Manifests } from './manifests';
 import { podEnv, podNameOf } from './pod-env';
@@ -154,8 +157,8 @@ export function serviceUrlProblems(m: Manifests): string[] {
   return problems;
 }
 
-/** The ConfigMap of the collector tier's config (deploy/jaeger-collector.yaml). */
-const COLLECTOR_CONFIG_MAP = JAEGER_CONFIG_MAPS.find((c) => c.source === 'deploy/jaeger-collector.yaml')!.name;
+/** The ConfigMap of the collector tier's entry, the load-balancing layer (deploy/otelcol-lb.yaml). */
+const COLLECTOR_CONFIG_MAP = JAEGER_CONFIG_MAPS.find((c) => c.source === 'deploy/otelcol-lb.yaml')!.name;
 
 /** The Service a URL's host and port name, and the container port it reaches in `deployment`. */
 function reachedPort(m: Manifests, url: URL, namespace: string | undefined): { service?: K8sObject; deployment?: Deployment; port?: number } {
@@ -172,7 +175,7 @@ function reachedPort(m: Manifests, url: URL, namespace: string | undefined): { s
 
 /**
  * Tracing goes to the collector tier: the OTLP/HTTP traces URL each process resolves names a
- * Service in front of the Jaeger with deploy/jaeger-collector.yaml, on the port its OTLP/HTTP
+ * Service in front of its load-balancing layer (deploy/otelcol-lb.yaml), on the port its OTLP/HTTP
  * receiver listens on; every trace is recorded (the tail sampler decides); service.instance.id is
  * the pod name (downward API).
  */
@@ -219,15 +222,32 @@ export function shutdownProblems(m: Manifests): string[] {
   return problems;
 }
 
-/** Every project image is `traced-<target>:<tag>` of a Dockerfile target; Jaeger is docker-compose.yml's. */
+/**
+ * The load balancer's image: the OpenTelemetry Collector contrib distribution of the release
+ * scripts/tools.sh builds otelcol-lb from (OTELCOL_VERSION), so both run the same components.
+ */
+export function otelcolImage(): string {
+  const tools = fs.readFileSync(path.join(projectRoot, 'scripts', 'tools.sh'), 'utf8');
+  const version = /OTELCOL_VERSION="\$\{OTELCOL_VERSION:-v([0-9.]+)\}"/.exec(tools)?.[1];
+  if (!version) throw new Error('scripts/tools.sh: no OTELCOL_VERSION default');
+  return `otel/opentelemetry-collector-contrib:${version}`;
+}
+
+/**
+ * Every project image is `traced-<target>:<tag>` of a Dockerfile target; Jaeger is
+ * docker-compose.yml's; the load balancer is the collector release tools.sh builds.
+ */
 export function imageProblems(m: Manifests, composeJaegerImage: string): string[] {
   const targets = dockerfileTargets();
+  const otelcol = otelcolImage();
   const problems: string[] = [];
   for (const d of deployments(m)) {
     for (const c of d.spec.template.spec.containers) {
       const target = imageTarget(c.image);
       if (target !== undefined && !targets.has(target)) problems.push(`${nameOf(d)}: image ${c.image}: the Dockerfile has no target ${target}`);
-      if (target === undefined && c.image !== composeJaegerImage) problems.push(`${nameOf(d)}: image ${c.image} is neither a project image (traced-<target>:<tag>) nor docker-compose.yml's ${composeJaegerImage}`);
+      if (target === undefined && c.image !== composeJaegerImage && c.image !== otelcol) {
+        problems.push(`${nameOf(d)}: image ${c.image} is neither a project image (traced-<target>:<tag>) nor docker-compose.yml's ${composeJaegerImage} nor ${otelcol} (the release scripts/tools.sh builds)`);
+      }
     }
   }
   return problems;

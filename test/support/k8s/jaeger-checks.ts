@@ -3,11 +3,16 @@ import path from 'node:path';
 import { projectRoot } from '../../../shared/paths';
 import { JAEGER_CONFIG_MAPS } from '../../../scripts/k8s/jaeger-config-maps';
 import { endpointPort, jaegerConfigOf, jaegerEnv, renderJaegerConfig } from './jaeger-config';
-import { containerPort, deployments, nameOf, ofKind, selectedDeployments, serviceByHost, type Deployment, type Manifests } from './manifests';
+import { containerPort, deployments, nameOf, ofKind, selectedDeployments, selects, serviceByHost, type Deployment, type Manifests } from './manifests';
 
 /** The Deployments running a Jaeger image. */
 export function jaegerDeployments(m: Manifests): Deployment[] {
   return deployments(m).filter((d) => d.spec.template.spec.containers.some((c) => c.image.startsWith('jaegertracing/jaeger:')));
+}
+
+/** The Deployments running an OpenTelemetry Collector image (the load-balancing layer). */
+export function otelcolDeployments(m: Manifests): Deployment[] {
+  return deployments(m).filter((d) => d.spec.template.spec.containers.some((c) => c.image.startsWith('otel/opentelemetry-collector')));
 }
 
 /** Every `endpoint: host:port` a rendered config listens on (receivers, extensions, the Prometheus exporter). */
@@ -46,14 +51,14 @@ export function jaegerConfigMapProblems(m: Manifests): string[] {
 }
 
 /**
- * Each Jaeger pod is wired the way its config expects: every listener binds 0.0.0.0 on a
+ * Each collector pod (the Jaegers and the load balancer) is wired the way its config expects: every listener binds 0.0.0.0 on a
  * container port and every container port has a listener; the collector's OTLP exporter reaches
  * the query tier's OTLP receiver through a Service; Badger writes under a writable volume (the
  * root filesystem is read-only); the memory limiter refuses data before the memory limit.
  */
 export function jaegerWiringProblems(m: Manifests): string[] {
   const problems: string[] = [];
-  for (const d of jaegerDeployments(m)) {
+  for (const d of [...jaegerDeployments(m), ...otelcolDeployments(m)]) {
     const c = d.spec.template.spec.containers[0]!;
     const found = jaegerConfigOf(m, d);
     if (!found) {
@@ -92,6 +97,92 @@ export function jaegerWiringProblems(m: Manifests): string[] {
     if (limiter !== undefined && !(Number(limiter) < mebibytes(c.resources?.limits?.memory))) {
       problems.push(`${nameOf(d)}: memory_limiter limit_mib ${limiter} is not below the container's memory limit ${c.resources?.limits?.memory}`);
     }
+  }
+  return problems;
+}
+
+/** The ConfigMap of the samplers' config (deploy/jaeger-collector.yaml). */
+const SAMPLER_CONFIG_MAP = JAEGER_CONFIG_MAPS.find((c) => c.source === 'deploy/jaeger-collector.yaml')!.name;
+
+/**
+ * The load-balancing layer routes by trace id to the samplers: routing_key traceID; one resolver,
+ * and one that follows the pods (dns or k8s: a static list does not); the dns resolver's hostname
+ * (or the k8s resolver's service) names a headless Service of the namespace, so a lookup gives
+ * every sampler pod; the pods it selects run the sampler config, with their OTLP gRPC receiver on
+ * the resolver's port (dialled on the pod itself); two replicas of the load balancer.
+ */
+export function loadBalancerProblems(m: Manifests): string[] {
+  const problems: string[] = [];
+  const balancers = otelcolDeployments(m);
+  if (balancers.length === 0) problems.push('no load-balancing Deployment (an OpenTelemetry Collector image with the loadbalancing exporter)');
+  for (const d of balancers) {
+    const found = jaegerConfigOf(m, d);
+    if (!found) continue; // jaegerWiringProblems reports it
+    if (!((d.spec.replicas ?? 1) >= 2)) problems.push(`${nameOf(d)}: ${d.spec.replicas ?? 1} replica: one pod restarting leaves the services nowhere to export`);
+    const config = renderJaegerConfig(found.config, jaegerEnv(d)) as Record<string, any>;
+    const lb = config.exporters?.loadbalancing as Record<string, any> | undefined;
+    if (!lb) {
+      problems.push(`${nameOf(d)}: ${found.name} has no loadbalancing exporter`);
+      continue;
+    }
+    if (lb.routing_key !== 'traceID') problems.push(`${nameOf(d)}: routing_key is ${String(lb.routing_key)}, not traceID: the spans of a trace would reach different samplers`);
+    const resolver = (lb.resolver ?? {}) as Record<string, any>;
+    const kinds = Object.keys(resolver);
+    if (kinds.length !== 1) {
+      problems.push(`${nameOf(d)}: the loadbalancing exporter needs exactly one resolver, has ${kinds.length ? kinds.join(', ') : 'none'}`);
+      continue;
+    }
+    let host: string | undefined;
+    let port: number | undefined;
+    if (kinds[0] === 'dns') {
+      host = resolver.dns?.hostname;
+      port = Number(resolver.dns?.port ?? 4317);
+    } else if (kinds[0] === 'k8s') {
+      host = resolver.k8s?.service;
+      port = Number(resolver.k8s?.ports?.[0] ?? 4317);
+    } else {
+      problems.push(`${nameOf(d)}: the ${kinds[0]} resolver does not follow the sampler pods (use dns on a headless Service, or k8s)`);
+      continue;
+    }
+    const service = host ? serviceByHost(m, host, d.metadata.namespace) : undefined;
+    if (!service) {
+      problems.push(`${nameOf(d)}: the ${kinds[0]} resolver's ${String(host)} names no Service of these manifests`);
+      continue;
+    }
+    if (kinds[0] === 'dns' && service.spec?.clusterIP !== 'None') problems.push(`${nameOf(d)}: ${host} names ${nameOf(service)}, which is not headless: DNS gives one virtual IP, not every sampler`);
+    const samplers = selectedDeployments(m, service);
+    const reaches = samplers.some((sd) => {
+      const sc = jaegerConfigOf(m, sd);
+      if (sc?.name !== SAMPLER_CONFIG_MAP) return false;
+      return endpointPort(renderJaegerConfig(sc.config, jaegerEnv(sd)), ['receivers', 'otlp', 'protocols', 'grpc', 'endpoint']) === port;
+    });
+    if (!reaches) problems.push(`${nameOf(d)}: the ${kinds[0]} resolver's ${host}:${port} does not reach a sampler's OTLP gRPC receiver (${nameOf(service)}, dialled on the pod itself)`);
+  }
+  return problems;
+}
+
+/**
+ * Each PodDisruptionBudget selects the pods of a Deployment of its namespace and allows a
+ * disruption (a drain can proceed); the samplers and the load balancer each have one.
+ */
+export function disruptionBudgetProblems(m: Manifests): string[] {
+  const problems: string[] = [];
+  const budgets = ofKind(m, 'PodDisruptionBudget');
+  for (const b of budgets) {
+    const selector = (b.spec?.selector as { matchLabels?: Record<string, string> } | undefined)?.matchLabels;
+    const targets = deployments(m).filter((d) => d.metadata.namespace === b.metadata.namespace && selects(selector, d.spec.template.metadata.labels));
+    if (targets.length === 0) problems.push(`${nameOf(b)}: its selector matches the pods of no Deployment`);
+    for (const d of targets) {
+      const replicas = d.spec.replicas ?? 1;
+      const { minAvailable, maxUnavailable } = b.spec ?? {};
+      const allows = minAvailable !== undefined ? Number(minAvailable) < replicas : Number(maxUnavailable) >= 1;
+      if (!allows) problems.push(`${nameOf(b)}: with ${nameOf(d)}'s ${replicas} replicas it allows no disruption: a node drain would hang`);
+    }
+  }
+  const samplerDeployments = jaegerDeployments(m).filter((d) => jaegerConfigOf(m, d)?.name === SAMPLER_CONFIG_MAP);
+  for (const d of [...samplerDeployments, ...otelcolDeployments(m)]) {
+    const covered = budgets.some((b) => b.metadata.namespace === d.metadata.namespace && selects((b.spec?.selector as { matchLabels?: Record<string, string> } | undefined)?.matchLabels, d.spec.template.metadata.labels));
+    if (!covered) problems.push(`${nameOf(d)}: no PodDisruptionBudget covers its pods`);
   }
   return problems;
 }

@@ -53,6 +53,9 @@ export interface K8sObject {
     replicas?: number;
     selector?: { matchLabels?: Record<string, string> } | Record<string, string>;
     template?: { metadata: { labels?: Record<string, string> }; spec: PodSpec };
+    // PodDisruptionBudget
+    minAvailable?: number | string;
+    maxUnavailable?: number | string;
     // Service
     clusterIP?: string;
     ports?: Array<{ name?: string; port: number; targetPort?: number | string }>;

@@ -67,6 +67,10 @@ describe('bench command line: one parser for every mode', () => {
     expect(parse('--soak', '--duration', '8', '--concurrency', '5')).to.deep.include({ durationS: 8, concurrency: 5 });
     expect(() => parse('--soak', '--duration', '2')).to.throw(/--duration/);
     expect(parse('--collector')).to.deep.include({ mode: 'collector', durationS: 20, concurrency: 20 });
+    expect(parse('--collector')).to.not.have.property('samplers');
+    expect(parse('--collector', '--samplers', '2')).to.deep.include({ mode: 'collector', samplers: 2 });
+    expect(() => parse('--collector', '--samplers', '0')).to.throw(/--samplers/);
+    expect(() => parse('--soak', '--samplers', '2')).to.throw(/--samplers: not an option of --soak/);
     expect(parse('--micro', 'all')).to.deep.include({ mode: 'micro', names: ['encode', 'span-path', 'jwt', 'request-attributes'] });
     expect(parse('--micro', 'jwt', '--iterations', '100')).to.deep.include({ names: ['jwt'], iterations: 100, rounds: undefined });
     expect(() => parse('--micro', 'export')).to.throw(/--micro: unknown export/);

@@ -14,7 +14,7 @@ import {
   targetHostPort,
   tracingProblems,
 } from '../../support/k8s/app-checks';
-import { jaegerConfigMapProblems, jaegerWiringProblems } from '../../support/k8s/jaeger-checks';
+import { disruptionBudgetProblems, jaegerConfigMapProblems, jaegerWiringProblems, loadBalancerProblems } from '../../support/k8s/jaeger-checks';
 import { k8sDir, loadManifests, type Deployment, type K8sObject, type Manifests } from '../../support/k8s/manifests';
 import { podHardeningProblems } from '../../support/k8s/pod-checks';
 
@@ -60,13 +60,15 @@ function expectProblem(problems: string[], pattern: RegExp): void {
 }
 
 describe('deploy/k8s: cross-references (offline)', () => {
-  it('has what the checks below look at: three project Deployments, both Jaeger tiers, their Services', () => {
+  it('has what the checks below look at: three project Deployments, the collector tier (load balancer, samplers), the query tier, their Services', () => {
     const names = manifests.objects.map((o) => `${o.object.kind}/${o.object.metadata.name}`);
-    for (const name of ['Namespace/traced', 'Deployment/gateway', 'Deployment/user-service', 'Deployment/auth-service', 'Deployment/jaeger-collector', 'Deployment/jaeger-query', 'Service/gateway', 'Service/user', 'Service/auth', 'Service/jaeger-collector', 'Service/jaeger-query']) {
+    for (const name of ['Namespace/traced', 'Deployment/gateway', 'Deployment/user-service', 'Deployment/auth-service', 'Deployment/otelcol-lb', 'Deployment/jaeger-sampler', 'Deployment/jaeger-query', 'Service/gateway', 'Service/user', 'Service/auth', 'Service/jaeger-collector', 'Service/jaeger-sampler', 'Service/jaeger-query', 'PodDisruptionBudget/otelcol-lb', 'PodDisruptionBudget/jaeger-sampler']) {
       expect(names).to.include(name);
     }
     expect((get(manifests, 'Deployment', 'user-service') as Deployment).spec.replicas).to.equal(2);
     expect((get(manifests, 'Deployment', 'auth-service') as Deployment).spec.replicas).to.equal(2);
+    expect((get(manifests, 'Deployment', 'otelcol-lb') as Deployment).spec.replicas).to.equal(2);
+    expect((get(manifests, 'Deployment', 'jaeger-sampler') as Deployment).spec.replicas).to.equal(2);
   });
 
   describe('every process starts with its environment (its own config schema, production rules)', () => {
@@ -199,6 +201,13 @@ describe('deploy/k8s: cross-references (offline)', () => {
       setEnv(m, 'gateway', 'TRACING_COLLECTOR_URL', 'http://jaeger-collector:4317/v1/traces');
       expectProblem(tracingProblems(m), /gateway .*not the collector tier's OTLP\/HTTP receiver/);
     });
+    it('notices traces sent past the load balancer, straight to the samplers', () => {
+      const m = copy();
+      const sampler = get(m, 'Service', 'jaeger-sampler');
+      sampler.spec!.ports!.push({ name: 'otlp-http', port: 4318, targetPort: 'otlp-http' });
+      setEnv(m, 'gateway', 'TRACING_COLLECTOR_URL', 'http://jaeger-sampler:4318/v1/traces');
+      expectProblem(tracingProblems(m), /gateway .*not the collector tier's OTLP\/HTTP receiver/);
+    });
     it('notices traces sent past the collector tier, straight to the query Jaeger', () => {
       const m = copy();
       setEnv(m, 'user-service', 'TRACING_COLLECTOR_URL', 'http://jaeger-query:4417/v1/traces');
@@ -225,13 +234,15 @@ describe('deploy/k8s: cross-references (offline)', () => {
 
   describe('images are Dockerfile targets, Jaeger is the one docker-compose.yml runs', () => {
     it('passes for the committed manifests', () => expect(imageProblems(manifests, composeJaegerImage)).to.deep.equal([]));
-    it('notices a target the Dockerfile does not have, and another Jaeger version', () => {
+    it('notices a target the Dockerfile does not have, and another Jaeger or collector version', () => {
       const m = copy();
       container(m, 'user-service').image = 'traced-users:0.1.0';
       container(m, 'jaeger-query').image = 'jaegertracing/jaeger:2.10.0';
+      container(m, 'otelcol-lb').image = 'otel/opentelemetry-collector-contrib:0.140.0';
       const problems = imageProblems(m, composeJaegerImage);
       expectProblem(problems, /user-service: image traced-users:0\.1\.0: the Dockerfile has no target users/);
       expectProblem(problems, /jaeger-query: image jaegertracing\/jaeger:2\.10\.0/);
+      expectProblem(problems, /otelcol-lb: image otel\/opentelemetry-collector-contrib:0\.140\.0 .* nor otel\/opentelemetry-collector-contrib:0\.150\.0/);
     });
   });
 
@@ -257,7 +268,7 @@ describe('deploy/k8s: cross-references (offline)', () => {
     });
   });
 
-  describe('the Jaeger tiers: configs from deploy/, wired to their pods', () => {
+  describe('the Jaeger tiers and the load balancer: configs from deploy/, wired to their pods', () => {
     it('passes for the committed manifests', () => {
       expect(jaegerConfigMapProblems(manifests)).to.deep.equal([]);
       expect(jaegerWiringProblems(manifests)).to.deep.equal([]);
@@ -270,21 +281,76 @@ describe('deploy/k8s: cross-references (offline)', () => {
     });
     it('notices a listener on loopback, the exporter pointed at the UI port, and a stray container port', () => {
       const m = copy();
-      setEnv(m, 'jaeger-collector', 'COLLECTOR_HOST', '127.0.0.1');
-      setEnv(m, 'jaeger-collector', 'COLLECTOR_QUERY_OTLP', 'jaeger-query:16686');
+      setEnv(m, 'jaeger-sampler', 'COLLECTOR_HOST', '127.0.0.1');
+      setEnv(m, 'jaeger-sampler', 'COLLECTOR_QUERY_OTLP', 'jaeger-query:16686');
       container(m, 'jaeger-query').ports!.push({ name: 'zipkin', containerPort: 9411 });
       const problems = jaegerWiringProblems(m);
-      expectProblem(problems, /jaeger-collector: receivers\.otlp\.protocols\.http\.endpoint binds 127\.0\.0\.1/);
-      expectProblem(problems, /jaeger-collector: exporters\.otlp\.endpoint jaeger-query:16686 does not reach/);
+      expectProblem(problems, /jaeger-sampler: receivers\.otlp\.protocols\.http\.endpoint binds 127\.0\.0\.1/);
+      expectProblem(problems, /jaeger-sampler: exporters\.otlp\.endpoint jaeger-query:16686 does not reach/);
       expectProblem(problems, /jaeger-query: container port 9411 has no listener/);
     });
     it('notices Badger on the read-only root filesystem and a memory limiter above the limit', () => {
       const m = copy();
       setEnv(m, 'jaeger-query', 'JAEGER_BADGER_DIR', '/var/lib/badger');
-      setEnv(m, 'jaeger-collector', 'COLLECTOR_MEMORY_LIMIT_MIB', '600');
+      setEnv(m, 'jaeger-sampler', 'COLLECTOR_MEMORY_LIMIT_MIB', '600');
       const problems = jaegerWiringProblems(m);
       expectProblem(problems, /jaeger-query: Badger directory \/var\/lib\/badger\/keys is not on a writable volume/);
-      expectProblem(problems, /jaeger-collector: memory_limiter limit_mib 600 is not below .* 512Mi/);
+      expectProblem(problems, /jaeger-sampler: memory_limiter limit_mib 600 is not below .* 512Mi/);
+    });
+  });
+
+  describe('the load balancer: routes by trace id to every sampler pod through the headless Service', () => {
+    it('passes for the committed manifests', () => {
+      expect(loadBalancerProblems(manifests)).to.deep.equal([]);
+      expect(disruptionBudgetProblems(manifests)).to.deep.equal([]);
+    });
+    it('notices the resolver naming a Service that is not headless, or not the samplers', () => {
+      const m = copy();
+      delete get(m, 'Service', 'jaeger-sampler').spec!.clusterIP;
+      expectProblem(loadBalancerProblems(m), /otelcol-lb: jaeger-sampler\.traced\.svc\.cluster\.local names Service\/jaeger-sampler, which is not headless/);
+      const m2 = copy();
+      setEnv(m2, 'otelcol-lb', 'LB_RESOLVER', '{dns: {hostname: jaeger-query, port: "4317"}}');
+      expectProblem(loadBalancerProblems(m2), /the dns resolver's jaeger-query:4317 does not reach a sampler's OTLP gRPC receiver/);
+      const m3 = copy();
+      setEnv(m3, 'otelcol-lb', 'LB_RESOLVER', '{dns: {hostname: samplers, port: "4317"}}');
+      expectProblem(loadBalancerProblems(m3), /the dns resolver's samplers names no Service/);
+    });
+    it('notices the resolver on a port the samplers do not receive OTLP gRPC on (pods are dialled directly)', () => {
+      const m = copy();
+      setEnv(m, 'otelcol-lb', 'LB_RESOLVER', '{dns: {hostname: jaeger-sampler, port: "4318"}}');
+      expectProblem(loadBalancerProblems(m), /jaeger-sampler:4318 does not reach a sampler's OTLP gRPC receiver/);
+    });
+    it('notices routing by service instead of trace id, a static list, and one replica', () => {
+      const m = copy();
+      const map = get(m, 'ConfigMap', 'otelcol-lb-config');
+      map.data!['config.yaml'] = map.data!['config.yaml']!.replace('routing_key: traceID', 'routing_key: service');
+      (get(m, 'Deployment', 'otelcol-lb') as Deployment).spec.replicas = 1;
+      let problems = loadBalancerProblems(m);
+      expectProblem(problems, /routing_key is service, not traceID/);
+      expectProblem(problems, /otelcol-lb: 1 replica/);
+      setEnv(m, 'otelcol-lb', 'LB_RESOLVER', '{static: {hostnames: [jaeger-sampler:4317]}}');
+      problems = loadBalancerProblems(m);
+      expectProblem(problems, /the static resolver does not follow the sampler pods/);
+    });
+    it('notices a PodDisruptionBudget that selects nothing, one that blocks every drain, and samplers without one', () => {
+      const m = copy();
+      (get(m, 'PodDisruptionBudget', 'otelcol-lb').spec!.selector as { matchLabels: Record<string, string> }).matchLabels = { 'app.kubernetes.io/name': 'otelcol' };
+      get(m, 'PodDisruptionBudget', 'jaeger-sampler').spec!.maxUnavailable = 0;
+      let problems = disruptionBudgetProblems(m);
+      expectProblem(problems, /PodDisruptionBudget\/otelcol-lb: its selector matches the pods of no Deployment/);
+      expectProblem(problems, /Deployment\/otelcol-lb: no PodDisruptionBudget covers its pods/);
+      expectProblem(problems, /PodDisruptionBudget\/jaeger-sampler: with Deployment\/jaeger-sampler's 2 replicas it allows no disruption/);
+      m.objects = m.objects.filter((o) => !(o.object.kind === 'PodDisruptionBudget' && o.object.metadata.name === 'jaeger-sampler'));
+      problems = disruptionBudgetProblems(m);
+      expectProblem(problems, /Deployment\/jaeger-sampler: no PodDisruptionBudget covers its pods/);
+    });
+    it('checks the load balancer pod like the Jaegers: listeners on container ports, bound to 0.0.0.0', () => {
+      const m = copy();
+      setEnv(m, 'otelcol-lb', 'LB_HOST', '127.0.0.1');
+      setEnv(m, 'otelcol-lb', 'LB_HEALTH_PORT', '13136');
+      const problems = jaegerWiringProblems(m);
+      expectProblem(problems, /otelcol-lb: receivers\.otlp\.protocols\.grpc\.endpoint binds 127\.0\.0\.1/);
+      expectProblem(problems, /otelcol-lb: extensions\.health_check\.endpoint listens on 13136, not a container port/);
     });
   });
 

@@ -15,6 +15,19 @@ describe('launcher replicas (scripts/stack/replicas.ts)', () => {
     expect(parseStartArgs(['--collector'])).to.deep.equal({ replicas: 1, collector: true });
   });
 
+  it('reads --collector N and --collector=N as N samplers; plain --collector stays one collector', () => {
+    expect(parseStartArgs(['--collector', '2'])).to.deep.equal({ replicas: 1, collector: true, samplers: 2 });
+    expect(parseStartArgs(['--collector=3', '--replicas', '2'])).to.deep.equal({ replicas: 2, collector: true, samplers: 3 });
+    expect(parseStartArgs(['--collector', '1'])).to.deep.equal({ replicas: 1, collector: true, samplers: 1 });
+    expect(parseStartArgs(['--collector', '--replicas', '2'])).to.deep.equal({ replicas: 2, collector: true });
+  });
+
+  for (const argv of [['--collector', '0'], ['--collector', '-1'], ['--collector', 'two'], ['--collector=11'], ['--collector', '1.5'], ['--collector=']]) {
+    it(`rejects ${argv.join(' ')} naming the flag`, () => {
+      expect(() => parseStartArgs(argv)).to.throw(/--collector: the number of samplers must be a whole number from 1 to 10, got "/);
+    });
+  }
+
   for (const argv of [['--replicas'], ['--replicas', '0'], ['--replicas', 'two'], ['--replicas=11'], ['--replicas', '1.5']]) {
     it(`rejects ${argv.join(' ')} naming the flag`, () => {
       expect(() => parseStartArgs(argv)).to.throw(/--replicas: must be a whole number from 1 to 10/);
@@ -22,7 +35,7 @@ describe('launcher replicas (scripts/stack/replicas.ts)', () => {
   }
 
   it('rejects an unknown argument with the usage', () => {
-    expect(() => parseStartArgs(['--replica', '2'])).to.throw(/unknown argument "--replica"; usage: npm start \[-- --replicas N\] \[--collector\]/);
+    expect(() => parseStartArgs(['--replica', '2'])).to.throw(/unknown argument "--replica"; usage: npm start \[-- --replicas N\] \[--collector \[N\]\]/);
   });
 
   it('puts instance i on the configured port + 100 x i, and refuses a port beyond 65535', () => {
