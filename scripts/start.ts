@@ -19,8 +19,10 @@ import {
   type LaunchedProcess,
   type OutputStream,
 } from './stack/launch';
+import { collectorHook } from './stack/collector-hook';
+import { goToolsHook } from './stack/go-tools-hook';
+import { jaegerHook } from './stack/jaeger-hook';
 import type { StartContribution } from './stack/start-hook';
-import { startHooks } from './stack/start-hooks';
 
 const READY_TIMEOUT_MS = 30_000;
 // Longer than the services' own drain (SHUTDOWN_TIMEOUT_MS, 10 s by default) so they can finish.
@@ -127,7 +129,10 @@ async function main(): Promise<void> {
     for (const { proc } of running.values()) sendSignal(proc, 'SIGKILL');
   });
 
-  for (const hook of startHooks(args)) {
+  // Before auth starts, in order: the Go tools, then the trace collector (one in-memory Jaeger, or
+  // with `--collector [N]` the collector tier). Their env reaches the processes, their readyLines
+  // are printed with the gateway address, and their afterStop runs after auth has stopped.
+  for (const hook of [goToolsHook, args.collector ? collectorHook(args.samplers) : jaegerHook]) {
     const contribution = await hook.beforeStart();
     if (contribution) contributions.push(contribution);
   }

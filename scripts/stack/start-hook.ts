@@ -1,7 +1,7 @@
 import type { ProcessName } from './process-spec';
 
-// The contract between the launcher (scripts/start.ts), the list of hooks (start-hooks.ts) and
-// each hook: a module of its own, so the hooks need not import the list that imports them.
+// The contract between the launcher (scripts/start.ts), which runs the hooks in order, and each
+// hook: a module of its own, so no hook imports the launcher that imports it.
 
 /** What a hook contributes once its `beforeStart` has run. */
 export interface StartContribution {
