@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { freeCollectorTierPorts, startCollectorTier, type CollectorTier } from '../../scripts/stack/collector-tier';
-import { fetchTrace, TraceQueryError } from '../../scripts/trace/jaeger-query';
 import type { StoredSpan } from '../../scripts/trace/otlp-trace';
 import { registerAccount, type Account } from '../support/accounts';
 import { binomialBounds } from '../support/binomial';
 import { get } from '../support/http';
+import { callCounts, storedTrace } from '../support/collector-tier';
 import { sleep, startStack, type Stack } from '../support/stack';
 import { expectOneTrace, traceIdOf } from '../support/trace-shape';
 
@@ -15,29 +15,6 @@ const REQUESTS = 200;
 const KEEP_PERCENT = 10;
 const FAIL_PROBABILITY = 0.25;
 const SERVICES = ['auth-service', 'gateway', 'user-service'];
-
-/** The trace from the query tier, or undefined when it was not kept. */
-async function storedTrace(tier: CollectorTier, traceId: string): Promise<StoredSpan[] | undefined> {
-  try {
-    return await fetchTrace(tier.queryUrl, traceId);
-  } catch (err) {
-    if (err instanceof TraceQueryError && err.exitCode === 1) return undefined;
-    throw err;
-  }
-}
-
-/** Prometheus text -> `calls` counter values keyed by `service span status`. */
-function callCounts(metrics: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const line of metrics.split('\n')) {
-    const m = /^(?:traces_span_metrics_)?calls(?:_total)?\{([^}]*)\} ([0-9.e+]+)$/.exec(line);
-    if (!m) continue;
-    const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    const key = `${labels.service_name} ${labels.span_name} ${labels.status_code}`;
-    counts.set(key, (counts.get(key) ?? 0) + Number(m[2]));
-  }
-  return counts;
-}
 
 describe('collector tier: tail sampling, RED metrics, Badger storage (two real Jaegers)', function () {
   this.timeout(240_000);

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import type { Request, Response } from 'express';
@@ -8,19 +7,16 @@ import pino from 'pino';
 import { traceRequests } from '../../../../gateway/http-tracing/request-tracing';
 import { setTracing } from '../../../../shared/telemetry/active-config';
 import { AutoTracing, OffTracing } from '../../../../shared/telemetry/span-tracing';
+import { useContextManager } from '../../../support/context-manager';
 
 // The gateway's first middleware; a context manager is installed only for this suite so that
 // "active span" means something.
 describe('gateway: request tracing middleware', () => {
   const provider = new BasicTracerProvider();
   const tracer = provider.getTracer('gateway-test');
-  let installed = false;
+  useContextManager();
 
-  before(() => {
-    installed = context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  });
   after(async () => {
-    if (installed) context.disable();
     await provider.shutdown();
   });
 

@@ -1,5 +1,4 @@
 import { context, SpanKind, SpanStatusCode, trace, ROOT_CONTEXT } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { TRPCError } from '@trpc/server';
 import { expect } from 'chai';
@@ -7,6 +6,7 @@ import { z } from 'zod';
 import { createCallerFactory, router, tracedProcedure } from '../../../../gateway/trpc/init';
 import type { Context } from '../../../../gateway/trpc/context';
 import { LeanTracing } from '../../../../shared/telemetry/lean/lean-tracing';
+import { useContextManager } from '../../../support/context-manager';
 
 // The tRPC span middleware gets a tracing of its own here, on its own tracer (no global tracer
 // provider is touched), and a context manager is installed only for this suite so that "active
@@ -15,13 +15,9 @@ describe('gateway: the tRPC span middleware', () => {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const tracer = provider.getTracer('gateway-test');
-  let installed = false;
+  useContextManager();
 
-  before(() => {
-    installed = context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  });
   after(async () => {
-    if (installed) context.disable();
     await provider.shutdown();
   });
   beforeEach(() => exporter.reset());

@@ -1,12 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { Metadata } from '@grpc/grpc-js';
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import { UserServiceClient } from '../../../../gen/user/v1/user';
 import { createClient } from '../../../../shared/grpc/client';
 import { AutoTracing, OffTracing } from '../../../../shared/telemetry/span-tracing';
+import { useContextManager } from '../../../support/context-manager';
 
 // The two implementations that make no HTTP or gRPC span themselves: tracing off (the caller's
 // trace carried by hand) and auto instrumentation (the stock instrumentations' span is active).
@@ -15,12 +15,8 @@ describe('tracing interface: off and auto', () => {
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const tracer = provider.getTracer('span-tracing-test');
   const client = createClient(UserServiceClient, '127.0.0.1:1');
-  let installed = false;
-  before(() => {
-    installed = context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  });
+  useContextManager();
   after(async () => {
-    if (installed) context.disable();
     client.close();
     await provider.shutdown();
   });
