@@ -1,5 +1,6 @@
 import { resolveServiceInstanceId } from './instance-id';
 import { OffTracing } from './span-tracing';
+import { tracer } from './spans';
 import type { TracingConfig } from './tracing-config';
 import type { Tracing } from './tracing';
 
@@ -15,9 +16,10 @@ export function setTracingConfig(config: TracingConfig): void {
   active = config;
 }
 
-// Tracing off until startTelemetry chooses otherwise: also what a process started without the
-// preload (a test, a script) gets, carrying its callers' trace by hand.
-let implementation: Tracing = new OffTracing();
+// Until startTelemetry chooses: what a process started without the preload (a test, a script)
+// gets. Its callers' trace is carried by hand, and its own spans go to whatever tracer provider
+// it registers (none: nothing is recorded).
+let implementation: Tracing = new OffTracing(tracer);
 
 /** This process's tracing: what every request asks of it (tracing.ts). */
 export function tracing(): Tracing {

@@ -4,6 +4,7 @@ import { ConfigError, readConfigFile } from '../config/load-config';
 import { createDiagLogger, diagLevel } from './diag-logger';
 import { droppedSpans, exportStats } from './export-stats';
 import { setTracing, setTracingConfig, tracingConfig } from './active-config';
+import { OffTracing } from './span-tracing';
 import { resolveTracingConfig, type TracingConfig } from './tracing-config';
 
 /** Options of {@link startTelemetry}. */
@@ -53,9 +54,12 @@ export function startTelemetry(options: StartTelemetryOptions): TracingConfig {
 
   const diagOptions = { logLevel: diagLevel(env.OTEL_LOG_LEVEL), suppressOverrideMessage: true };
   diag.setLogger(createDiagLogger(config.serviceName), diagOptions);
-  // Disabled means no SDK, no patching and no context manager at all, since each costs CPU on
-  // every request even with nothing recorded: the default implementation (tracing off) stays.
-  if (!config.enabled) return config;
+  // Disabled means no SDK, no patching, no context manager and no span objects at all, since
+  // each costs CPU on every request even with nothing recorded.
+  if (!config.enabled) {
+    setTracing(new OffTracing());
+    return config;
+  }
 
   const sdk = (require('./start-sdk') as typeof import('./start-sdk')).startSdk(config, options.spanProcessors ?? [], env);
   started = sdk;

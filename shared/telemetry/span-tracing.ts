@@ -51,6 +51,7 @@ export class SpanParent implements TraceParent {
 }
 
 const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+const NO_PARENT = new SpanParent(NO_SPAN, undefined, undefined);
 const NOTHING: LogTraceFields = Object.freeze({});
 const endNothing: GrpcClientEnd = () => undefined;
 
@@ -133,6 +134,29 @@ class CarriedTrace implements HttpServerTrace, GrpcServerTrace {
  * keeps one trace across an untraced hop and log lines keep its trace id.
  */
 export class OffTracing extends SpanTracing {
+  /**
+   * `spans`: where operation, procedure and DB spans go. None when tracing is disabled (then none
+   * is made at all); a process that never started tracing (a test, a script using these modules)
+   * gets the API's tracer, so whatever provider it registers records them.
+   */
+  constructor(private readonly spans?: Tracer) {
+    super(spans);
+  }
+
+  override inSpan<T>(name: string, attributes: Attributes, parent: TraceParent | undefined, run: (span: TraceParent) => T | Promise<T>): Promise<T> {
+    if (this.spans) return super.inSpan(name, attributes, parent, run);
+    // Nothing records: the work runs as part of its parent, which it hands on unchanged.
+    try {
+      return Promise.resolve(run(parent ?? NO_PARENT));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  override dbStatement<T>(name: string, attributes: Attributes, run: () => Promise<T>): Promise<T> {
+    return this.spans ? super.dbStatement(name, attributes, run) : run();
+  }
+
   serveHttp(req: IncomingMessage): HttpServerTrace {
     return new CarriedTrace(parseTraceHeaders(httpHeaderGetter(req.headers)));
   }

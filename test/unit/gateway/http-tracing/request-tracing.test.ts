@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import type { Request, Response } from 'express';
 import pino from 'pino';
 import { traceRequests } from '../../../../gateway/http-tracing/request-tracing';
-import { setTracing } from '../../../../shared/telemetry/active-config';
+import { setTracing, tracing } from '../../../../shared/telemetry/active-config';
 import { AutoTracing, OffTracing } from '../../../../shared/telemetry/span-tracing';
 import { useContextManager } from '../../../support/context-manager';
 
@@ -15,6 +15,9 @@ describe('gateway: request tracing middleware', () => {
   const provider = new BasicTracerProvider();
   const tracer = provider.getTracer('gateway-test');
   useContextManager();
+  // The process's tracing as it was, put back after each test that replaces it.
+  const original = tracing();
+  afterEach(() => setTracing(original));
 
   after(async () => {
     await provider.shutdown();
@@ -33,7 +36,6 @@ describe('gateway: request tracing middleware', () => {
     // Which span the header names depends on who made it: here, as with auto instrumentation,
     // the active one; with tracing off, none (the default of a process that never started tracing).
     beforeEach(() => setTracing(new AutoTracing(tracer)));
-    afterEach(() => setTracing(new OffTracing()));
 
     it('is 00-<trace-id>-<span-id>-<flags> of the active span', () => {
       const span = tracer.startSpan('http server');

@@ -58,6 +58,42 @@ describe('tracing interface: off and auto', () => {
     });
   });
 
+  describe('off, as a process with tracing disabled has it (no tracer)', () => {
+    const off = new OffTracing();
+
+    it('makes no span: the work runs as part of its parent, which it hands on, and the caller\'s headers still travel', async () => {
+      const global = new InMemorySpanExporter();
+      const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(global)] });
+      const registered = trace.setGlobalTracerProvider(provider);
+      try {
+        const served = off.serveHttp(request({ traceparent }));
+        let handedOn: unknown;
+        const metadata = new Metadata();
+        const value = await off.inSpan('trpc users.get', {}, served.parent, (span) => {
+          handedOn = span;
+          off.callGrpc(client, '/user.v1.UserService/GetUser', span, metadata)(null);
+          return off.dbStatement('SELECT users', {}, async () => 'row');
+        });
+        expect(value).to.equal('row');
+        expect(handedOn).to.equal(served.parent);
+        expect(metadata.get('traceparent')).to.deep.equal([traceparent]);
+        // Not even a registered provider gets a span: none is made.
+        expect(global.getFinishedSpans()).to.deep.equal([]);
+        expect(registered, 'this test registered the global provider').to.equal(true);
+      } finally {
+        if (registered) trace.disable();
+        await provider.shutdown();
+      }
+    });
+
+    it('passes failures through, thrown at once or rejected', async () => {
+      const boom = new Error('boom');
+      expect(await off.inSpan('x', {}, undefined, () => { throw boom; }).catch((e: unknown) => e)).to.equal(boom);
+      expect(await off.inSpan('x', {}, undefined, () => Promise.reject(boom)).catch((e: unknown) => e)).to.equal(boom);
+      expect(await off.dbStatement('SELECT users', {}, () => Promise.reject(boom)).catch((e: unknown) => e)).to.equal(boom);
+    });
+  });
+
   describe('auto', () => {
     const auto = new AutoTracing(tracer);
 
