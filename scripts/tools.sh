@@ -82,8 +82,7 @@ build_jaeger() {
   fi
   need_go Jaeger
   local start=$SECONDS
-  # Measured: ~10 minutes on a 2-core machine with the module cache warm (go get ~40 s, go build
-  # ~9 min); downloading the modules the first time adds to it.
+  # The first build is long enough that a silent wait would look like a hang: say what to expect.
   log "building jaeger $JAEGER_VERSION with $(go env GOVERSION) (the first build takes about 10 minutes on 2 cores, more"
   log "  while it downloads modules; later starts reuse it; Ctrl-C is safe, nothing half-built is kept)"
   # A throwaway module to resolve jaeger in (its go.mod has replace directives `go install` refuses).
