@@ -1,11 +1,10 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { commonConfig } from '../shared/config/common';
-import { grpcTarget, list, port } from '../shared/config/fields';
+import { addressListProblem, grpcTarget, list, port } from '../shared/config/fields';
 import { loadConfigOrExit } from '../shared/config/load-config';
 import { projectRoot } from '../shared/paths';
 import { trustedCallersProblem, TRUST_EVERY_CALLER } from '../shared/telemetry/edge-trust';
-import { trustProxyProblem } from './client-address';
 
 /** The gateway's config keys (environment names; config.yaml spells them as nested keys). */
 export const gatewayConfigSchema = z.object({
@@ -22,7 +21,7 @@ export const gatewayConfigSchema = z.object({
    * address the login and registration throttles count. Empty: the socket's peer, the header ignored.
    */
   TRUST_PROXY: list([]).superRefine((entries, ctx) => {
-    const problem = trustProxyProblem(entries);
+    const problem = addressListProblem(entries);
     if (problem) ctx.addIssue({ code: 'custom', message: `must be addresses, CIDR ranges or loopback/linklocal/uniquelocal: ${problem}` });
   }),
   /**

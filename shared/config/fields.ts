@@ -1,3 +1,4 @@
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 import { parseTarget } from '../grpc/target';
 
@@ -68,3 +69,16 @@ export const list = (fallback: string[] = []) =>
 /** Log level accepted by pino. */
 export const logLevel = () =>
   z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+/**
+ * What is wrong with a list of addresses, CIDR ranges and the names `loopback` / `linklocal` /
+ * `uniquelocal`, as proxy-addr reads them; undefined when every entry is valid.
+ */
+export function addressListProblem(entries: readonly string[]): string | undefined {
+  try {
+    proxyaddr.compile([...entries]);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}

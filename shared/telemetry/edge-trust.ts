@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { TraceFlags, type SpanContext } from '@opentelemetry/api';
 import proxyaddr from 'proxy-addr';
+import { addressListProblem } from '../config/fields';
 import { parseTraceparentFast } from './lean/w3c-propagator';
 
 // Trace context at a trust boundary. A caller that is not trusted must not choose the trace id,
@@ -27,12 +28,7 @@ type WithCallerContext = { [CALLER_CONTEXT]?: SpanContext };
  */
 export function trustedCallersProblem(entries: readonly string[]): string | undefined {
   if (entries.includes(TRUST_EVERY_CALLER)) return entries.length === 1 ? undefined : `"${TRUST_EVERY_CALLER}" stands alone`;
-  try {
-    proxyaddr.compile([...entries]);
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
+  return addressListProblem(entries);
 }
 
 /**
