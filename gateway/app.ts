@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { TRPCError } from '@trpc/server';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type Express } from 'express';
@@ -21,6 +22,8 @@ export interface AppDeps {
   config: GatewayConfig;
   clients: GatewayClients;
   logger: Logger;
+  /** The client address of a request, resolved once (client-address.ts, after TRUST_PROXY). */
+  clientAddress: (req: IncomingMessage) => string | undefined;
 }
 
 /**

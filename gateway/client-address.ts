@@ -10,5 +10,12 @@ import proxyaddr from 'proxy-addr';
 export function clientAddressResolver(trusted: readonly string[]): (req: IncomingMessage) => string | undefined {
   if (trusted.length === 0) return (req) => req.socket?.remoteAddress;
   const trust = proxyaddr.compile([...trusted]);
-  return (req) => proxyaddr(req, trust);
+  // Walking X-Forwarded-For is done once a request: the edge server (trace context trust) and
+  // the procedures' context both ask. Remembered on the request, as this resolver found it.
+  const known = Symbol('clientAddress');
+  return (req) => {
+    const r = req as IncomingMessage & { [known]?: string | undefined };
+    if (!(known in r)) r[known] = proxyaddr(req, trust);
+    return r[known];
+  };
 }

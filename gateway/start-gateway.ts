@@ -11,8 +11,8 @@ import { EdgeServer } from './http-tracing/edge-server';
 /** Starts the gateway's HTTP server; shutdown stops accepting, drains requests, closes the gRPC clients. */
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningServer> {
   const clients = createGatewayClients(config);
-  const app = createApp({ config, clients, logger });
   const clientAddress = clientAddressResolver(config.TRUST_PROXY);
+  const app = createApp({ config, clients, logger, clientAddress });
   const trusts = traceContextTrust(trustedTraceCallers(config));
   const server = new EdgeServer(app, (req) => trusts(clientAddress(req)));
   await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { parseBearer } from '../../shared/grpc/metadata';
 import type { TraceParent } from '../../shared/telemetry/tracing';
-import { clientAddressResolver } from '../client-address';
 import { requestParent } from '../http-tracing/request-tracing';
 import type { GatewayConfig } from '../config';
 import type { GatewayClients } from '../grpc-clients';
@@ -32,6 +31,8 @@ export interface Context {
 export interface ContextDeps {
   clients: GatewayClients;
   config: GatewayConfig;
+  /** The client address of a request (client-address.ts, after TRUST_PROXY). */
+  clientAddress: (req: IncomingMessage) => string | undefined;
 }
 
 // gRPC metadata values must be printable ASCII; a token with anything else cannot be a valid JWT,
@@ -47,7 +48,7 @@ export function readAuth(headers: IncomingHttpHeaders): RequestAuth {
 
 /** Returns the context builder shared by the tRPC endpoint and the REST routes. */
 export function createContextFactory(deps: ContextDeps): (req: IncomingMessage) => Context {
-  const clientAddress = clientAddressResolver(deps.config.TRUST_PROXY);
+  const { clientAddress } = deps;
   return (req) => ({
     auth: readAuth(req.headers),
     clients: deps.clients,

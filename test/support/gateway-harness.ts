@@ -5,6 +5,7 @@ import { createApp } from '../../gateway/app';
 import { gatewayConfigSchema, type GatewayConfig } from '../../gateway/config';
 import { createGatewayClients, type GatewayClients } from '../../gateway/grpc-clients';
 import { loadConfig } from '../../shared/config/load-config';
+import { clientAddressResolver } from '../../gateway/client-address';
 
 /** A port nothing listens on (bound once, then released). */
 export async function closedPort(): Promise<number> {
@@ -31,7 +32,7 @@ export async function startGateway(env: Record<string, string>): Promise<Running
   const logs: Array<Record<string, unknown>> = [];
   const logger = pino({ level: config.LOG_LEVEL }, { write: (line: string) => void logs.push(JSON.parse(line)) });
   const clients = createGatewayClients(config);
-  const app = createApp({ config, clients, logger });
+  const app = createApp({ config, clients, logger, clientAddress: clientAddressResolver(config.TRUST_PROXY) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -22,6 +22,16 @@ describe('gateway: the client address the login throttle counts', () => {
     expect(resolve(request('192.0.2.10', '203.0.113.5'))).to.equal('192.0.2.10');
   });
 
+  it('walks X-Forwarded-For once a request: asked again (edge server, then the context), the same answer', () => {
+    const resolve = clientAddressResolver(['loopback']);
+    const req = request('127.0.0.1', '203.0.113.5');
+    expect(resolve(req)).to.equal('203.0.113.5');
+    req.headers['x-forwarded-for'] = '198.51.100.1';
+    expect(resolve(req)).to.equal('203.0.113.5');
+    // Another request is its own.
+    expect(resolve(request('127.0.0.1', '198.51.100.1'))).to.equal('198.51.100.1');
+  });
+
   it('takes TRUST_PROXY from config and refuses an entry that is not an address, naming the key', () => {
     expect(loadConfig(gatewayConfigSchema, { env: { TRUST_PROXY: 'loopback, 10.0.0.0/8' } }).TRUST_PROXY).to.deep.equal(['loopback', '10.0.0.0/8']);
     expect(loadConfig(gatewayConfigSchema, { env: {} }).TRUST_PROXY).to.deep.equal([]);
