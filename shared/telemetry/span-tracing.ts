@@ -50,10 +50,20 @@ export class SpanParent implements TraceParent {
   }
 }
 
-const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+/** The span of a parent that has none: records nothing, and its context is invalid. */
+export const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 const NO_PARENT = new SpanParent(NO_SPAN, undefined, undefined);
 const NOTHING: LogTraceFields = Object.freeze({});
 const endNothing: GrpcClientEnd = () => undefined;
+
+/** `work()` as a promise: a plain value and an error thrown at once are handled as if returned by a promise. */
+function settle<T>(work: () => T | Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
 
 /** Every TraceParent is a SpanParent: the implementations below hand out nothing else. */
 const asParent = (parent: TraceParent | undefined): SpanParent | undefined => parent as SpanParent | undefined;
@@ -78,14 +88,7 @@ export abstract class SpanTracing implements Tracing {
     const span = this.tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, parentContext);
     const active = trace.setSpan(parentContext, span);
     const child = new SpanParent(span, from && from.context === undefined ? undefined : active, from?.carried);
-    let result: Promise<T>;
-    try {
-      // Promise.resolve: a `run` that returns a plain value (or throws at once) is handled alike.
-      result = Promise.resolve(otelContext.with(active, run, undefined, child));
-    } catch (err) {
-      result = Promise.reject(err);
-    }
-    return result.then(
+    return settle(() => otelContext.with(active, run, undefined, child)).then(
       (value) => {
         span.end();
         return value;
@@ -146,11 +149,7 @@ export class OffTracing extends SpanTracing {
   override inSpan<T>(name: string, attributes: Attributes, parent: TraceParent | undefined, run: (span: TraceParent) => T | Promise<T>): Promise<T> {
     if (this.spans) return super.inSpan(name, attributes, parent, run);
     // Nothing records: the work runs as part of its parent, which it hands on unchanged.
-    try {
-      return Promise.resolve(run(parent ?? NO_PARENT));
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return settle(() => run(parent ?? NO_PARENT));
   }
 
   override dbStatement<T>(name: string, attributes: Attributes, run: () => Promise<T>): Promise<T> {

@@ -3,7 +3,6 @@ import type { Client, Metadata } from '@grpc/grpc-js';
 import {
   context as otelContext,
   defaultTextMapGetter,
-  INVALID_SPAN_CONTEXT,
   propagation,
   SpanKind,
   SpanStatusCode,
@@ -14,7 +13,7 @@ import {
 } from '@opentelemetry/api';
 import { untrustedCallerContext } from '../edge-trust';
 import { endClientSpan, endServerSpan, isUntracedMethod, peerOf, startClientSpan, startServerSpan } from '../grpc-spans';
-import { SpanParent, SpanTracing } from '../span-tracing';
+import { NO_SPAN, SpanParent, SpanTracing } from '../span-tracing';
 import { formatTraceparent, spanLogFields } from '../trace-headers';
 import type { GrpcClientEnd, GrpcServerTrace, HttpServerTrace, LogTraceFields, TraceParent } from '../tracing';
 import { pathOf, UNTRACED_PATHS } from '../untraced';
@@ -27,7 +26,7 @@ import { LEAN_ROOT_CONTEXT } from './lean-context';
 // trace tests run against both.
 
 const NO_TRACE: HttpServerTrace = Object.freeze({
-  parent: new SpanParent(trace.wrapSpanContext(INVALID_SPAN_CONTEXT), LEAN_ROOT_CONTEXT, undefined),
+  parent: new SpanParent(NO_SPAN, LEAN_ROOT_CONTEXT, undefined),
   traceResponse: () => undefined,
   logFields: () => ({}),
   end: () => undefined,
