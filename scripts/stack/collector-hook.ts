@@ -52,7 +52,7 @@ export function collectorHook(samplers?: number): StartHook {
               `Collector tier: load balancer on :${COLLECTOR_OTLP_HTTP_PORT} (deploy/otelcol-lb.yaml: every span to the sampler its trace id hashes to)`,
               `                ${tier.samplers.length} samplers (${sampling}), restarted on the same ports if one dies`,
               ...tier.samplers.map((s) => `                sampler ${s.index}: OTLP gRPC :${s.ports.otlpGrpc}, RED metrics: http://localhost:${s.ports.metrics}/metrics`),
-              '                RED metrics summed over the samplers: see README, "Several samplers"',
+              '                RED metrics summed over the samplers: see docs/collector-tier.md, "Several samplers"',
             ];
       return {
         env: { TRACING_COLLECTOR_URL: tier.otlpHttpUrl },

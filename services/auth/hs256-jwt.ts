@@ -20,7 +20,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * undefined for any token that is not valid. It replaces jose's `jwtVerify` on the hot path
  * (every authenticated request ends in one): jose verifies through WebCrypto, whose every HMAC
  * is a job on libuv's thread pool and a promise, an order of magnitude more CPU a token than one
- * synchronous HMAC (README.md gives the figures; `npm run bench -- --micro jwt` measures them).
+ * synchronous HMAC (bench/README.md gives the figures; `npm run bench -- --micro jwt` measures them).
  * jose still signs the tokens, and the unit test runs both verifiers over the same tokens, valid
  * and hostile: every token jose rejects, this rejects.
  *
