@@ -13,7 +13,7 @@ import {
   type SpanStatus,
   type TimeInput,
 } from '@opentelemetry/api';
-import { isAttributeValue as isAttributeValueFn, isTimeInput as isTimeInputFn, timeInputToHrTime as timeInputToHrTimeFn } from '@opentelemetry/core';
+import { addHrTimes, isAttributeValue as isAttributeValueFn, isTimeInput as isTimeInputFn, millisToHrTime, timeInputToHrTime as timeInputToHrTimeFn } from '@opentelemetry/core';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base';
@@ -24,26 +24,9 @@ const isTimeInput = isTimeInputFn;
 const timeInputToHrTime = timeInputToHrTimeFn;
 const hasOwn = Object.prototype.hasOwnProperty;
 
-const ORIGIN_MS = performance.timeOrigin;
-const ORIGIN_S = Math.trunc(ORIGIN_MS / 1000);
-const ORIGIN_NS = Math.round((ORIGIN_MS - ORIGIN_S * 1000) * 1e6);
-
-/** Wall-clock now as HrTime: the process's time origin plus the monotonic clock, as the SDK does. */
-export function nowHrTime(): HrTime {
-  const ms = performance.now();
-  const s = Math.trunc(ms / 1000);
-  let sec = ORIGIN_S + s;
-  let ns = ORIGIN_NS + Math.round((ms - s * 1000) * 1e6);
-  if (ns >= 1e9) {
-    sec += 1;
-    ns -= 1e9;
-  }
-  return [sec, ns];
-}
-
-/** A TimeInput as HrTime: now when absent, else the SDK's own conversion. */
-function toHrTime(input: TimeInput | undefined): HrTime {
-  return input === undefined ? nowHrTime() : timeInputToHrTime(input);
+/** `base` plus `ms` milliseconds. */
+function plusMillis(base: HrTime, ms: number): HrTime {
+  return addHrTimes(base, millisToHrTime(ms));
 }
 
 /** Limits a span enforces (the OTEL_*_LIMIT defaults of the SDK). */
@@ -82,6 +65,11 @@ export class LeanSpan implements Span, ReadableSpan {
   readonly resource: Resource;
   readonly instrumentationScope: InstrumentationScope;
   private attributeCount = 0;
+  // The SDK's clock: the wall clock when the span starts, the monotonic clock from there on. A
+  // process's time origin plus the monotonic clock drifts from the wall clock as NTP corrects it,
+  // and then the spans of processes started at different times would no longer line up.
+  private readonly monotonicStart: number;
+  private readonly startGiven: boolean;
 
   constructor(
     public name: string,
@@ -93,7 +81,9 @@ export class LeanSpan implements Span, ReadableSpan {
     links: Link[] | undefined,
     private readonly shared: LeanSpanShared,
   ) {
-    this.startTime = toHrTime(startTime);
+    this.monotonicStart = performance.now();
+    this.startGiven = startTime !== undefined;
+    this.startTime = startTime === undefined ? millisToHrTime(Date.now()) : timeInputToHrTime(startTime);
     this.resource = shared.resource;
     this.instrumentationScope = shared.scope;
     if (attributes) this.setAttributes(attributes);
@@ -152,7 +142,7 @@ export class LeanSpan implements Span, ReadableSpan {
         if (hasOwn.call(attributes, key) && key.length > 0 && isAttributeValue(v)) clean[key] = v;
       }
     }
-    this.events.push({ name, attributes: clean, time: toHrTime(time), droppedAttributesCount: 0 });
+    this.events.push({ name, attributes: clean, time: this.timeOf(time), droppedAttributesCount: 0 });
     return this;
   }
 
@@ -183,9 +173,16 @@ export class LeanSpan implements Span, ReadableSpan {
     return this;
   }
 
+  /** A time given, or now: the start plus the monotonic time since (the wall clock, when the start was given). */
+  private timeOf(input: TimeInput | undefined): HrTime {
+    if (input !== undefined) return timeInputToHrTime(input);
+    if (this.startGiven) return millisToHrTime(Date.now());
+    return plusMillis(this.startTime, performance.now() - this.monotonicStart);
+  }
+
   end(endTime?: TimeInput): void {
     if (this.ended) return;
-    const end = toHrTime(endTime);
+    const end = this.timeOf(endTime);
     let sec = end[0] - this.startTime[0];
     let ns = end[1] - this.startTime[1];
     if (ns < 0) {

@@ -247,6 +247,36 @@ describe('lean tracer provider (against BasicTracerProvider)', () => {
     }
   });
 
+  it('keeps time as the SDK does when the wall clock moves: a span starts at the wall clock, lasts by the monotonic one', () => {
+    const times = (provider: { getTracer(name: string): { startSpan(name: string, o: object, c: typeof ROOT_CONTEXT): { end(): void } } }, exporter: InMemorySpanExporter) => {
+      const realNow = Date.now;
+      const shifted = realNow() + 3_600_000;
+      try {
+        // The machine's clock is corrected an hour forward before the span starts, and again while it runs.
+        Date.now = () => shifted;
+        const span = provider.getTracer('clock').startSpan('corrected', {}, ROOT_CONTEXT);
+        Date.now = () => shifted + 3_600_000;
+        span.end();
+      } finally {
+        Date.now = realNow;
+      }
+      const [s] = exporter.getFinishedSpans();
+      const ms = (t: [number, number]) => t[0] * 1000 + t[1] / 1e6;
+      return { startOffMs: ms(s!.startTime) - shifted, durationMs: ms(s!.duration) };
+    };
+    const stockExporter = new InMemorySpanExporter();
+    const leanExporter = new InMemorySpanExporter();
+    const stock = times(new BasicTracerProvider({ resource, spanProcessors: [new SimpleSpanProcessor(stockExporter)] }), stockExporter);
+    const lean = times(
+      new LeanTracerProvider({ resource, sampled: createSampling({ rate: 1, parentBased: true }), idGenerator: new PooledIdGenerator(), processors: [new SimpleSpanProcessor(leanExporter)] }),
+      leanExporter,
+    );
+    for (const [who, t] of [['stock', stock], ['lean', lean]] as const) {
+      expect(Math.abs(t.startOffMs), `${who}: start against the wall clock (ms)`).to.be.lessThan(1000);
+      expect(t.durationMs, `${who}: duration (ms)`).to.be.within(0, 1000);
+    }
+  });
+
   it('encodes to the same OTLP message as SDK spans, but for ids and times', () => {
     const { stock, lean } = runBoth();
     const strip = (msg: { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<Record<string, unknown>> }> }> }) => {
