@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, parseJsonLine, stop, waitForGatewayReady, waitForReady, type LaunchedProcess } from '../scripts/stack/launch';
-import { nodeArgs, PROCESS_SPECS, stopOrder, type ProcessName } from '../scripts/stack/process-spec';
+import { callerEnv, nodeArgs, PROCESS_SPECS, stopOrder, type ProcessName } from '../scripts/stack/process-spec';
 import { clusterAt } from '../scripts/stack/postgres-cluster';
 import { instanceId, REPLICATED } from '../scripts/stack/replicas';
 import { targetFor } from '../shared/grpc/target';
@@ -104,7 +104,7 @@ function launchStackProcess(name: string, folder: string, env: Record<string, st
   return spawnTracked({ name, command: process.execPath, args, env, onLine });
 }
 
-/** Starts auth, user (each `replicas` times) and gateway like test/support/stack.ts does: free ports, fresh SQLite files; then registers the bench user. */
+/** Starts every process (each service `replicas` times) like test/support/stack.ts does: free ports, fresh SQLite files; then registers the bench user. */
 export async function startStack(name: ConfigName, targets: TracingTargets, options: StackOptions = {}): Promise<RunningConfig> {
   const label = options.label ?? name;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
@@ -127,21 +127,24 @@ export async function startStack(name: ConfigName, targets: TracingTargets, opti
     ...CONFIGS[name].tracingEnv(targets),
   };
   // A `-pg` configuration gets its own two databases in the harness's cluster, SQLite files otherwise.
-  const database = async (prefix: 'AUTH' | 'USER'): Promise<Record<string, string>> => {
+  const database = async (prefix: string | undefined): Promise<Record<string, string>> => {
+    if (prefix === undefined) return {};
     if (CONFIGS[name].database !== 'postgres') return { [`${prefix}_DB_PATH`]: path.join(dataDir, `${prefix.toLowerCase()}.db`) };
     if (!targets.postgresUrl) throw new Error(`${name} needs the harness's PostgreSQL cluster`);
     return { [`${prefix}_DB_URL`]: await clusterAt(targets.postgresUrl, undefined).createDatabase(`bench_${prefix.toLowerCase()}`) };
   };
-  const own: Record<ProcessName, Record<string, string>> = {
+  const particular: Partial<Record<ProcessName, Record<string, string>>> = {
     auth: {
-      ...(await database('AUTH')),
       JWT_SECRET: crypto.randomBytes(32).toString('base64url'),
       // The token is made once per stack; a full run lasts longer than the default 15 minutes.
       ACCESS_TOKEN_TTL_SECONDS: '86400',
     },
-    user: { ...(await database('USER')), AUTH_SERVICE_URL: authAddr, ADMIN_EMAILS: ADMIN_EMAIL },
-    gateway: { USER_SERVICE_URL: userAddr, AUTH_SERVICE_URL: authAddr },
+    user: { ADMIN_EMAILS: ADMIN_EMAIL },
   };
+  const own = {} as Record<ProcessName, Record<string, string>>;
+  for (const spec of PROCESS_SPECS) {
+    own[spec.name] = { ...(await database(spec.servicePrefix)), ...callerEnv(spec, targetOf), ...particular[spec.name] };
+  }
 
   const spanStats: Partial<Record<ProcessName, SpanStats>> = {};
   const processes: RoleProcess[] = [];

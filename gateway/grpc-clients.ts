@@ -1,35 +1,56 @@
+import type { Client } from '@grpc/grpc-js';
 import { AuthServiceClient } from '../gen/auth/v1/auth';
 import { UserServiceClient } from '../gen/user/v1/user';
-import { createClient } from '../shared/grpc/client';
+import { createClient, type ClientConstructor } from '../shared/grpc/client';
 import type { GatewayConfig } from './config';
-import { createHealthClient, type HealthTargets } from './health';
+import { createHealthClient, type HealthTarget } from './health';
+
+/**
+ * The services the gateway calls: each one's generated client and the config key of its target.
+ * Procedures reach them as `ctx.clients.<name>`, and `/ready` asks each one's health.
+ * `npm run new:service` adds a line here.
+ */
+export const DOWNSTREAM = {
+  user: { Client: UserServiceClient, target: 'USER_SERVICE_URL' },
+  auth: { Client: AuthServiceClient, target: 'AUTH_SERVICE_URL' },
+} as const satisfies Record<string, { Client: ClientConstructor<Client> & { serviceName: string }; target: keyof GatewayConfig }>;
+
+type Downstream = typeof DOWNSTREAM;
+
+/** The name of a service the gateway calls (`user`, `auth`, ...). */
+export type DownstreamName = keyof Downstream;
 
 /** The gRPC clients the gateway uses, created once per process. */
-export interface GatewayClients {
-  user: UserServiceClient;
-  auth: AuthServiceClient;
+export type GatewayClients = { readonly [K in DownstreamName]: InstanceType<Downstream[K]['Client']> } & {
   /** Health clients for `/ready`; same address and options, so grpc-js reuses the connections. */
-  health: HealthTargets;
+  readonly health: Record<DownstreamName, HealthTarget>;
   /** Closes every channel; calls in flight fail with CANCELLED. */
   close(): void;
-}
+};
 
-/** Creates the user, auth and health clients for the configured service targets. */
-export function createGatewayClients(
-  config: Pick<GatewayConfig, 'USER_SERVICE_URL' | 'AUTH_SERVICE_URL'>,
-): GatewayClients {
-  const user = createClient(UserServiceClient, config.USER_SERVICE_URL);
-  const auth = createClient(AuthServiceClient, config.AUTH_SERVICE_URL);
-  const health: HealthTargets = {
-    user: createHealthClient(config.USER_SERVICE_URL, UserServiceClient.serviceName),
-    auth: createHealthClient(config.AUTH_SERVICE_URL, AuthServiceClient.serviceName),
-  };
+/** Creates a client and a health client for each of {@link DOWNSTREAM} at its configured target. */
+export function createGatewayClients(config: Pick<GatewayConfig, Downstream[DownstreamName]['target']>): GatewayClients {
+  const names = Object.keys(DOWNSTREAM) as DownstreamName[];
+  const clients = Object.fromEntries(
+    names.map((name) => {
+      const { Client, target } = DOWNSTREAM[name];
+      return [name, createClient(Client as ClientConstructor<InstanceType<typeof Client>>, config[target])];
+    }),
+  ) as { [K in DownstreamName]: InstanceType<Downstream[K]['Client']> };
+  const health = Object.fromEntries(
+    names.map((name) => {
+      const { Client, target } = DOWNSTREAM[name];
+      return [name, { client: createHealthClient(config[target], Client.serviceName), service: Client.serviceName }];
+    }),
+  ) as Record<DownstreamName, HealthTarget>;
   return {
-    user,
-    auth,
+    ...clients,
     health,
     close() {
-      for (const client of [user, auth, health.user, health.auth]) client.close();
+      for (const name of names) {
+        clients[name].close();
+        health[name].client.close();
+      }
     },
   };
 }

@@ -31,28 +31,27 @@ export async function checkServing(client: HealthClient, service: string): Promi
   }
 }
 
-/** The health clients `/ready` asks, one per downstream service. */
-export interface HealthTargets {
-  user: HealthClient;
-  auth: HealthClient;
+/** One service `/ready` asks: its health client and its fully qualified name (`user.v1.UserService`). */
+export interface HealthTarget {
+  client: HealthClient;
+  service: string;
 }
 
 /**
- * `GET /health` (liveness: the process answers) and `GET /ready` (readiness: both services
- * report SERVING on `grpc.health.v1.Health/Check`).
+ * `GET /health` (liveness: the process answers) and `GET /ready` (readiness: every service the
+ * gateway calls reports SERVING on `grpc.health.v1.Health/Check`), `targets` by short name.
  */
-export function createHealthRouter(targets: HealthTargets): Router {
+export function createHealthRouter(targets: Readonly<Record<string, HealthTarget>>): Router {
   const router = Router();
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/ready', async (_req, res) => {
-    const [user, auth] = await Promise.all([
-      checkServing(targets.user, 'user.v1.UserService'),
-      checkServing(targets.auth, 'auth.v1.AuthService'),
-    ]);
-    const ready = user === 'SERVING' && auth === 'SERVING';
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', services: { user, auth } });
+    const entries = Object.entries(targets);
+    const statuses = await Promise.all(entries.map(([, t]) => checkServing(t.client, t.service)));
+    const ready = statuses.every((s) => s === 'SERVING');
+    const services = Object.fromEntries(entries.map(([name], i) => [name, statuses[i]]));
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', services });
   });
   return router;
 }

@@ -1,13 +1,14 @@
-// `npm start`: builds (via the npm script), then runs auth, user and gateway in one terminal with
-// prefixed output. Ctrl-C stops them callers-first; if one dies, the rest are stopped too.
-// `npm start -- --replicas N` runs N instances each of auth and user (scripts/stack/replicas.ts);
+// `npm start`: builds (via the npm script), then runs the services and the gateway
+// (scripts/stack/process-spec.ts) in one terminal with prefixed output. Ctrl-C stops them
+// callers-first; if one dies, the rest are stopped too.
+// `npm start -- --replicas N` runs N instances of each service (scripts/stack/replicas.ts);
 // `--collector` runs the two-tier trace pipeline of deploy/ instead of one Jaeger, `--collector N`
 // N tail-sampling collectors behind a load balancer routing by trace id (collector-hook.ts).
 import path from 'node:path';
 import { rawConfig } from '../shared/config/load-config';
 import { projectRoot } from '../shared/paths';
 import { wantsColor } from './color';
-import { PROCESS_SPECS, stopOrder, type ProcessSpec } from './stack/process-spec';
+import { PROCESS_SPECS, specFor, stopOrder, urlEnvOf, type StackProcess } from './stack/process-spec';
 import { parseStartArgs, planInstances, type InstancePlan, type ServicePlacement } from './stack/replicas';
 import {
   describeExit,
@@ -85,11 +86,11 @@ function envFor(plan: InstancePlan): Record<string, string> {
 }
 
 /** Where a service is configured to listen: environment over its config.yaml over the default, as it reads it. */
-function placementOf(spec: ProcessSpec): ServicePlacement {
+function placementOf(spec: StackProcess): ServicePlacement {
   const raw = rawConfig({ file: path.join(projectRoot, spec.folder, 'config.yaml') });
   const port = raw[spec.portEnv] ?? String(spec.defaultPort);
   if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) throw new Error(`${spec.portEnv}: must be a port number, got "${port}"`);
-  return { name: spec.name, hostEnv: spec.hostEnv, portEnv: spec.portEnv, host: raw[spec.hostEnv] ?? '127.0.0.1', port: Number(port) };
+  return { name: spec.name, hostEnv: spec.hostEnv, portEnv: spec.portEnv, host: raw[spec.hostEnv] ?? '127.0.0.1', port: Number(port), calls: spec.calls };
 }
 
 /** The gateway's base URL, from its ready line (the port it really bound). */
@@ -101,13 +102,13 @@ function gatewayUrl(record: Record<string, unknown>): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-/** What to print once all three are ready. */
+/** What to print once every process is ready. */
 function banner(url: string, plans: readonly InstancePlan[]): string[] {
   const gateway = plans.find((p) => p.name === 'gateway');
   const replicated = gateway && plans.length > PROCESS_SPECS.length;
   return [
     `all services ready; gateway listening on ${url}`,
-    ...(replicated ? [`  user:     ${gateway.env.USER_SERVICE_URL}`, `  auth:     ${gateway.env.AUTH_SERVICE_URL}`] : []),
+    ...(replicated ? specFor('gateway').calls.map((name) => `  ${`${name}:`.padEnd(9)} ${gateway.env[urlEnvOf(name)]}`) : []),
     `  OpenAPI:  ${url}/openapi.json`,
     `  tRPC:     ${url}/trpc`,
     `  try:      curl -s -X POST ${url}/api/v1/auth/register -H 'content-type: application/json' -d '{"email":"ada@example.com","password":"correct horse battery","name":"Ada"}'`,
@@ -162,7 +163,7 @@ function onSignal(signal: NodeJS.Signals): void {
     say(`${signal} again: killing everything now`, 'stderr');
     process.exit(1); // the 'exit' handler SIGKILLs the children
   }
-  shutdown(0, `${signal} received; stopping gateway, user, auth`);
+  shutdown(0, `${signal} received; stopping ${stopOrder().map((s) => s.name).join(', ')}`);
 }
 
 main().catch((err: unknown) => {

@@ -1,10 +1,7 @@
-/** The name of one of the three processes of the stack. */
-export type ProcessName = 'auth' | 'user' | 'gateway';
-
-/** How to start one process and which environment keys place it on the network. */
+/** How to start one process, which environment keys place it on the network, and what it calls. */
 export interface ProcessSpec {
   /** Short name used in output prefixes and APIs. */
-  name: ProcessName;
+  name: string;
   /** Source folder relative to the repo root; the process runs `dist/<folder>/main.js`. */
   folder: string;
   /** Env key of the address the process binds. */
@@ -13,27 +10,68 @@ export interface ProcessSpec {
   portEnv: string;
   /** The port the process binds when nothing overrides it. */
   defaultPort: number;
-  /** Env key of its SQLite file, for the processes that own one. */
-  dbPathEnv?: string;
+  /**
+   * A gRPC service's env prefix (`AUTH` for AUTH_DB_PATH, AUTH_SERVICE_URL): its callers are told
+   * where it is in `<prefix>_SERVICE_URL`, and it keeps its SQLite file in `<prefix>_DB_PATH`
+   * (PostgreSQL: `<prefix>_DB_URL`). Absent for the gateway, which nothing calls.
+   */
+  servicePrefix?: string;
+  /** The services this process calls, each started before it. */
+  calls: readonly string[];
 }
 
+// The processes in start order: each one only calls processes started before it. `npm run
+// new:service` adds a line here (before the gateway) and the new service to the gateway's calls.
+const SPECS = [
+  { name: 'auth', folder: 'services/auth', hostEnv: 'AUTH_SERVICE_HOST', portEnv: 'AUTH_SERVICE_PORT', defaultPort: 50052, servicePrefix: 'AUTH', calls: [] },
+  { name: 'user', folder: 'services/user', hostEnv: 'USER_SERVICE_HOST', portEnv: 'USER_SERVICE_PORT', defaultPort: 50051, servicePrefix: 'USER', calls: ['auth'] },
+  { name: 'gateway', folder: 'gateway', hostEnv: 'GATEWAY_HOST', portEnv: 'GATEWAY_PORT', defaultPort: 8080, calls: ['auth', 'user'] },
+] as const satisfies readonly ProcessSpec[];
+
+/** The name of one process of the stack. */
+export type ProcessName = (typeof SPECS)[number]['name'];
+
+/** One process of this stack: a {@link ProcessSpec} naming only processes that exist. */
+export type StackProcess = Omit<ProcessSpec, 'name' | 'calls'> & { name: ProcessName; calls: readonly ProcessName[] };
+
 /** The processes in start order: each one only calls processes started before it. */
-export const PROCESS_SPECS: readonly ProcessSpec[] = [
-  { name: 'auth', folder: 'services/auth', hostEnv: 'AUTH_SERVICE_HOST', portEnv: 'AUTH_SERVICE_PORT', defaultPort: 50052, dbPathEnv: 'AUTH_DB_PATH' },
-  { name: 'user', folder: 'services/user', hostEnv: 'USER_SERVICE_HOST', portEnv: 'USER_SERVICE_PORT', defaultPort: 50051, dbPathEnv: 'USER_DB_PATH' },
-  { name: 'gateway', folder: 'gateway', hostEnv: 'GATEWAY_HOST', portEnv: 'GATEWAY_PORT', defaultPort: 8080 },
-];
+export const PROCESS_SPECS: readonly StackProcess[] = SPECS;
+
+/** The gRPC services (every process but the gateway), in start order. */
+export const SERVICE_SPECS = PROCESS_SPECS.filter((s) => s.servicePrefix !== undefined);
 
 /** The spec of one process by name. */
-export function specFor(name: ProcessName): ProcessSpec {
+export function specFor(name: ProcessName): StackProcess {
   const spec = PROCESS_SPECS.find((s) => s.name === name);
   if (!spec) throw new Error(`unknown process ${name}`);
   return spec;
 }
 
 /** The processes in stop order: callers before the processes they call. */
-export function stopOrder(): ProcessSpec[] {
+export function stopOrder(): StackProcess[] {
   return [...PROCESS_SPECS].reverse();
+}
+
+/** A record with one fresh value per process, for per-process bookkeeping. */
+export function perProcess<T>(make: (name: ProcessName) => T): Record<ProcessName, T> {
+  return Object.fromEntries(PROCESS_SPECS.map((s) => [s.name, make(s.name)])) as Record<ProcessName, T>;
+}
+
+/** The env key that tells callers where a service is (`AUTH_SERVICE_URL`). */
+export function urlEnvOf(name: ProcessName): string {
+  const prefix = specFor(name).servicePrefix;
+  if (!prefix) throw new Error(`${name} is not a gRPC service`);
+  return `${prefix}_SERVICE_URL`;
+}
+
+/** What `spec` needs to find the services it calls: `<PREFIX>_SERVICE_URL` of each, from `targetOf`. */
+export function callerEnv(spec: { calls: readonly ProcessName[] }, targetOf: (name: ProcessName) => string | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const callee of spec.calls) {
+    const target = targetOf(callee);
+    if (target !== undefined) env[urlEnvOf(callee)] = target;
+  }
+  return env;
 }
 
 /**

@@ -1,10 +1,10 @@
 import net from 'node:net';
 import { targetFor } from '../../shared/grpc/target';
 import { parseSamplerCount } from './collector-tier';
-import type { ProcessName } from './process-spec';
+import { callerEnv, SERVICE_SPECS, type ProcessName } from './process-spec';
 
-/** The services `--replicas` multiplies; the gateway stays one process. */
-export const REPLICATED: readonly ProcessName[] = ['auth', 'user'];
+/** The services `--replicas` multiplies (every gRPC service); the gateway stays one process. */
+export const REPLICATED: readonly ProcessName[] = SERVICE_SPECS.map((s) => s.name);
 
 /** Ports between instances: instance i listens on the configured port + PORT_STRIDE x i. */
 export const PORT_STRIDE = 100;
@@ -31,7 +31,7 @@ export function instanceLabel(name: ProcessName, index: number, count: number): 
 
 /** What `npm start -- ...` was asked for. */
 export interface StartArgs {
-  /** Instances of each of auth and user (`--replicas N`, default 1). */
+  /** Instances of each gRPC service (`--replicas N`, default 1). */
   replicas: number;
   /** Run the two-tier trace pipeline instead of one in-memory Jaeger (`--collector`). */
   collector: boolean;
@@ -102,6 +102,8 @@ export interface ServicePlacement {
   /** The host and port it is configured on (environment over its config.yaml over the default). */
   host: string;
   port: number;
+  /** The services it calls (process-spec.ts). */
+  calls: readonly ProcessName[];
 }
 
 /**
@@ -128,8 +130,7 @@ export function planInstances(replicas: number, services: readonly ServicePlacem
           [service.portEnv]: String(port),
           SERVICE_INSTANCE_ID: instanceId(service.name, index),
           // Whoever it calls was planned before it (services are in start order).
-          ...(service.name !== 'auth' && targets.has('auth') ? { AUTH_SERVICE_URL: targets.get('auth')! } : {}),
-          ...(service.name === 'gateway' && targets.has('user') ? { USER_SERVICE_URL: targets.get('user')! } : {}),
+          ...callerEnv(service, (name) => targets.get(name)),
         },
       });
     });

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PROCESS_SPECS, specFor, stopOrder, type ProcessName } from '../../scripts/stack/process-spec';
+import { callerEnv, perProcess, PROCESS_SPECS, specFor, stopOrder, type ProcessName } from '../../scripts/stack/process-spec';
 import { freePorts, launchProcess, sendSignal, stop, waitForGatewayReady, waitForReady, type LaunchedProcess } from '../../scripts/stack/launch';
 import { instanceId, REPLICATED } from '../../scripts/stack/replicas';
 import { targetFor } from '../../shared/grpc/target';
@@ -32,14 +32,14 @@ export interface StackOptions {
    */
   database?: TestDatabase;
   /**
-   * Instances of each of auth and user (default 1), each on its own free port with
+   * Instances of each gRPC service (default 1), each on its own free port with
    * `SERVICE_INSTANCE_ID` `auth-0`, `auth-1`, ...; every instance of a service shares its SQLite
    * file, and callers get an `ipv4:` target naming them all. Started one at a time.
    */
   replicas?: number;
 }
 
-/** The real processes (three, or more with replicas) on free ports with their own SQLite files. */
+/** The real processes (each of process-spec.ts, more with replicas) on free ports with their own SQLite files. */
 export interface Stack {
   /** `http://127.0.0.1:<port>` of the gateway. */
   gatewayUrl: string;
@@ -47,6 +47,8 @@ export interface Stack {
   userAddr: string;
   /** The auth service's target, like {@link userAddr}. */
   authAddr: string;
+  /** Any service's target, like {@link userAddr}. */
+  addrOf(name: ProcessName): string;
   /** The temp dir holding the SQLite files (removed by stop()). */
   dataDir: string;
   /** The engine the services run on. */
@@ -93,15 +95,14 @@ process.on('exit', () => {
 });
 
 /**
- * Starts auth, user and gateway from `dist/` (auth and user `replicas` times) on free ports with
+ * Starts every process of process-spec.ts from `dist/` (the services `replicas` times) on free ports with
  * fresh SQLite files in a new temp dir and resolves once the gateway's `/ready` answers 200.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const replicas = options.replicas ?? 1;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-'));
-  const counts: Record<ProcessName, number> = { auth: 1, user: 1, gateway: 1 };
-  for (const name of REPLICATED) counts[name] = replicas;
+  const counts = perProcess((name) => (REPLICATED.includes(name) ? replicas : 1));
   const ports = {} as Record<ProcessName, number[]>;
   const picked = await freePorts(PROCESS_SPECS.reduce((n, spec) => n + counts[spec.name], 0));
   for (const spec of PROCESS_SPECS) ports[spec.name] = picked.splice(0, counts[spec.name]);
@@ -116,19 +117,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       : { ...(await sharedJaeger()).envFor('otlp'), OTEL_BSP_SCHEDULE_DELAY: '200' } as Record<string, string>;
   const database = options.database ?? 'sqlite';
   const pgDatabases: string[] = [];
-  const dbEnv = async (prefix: 'AUTH' | 'USER'): Promise<Record<string, string>> => {
+  const dbEnv = async (prefix: string | undefined): Promise<Record<string, string>> => {
+    if (prefix === undefined) return {};
     if (database === 'sqlite') return { [`${prefix}_DB_PATH`]: path.join(dataDir, `${prefix.toLowerCase()}.db`) };
     const url = await (await sharedPostgres()).createDatabase(prefix.toLowerCase());
     pgDatabases.push(url);
     return { [`${prefix}_DB_URL`]: url };
   };
   const envs = {} as Record<ProcessName, Array<Record<string, string>>>;
-  const own: Record<ProcessName, Record<string, string>> = {
-    auth: { ...(await dbEnv('AUTH')), JWT_SECRET: crypto.randomBytes(32).toString('base64url') },
+  const particular: Partial<Record<ProcessName, Record<string, string>>> = {
+    auth: { JWT_SECRET: crypto.randomBytes(32).toString('base64url') },
     // Every test registers from 127.0.0.1: no registration limit unless a test sets one.
-    user: { ...(await dbEnv('USER')), AUTH_SERVICE_URL: authAddr, ADMIN_EMAILS: ADMIN_EMAIL, REGISTRATION_MAX_PER_CLIENT: '1000000' },
-    gateway: { USER_SERVICE_URL: userAddr, AUTH_SERVICE_URL: authAddr },
+    user: { ADMIN_EMAILS: ADMIN_EMAIL, REGISTRATION_MAX_PER_CLIENT: '1000000' },
   };
+  const own = {} as Record<ProcessName, Record<string, string>>;
+  for (const spec of PROCESS_SPECS) {
+    own[spec.name] = { ...(await dbEnv(spec.servicePrefix)), ...callerEnv(spec, targetOf), ...particular[spec.name] };
+  }
   for (const spec of PROCESS_SPECS) {
     envs[spec.name] = ports[spec.name].map((port, index) => ({
       NODE_ENV: 'test',
@@ -142,8 +147,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }));
   }
 
-  const allLogs: Record<ProcessName, string[]> = { auth: [], user: [], gateway: [] };
-  const current: Record<ProcessName, LaunchedProcess[]> = { auth: [], user: [], gateway: [] };
+  const allLogs = perProcess((): string[] => []);
+  const current = perProcess((): LaunchedProcess[] => []);
   const processes = {} as Record<ProcessName, LaunchedProcess>;
   const echo = Boolean(process.env.STACK_ECHO);
 
@@ -176,6 +181,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     gatewayUrl,
     userAddr,
     authAddr,
+    addrOf: targetOf,
     dataDir,
     database,
     processes,

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { freePort } from '../../scripts/stack/launch';
+import { SERVICE_SPECS, specFor, urlEnvOf } from '../../scripts/stack/process-spec';
 
 /** A free port whose neighbour 100 above is free too (for a second instance, `--replicas`). */
 export async function freeStridedPort(): Promise<number> {
@@ -17,24 +18,20 @@ export async function freeStridedPort(): Promise<number> {
 }
 
 /**
- * Environment that moves `npm start`'s three processes (dist/scripts/start.js passes its
- * environment through) off the default ports and database files, so a test can run it beside a
- * developer's. Returns it with the gateway's port.
+ * Environment that moves `npm start`'s processes (dist/scripts/start.js passes its environment
+ * through) off the default ports and database files, so a test can run it beside a developer's.
+ * Returns it with the gateway's port.
  */
 export async function startJsEnv(dataDir: string): Promise<{ env: Record<string, string>; gatewayPort: number }> {
-  // Strided, so `--replicas 2` finds instance 1's ports (port + 100) free too.
-  const [authPort, userPort, gatewayPort] = [await freeStridedPort(), await freeStridedPort(), await freePort()];
-  return {
-    gatewayPort,
-    env: {
-      NODE_ENV: 'test',
-      AUTH_SERVICE_PORT: String(authPort),
-      USER_SERVICE_PORT: String(userPort),
-      GATEWAY_PORT: String(gatewayPort),
-      AUTH_SERVICE_URL: `127.0.0.1:${authPort}`,
-      USER_SERVICE_URL: `127.0.0.1:${userPort}`,
-      AUTH_DB_PATH: path.join(dataDir, 'auth.db'),
-      USER_DB_PATH: path.join(dataDir, 'user.db'),
-    },
-  };
+  const env: Record<string, string> = { NODE_ENV: 'test' };
+  for (const spec of SERVICE_SPECS) {
+    // Strided, so `--replicas 2` finds instance 1's ports (port + 100) free too.
+    const port = await freeStridedPort();
+    env[spec.portEnv] = String(port);
+    env[urlEnvOf(spec.name)] = `127.0.0.1:${port}`;
+    env[`${spec.servicePrefix!}_DB_PATH`] = path.join(dataDir, `${spec.name}.db`);
+  }
+  const gatewayPort = await freePort();
+  env[specFor('gateway').portEnv] = String(gatewayPort);
+  return { gatewayPort, env };
 }

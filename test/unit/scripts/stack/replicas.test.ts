@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { callerTarget, parseStartArgs, planInstances, replicaPort, type ServicePlacement } from '../../../../scripts/stack/replicas';
 
 const SERVICES: ServicePlacement[] = [
-  { name: 'auth', hostEnv: 'AUTH_SERVICE_HOST', portEnv: 'AUTH_SERVICE_PORT', host: '127.0.0.1', port: 50052 },
-  { name: 'user', hostEnv: 'USER_SERVICE_HOST', portEnv: 'USER_SERVICE_PORT', host: '127.0.0.1', port: 50051 },
-  { name: 'gateway', hostEnv: 'GATEWAY_HOST', portEnv: 'GATEWAY_PORT', host: '127.0.0.1', port: 8080 },
+  { name: 'auth', hostEnv: 'AUTH_SERVICE_HOST', portEnv: 'AUTH_SERVICE_PORT', host: '127.0.0.1', port: 50052, calls: [] },
+  { name: 'user', hostEnv: 'USER_SERVICE_HOST', portEnv: 'USER_SERVICE_PORT', host: '127.0.0.1', port: 50051, calls: ['auth'] },
+  { name: 'gateway', hostEnv: 'GATEWAY_HOST', portEnv: 'GATEWAY_PORT', host: '127.0.0.1', port: 8080, calls: ['auth', 'user'] },
 ];
 
 describe('launcher replicas (scripts/stack/replicas.ts)', () => {
