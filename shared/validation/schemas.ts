@@ -36,8 +36,11 @@ export const name = z
   .trim()
   .min(1, 'must not be empty');
 
+/** A record's id: a UUID, as every service generates them. */
+export const recordId = z.uuid('must be a UUID');
+
 /** A user id (UUID). */
-export const userId = z.uuid('must be a UUID');
+export const userId = recordId;
 
 /** A role. */
 export const role = z.enum(['user', 'admin'], { message: 'must be "user" or "admin"' });

@@ -3,6 +3,8 @@ import { expect } from 'chai';
 import { contractRegistry } from '../../shared/grpc/contracts';
 import { bearerMetadata } from '../../shared/grpc/metadata';
 import { isPublicMethod } from '../../shared/grpc/method-auth';
+import { DOWNSTREAM } from '../../gateway/grpc-clients';
+import type { ProcessName } from '../../scripts/stack/process-spec';
 import { AccessTokens } from '../../services/auth/access-token';
 import { DEV_JWT_SECRET } from '../../services/auth/config';
 import { registerAccount, tamperPayload, type Account } from '../support/accounts';
@@ -55,8 +57,10 @@ describe('every RPC needs a valid access token unless its contract marks it publ
 
   before(async () => {
     account = await registerAccount(stack().gatewayUrl, { name: 'Probe' });
-    clients.set('user.v1.UserService', new Client(stack().userAddr, credentials.createInsecure()));
-    clients.set('auth.v1.AuthService', new Client(stack().authAddr, credentials.createInsecure()));
+    // Every service the gateway calls is a process of the stack by the same name.
+    for (const [name, { Client: ServiceClient }] of Object.entries(DOWNSTREAM)) {
+      clients.set(ServiceClient.serviceName, new Client(stack().addrOf(name as ProcessName), credentials.createInsecure()));
+    }
     // Well formed, right issuer, audience, type and claims, for a real user: only the key is wrong.
     const defaults = { issuer: 'traced-grpc-microservices', audience: 'traced-grpc-microservices', ttlSeconds: 900 };
     forged = (await new AccessTokens({ secret: DEV_JWT_SECRET, ...defaults }).issue({ userId: account.id, email: account.email })).token;

@@ -1,10 +1,10 @@
 import { Metadata, status as GrpcStatus, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import pino from 'pino';
-import { AuthServiceService } from '../../gen/auth/v1/auth';
-import { UserServiceService, type User } from '../../gen/user/v1/user';
+import type { User } from '../../gen/user/v1/user';
+import { DOWNSTREAM } from '../../gateway/grpc-clients';
 import { startGrpcServer, type RunningGrpcServer } from '../../shared/grpc/server';
 
-// Scripted stand-ins for user.v1.UserService and auth.v1.AuthService on one real gRPC server, so
+// Scripted stand-ins for every service the gateway calls (DOWNSTREAM) on one real gRPC server, so
 // the gateway's procedures run over real sockets without the real services (those are covered by
 // their own suites and the end-to-end suite).
 
@@ -65,9 +65,14 @@ export class FakeServices {
 
   private constructor(private readonly running: RunningGrpcServer) {}
 
-  /** The address to point USER_SERVICE_URL and AUTH_SERVICE_URL at. */
+  /** The address every fake listens on. */
   get address(): string {
     return `127.0.0.1:${this.running.port}`;
+  }
+
+  /** Gateway settings pointing each of its services (USER_SERVICE_URL, ...) at the fakes. */
+  get gatewayEnv(): Record<string, string> {
+    return Object.fromEntries(Object.values(DOWNSTREAM).map((d) => [d.target, this.address]));
   }
 
   /** The calls made to one method. */
@@ -95,8 +100,8 @@ export class FakeServices {
           authorization: typeof auth === 'string' ? auth : undefined,
           deadline: (call.getDeadline() as Date | number).valueOf(),
         });
-        const behaviour = fake!.script[method] ?? base[method];
-        behaviour!(call.request).then(
+        const behaviour = fake!.script[method] ?? base[method] ?? (() => Promise.reject(grpcFailure(GrpcStatus.UNIMPLEMENTED, `${method} is not scripted`)));
+        behaviour(call.request).then(
           (res) => callback(null, res),
           (err: { code?: number; details?: string }) => callback({ code: err.code ?? GrpcStatus.UNKNOWN, details: err.details ?? '' }),
         );
@@ -106,10 +111,8 @@ export class FakeServices {
     const running = await startGrpcServer({
       host: '127.0.0.1',
       port: 0,
-      services: [
-        { name: 'user.v1.UserService', definition: UserServiceService, implementation: implement('user', UserServiceService) },
-        { name: 'auth.v1.AuthService', definition: AuthServiceService, implementation: implement('auth', AuthServiceService) },
-      ],
+      // Every service the gateway calls, so /ready sees each one SERVING.
+      services: Object.entries(DOWNSTREAM).map(([name, { Client }]) => ({ name: Client.serviceName, definition: Client.service, implementation: implement(name, Client.service) })),
       logger: pino({ level: 'silent' }),
       shutdownTimeoutMs: 200,
     });

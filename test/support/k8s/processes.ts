@@ -1,9 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import { gatewayConfigFile, gatewayConfigSchema } from '../../../gateway/config';
-import { authConfigFile, authConfigSchema } from '../../../services/auth/config';
-import { userConfigFile, userConfigSchema } from '../../../services/user/config';
+import { PROCESS_SPECS, urlEnvOf, type ProcessName } from '../../../scripts/stack/process-spec';
 import { loadConfig, readConfigFile } from '../../../shared/config/load-config';
 import { projectRoot } from '../../../shared/paths';
 import { resolveTracingConfig, type TracingConfig } from '../../../shared/telemetry/tracing-config';
@@ -11,8 +9,8 @@ import type { Container } from './manifests';
 
 /** One of the project's processes, as its image runs it: its config schema and file and its keys. */
 export interface ProcessSpec {
-  /** The Dockerfile target its image is built from. */
-  target: 'gateway' | 'user-service' | 'auth-service';
+  /** The Dockerfile target its image is built from (`gateway`, `user-service`, ...). */
+  target: string;
   schema: z.ZodObject;
   /** Its config.yaml, which the image carries (Dockerfile: COPY .../config.yaml). */
   file: string;
@@ -23,42 +21,44 @@ export interface ProcessSpec {
   /** Keys that must come from a Secret. */
   secretKeys: string[];
   /** Keys naming another service, and the process that must be behind it. */
-  calls: Record<string, ProcessSpec['target']>;
+  calls: Record<string, string>;
 }
 
-/** The three processes, by Dockerfile target. */
-export const PROCESSES: Record<ProcessSpec['target'], ProcessSpec> = {
-  gateway: {
-    target: 'gateway',
-    schema: gatewayConfigSchema,
-    file: gatewayConfigFile,
-    serviceName: 'gateway',
-    hostKey: 'GATEWAY_HOST',
-    portKey: 'GATEWAY_PORT',
-    secretKeys: [],
-    calls: { USER_SERVICE_URL: 'user-service', AUTH_SERVICE_URL: 'auth-service' },
-  },
-  'user-service': {
-    target: 'user-service',
-    schema: userConfigSchema,
-    file: userConfigFile,
-    serviceName: 'user-service',
-    hostKey: 'USER_SERVICE_HOST',
-    portKey: 'USER_SERVICE_PORT',
-    secretKeys: ['USER_DB_URL'],
-    calls: { AUTH_SERVICE_URL: 'auth-service' },
-  },
-  'auth-service': {
-    target: 'auth-service',
-    schema: authConfigSchema,
-    file: authConfigFile,
-    serviceName: 'auth-service',
-    hostKey: 'AUTH_SERVICE_HOST',
-    portKey: 'AUTH_SERVICE_PORT',
-    secretKeys: ['AUTH_DB_URL', 'JWT_SECRET'],
-    calls: {},
-  },
-};
+/** A process's Dockerfile target, image and `service.name`: `gateway`, or `<name>-service`. */
+const targetOf = (name: ProcessName) => (name === 'gateway' ? name : `${name}-service`);
+
+// Secrets beyond each service's database URL.
+const MORE_SECRETS: Partial<Record<ProcessName, string[]>> = { auth: ['JWT_SECRET'] };
+
+/**
+ * A process's config schema and file, from its folder's config.ts, which exports them as
+ * `<something>ConfigSchema` and `<something>ConfigFile` (gatewayConfigSchema, userConfigFile, ...).
+ */
+function configOf(folder: string): { schema: z.ZodObject; file: string } {
+  const mod = require(path.join(projectRoot, 'dist', folder, 'config.js')) as Record<string, unknown>;
+  const pick = (suffix: string) => Object.entries(mod).find(([key]) => key.endsWith(suffix))?.[1];
+  const schema = pick('ConfigSchema') as z.ZodObject | undefined;
+  const file = pick('ConfigFile');
+  if (!schema?.shape || typeof file !== 'string') throw new Error(`${folder}/config.ts must export <name>ConfigSchema (an object schema) and <name>ConfigFile`);
+  return { schema, file };
+}
+
+/** The project's processes (scripts/stack/process-spec.ts), by Dockerfile target. */
+export const PROCESSES: Record<string, ProcessSpec> = Object.fromEntries(
+  PROCESS_SPECS.map((spec) => {
+    const target = targetOf(spec.name);
+    const process: ProcessSpec = {
+      target,
+      ...configOf(spec.folder),
+      serviceName: target,
+      hostKey: spec.hostEnv,
+      portKey: spec.portEnv,
+      secretKeys: [...(spec.servicePrefix ? [`${spec.servicePrefix}_DB_URL`] : []), ...(MORE_SECRETS[spec.name] ?? [])],
+      calls: Object.fromEntries(spec.calls.map((callee) => [urlEnvOf(callee), targetOf(callee)])),
+    };
+    return [target, process];
+  }),
+);
 
 // The project's images are named after their Dockerfile target: traced-<target>:<tag>.
 const PROJECT_IMAGE = /^(?:.+\/)?traced-([a-z-]+):[\w.-]+$/;
@@ -71,7 +71,7 @@ export function imageTarget(image: string): string | undefined {
 /** The process a container runs, when it is one of the project's. */
 export function processOf(container: Container): ProcessSpec | undefined {
   const target = imageTarget(container.image);
-  return target && target in PROCESSES ? PROCESSES[target as ProcessSpec['target']] : undefined;
+  return target === undefined ? undefined : PROCESSES[target];
 }
 
 /** The `FROM ... AS <target>` stages of the Dockerfile. */

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { DOWNSTREAM } from '../../../gateway/grpc-clients';
 import { closedPort, request, startGateway, type RunningGateway } from '../../support/gateway-harness';
 
 // The gateway with nothing behind it: everything that does not need a service must still work,
@@ -8,11 +9,9 @@ describe('gateway app: no services running', () => {
   const DEADLINE_MS = 1500;
 
   before(async () => {
-    gw = await startGateway({
-      USER_SERVICE_URL: `127.0.0.1:${await closedPort()}`,
-      AUTH_SERVICE_URL: `127.0.0.1:${await closedPort()}`,
-      GRPC_DEADLINE_MS: String(DEADLINE_MS),
-    });
+    const targets: Record<string, string> = {};
+    for (const { target } of Object.values(DOWNSTREAM)) targets[target] = `127.0.0.1:${await closedPort()}`;
+    gw = await startGateway({ ...targets, GRPC_DEADLINE_MS: String(DEADLINE_MS) });
   });
   after(async () => {
     await gw.close();
@@ -29,7 +28,8 @@ describe('gateway app: no services running', () => {
     const started = Date.now();
     const res = await request(`${gw.url}/ready`);
     expect(res.status).to.equal(503);
-    expect(res.body).to.deep.equal({ status: 'unavailable', services: { user: 'UNAVAILABLE', auth: 'UNAVAILABLE' } });
+    const every = Object.fromEntries(Object.keys(DOWNSTREAM).map((name) => [name, 'UNAVAILABLE']));
+    expect(res.body).to.deep.equal({ status: 'unavailable', services: every });
     expect(Date.now() - started).to.be.below(1500);
   });
 

@@ -1,6 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { expect } from 'chai';
+import { DOWNSTREAM } from '../../../../gateway/grpc-clients';
 import type { AppRouter } from '../../../../gateway/trpc/app-router';
 import { FakeServices, grpcFailure, hang } from '../../../support/fake-services';
 import { request, startGateway, type RunningGateway } from '../../../support/gateway-harness';
@@ -19,11 +20,7 @@ describe('gateway procedures against fake services', () => {
 
   before(async () => {
     fakes = await FakeServices.start();
-    gw = await startGateway({
-      USER_SERVICE_URL: fakes.address,
-      AUTH_SERVICE_URL: fakes.address,
-      GRPC_DEADLINE_MS: String(DEADLINE_MS),
-    });
+    gw = await startGateway({ ...fakes.gatewayEnv, GRPC_DEADLINE_MS: String(DEADLINE_MS) });
   });
   beforeEach(() => fakes.reset());
   after(async () => {
@@ -31,10 +28,11 @@ describe('gateway procedures against fake services', () => {
     await fakes.stop();
   });
 
-  it('GET /ready answers 200 when both services report SERVING', async () => {
+  it('GET /ready answers 200 when every service reports SERVING', async () => {
     const res = await request(`${gw.url}/ready`);
     expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({ status: 'ready', services: { user: 'SERVING', auth: 'SERVING' } });
+    const every = Object.fromEntries(Object.keys(DOWNSTREAM).map((name) => [name, 'SERVING']));
+    expect(res.body).to.deep.equal({ status: 'ready', services: every });
   });
 
   it('POST /api/v1/auth/register -> CreateUser, 201 {user, tokens...} with the email normalised', async () => {
