@@ -7,6 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../shared/paths';
 
+/**
+ * Set (to `1`) in mocha's environment when only named files run: the closing secrets audit then
+ * skips its floors for a whole suite's traffic (test/support/secrets-audit.ts), as under --grep.
+ */
+export const NAMED_FILES_ONLY_ENV = 'TEST_NAMED_FILES_ONLY';
+
 /** The subset of .mocharc.json this runner reads: every key is a mocha flag, `spec` the files. */
 export type MochaRc = Record<string, string | number | boolean | string[]>;
 
@@ -87,7 +93,12 @@ function main(): void {
     process.stderr.write(`npm test: no such test after the build: ${missing.join(', ')} (from test/...ts: is the name right?)\n`);
     process.exit(2);
   }
-  const child = spawn(process.execPath, [require.resolve('mocha/bin/mocha.js'), ...args], { cwd: projectRoot, stdio: 'inherit' });
+  const namedFilesOnly = args[0] === '--no-config' ? { [NAMED_FILES_ONLY_ENV]: '1' } : {};
+  const child = spawn(process.execPath, [require.resolve('mocha/bin/mocha.js'), ...args], {
+    cwd: projectRoot,
+    stdio: 'inherit',
+    env: { ...process.env, ...namedFilesOnly },
+  });
   // Ctrl-C reaches mocha too (same process group); this process only reports how it ended.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => {
