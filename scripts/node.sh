@@ -4,8 +4,9 @@
 #   scripts/node.sh --bin-dir      print the folder of that node (for PATH) and exit
 #   scripts/node.sh --nodedir      print the folder native addons build against (may be empty) and exit
 # It picks the `node` on PATH when it is new enough, else the one scripts/tools.sh puts in .tools/
-# (installing it the first time), and puts that node's folder first on PATH, so the command, every
-# `#!/usr/bin/env node` script (mocha, npm) and every child started with process.execPath run on it.
+# (installing it the first time), and puts that node's folder first on PATH (node_modules/.bin
+# after it), so the command, every `#!/usr/bin/env node` script (mocha, npm) and every child
+# started with process.execPath run on it.
 # Native addons are built for one Node ABI: when better-sqlite3 in node_modules was built for
 # another node (`npm install` ran on Node 20, say), it is rebuilt once for this one, against this
 # node's own headers (npm_config_nodedir; without it node-gyp would try to download them).
@@ -49,7 +50,8 @@ case "${1:-}" in
   ""|-h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
 
-export PATH="$bin_dir:$PATH"
+# The project's own tools (mocha, tsc, remark) next, so `scripts/node.sh mocha ...` works outside npm.
+export PATH="$bin_dir:$root/node_modules/.bin:$PATH"
 # npm run sets these to the node npm itself runs on; tools that read them should see this one.
 export NODE="$bin_dir/node" npm_node_execpath="$bin_dir/node"
 # Anything built under this wrapper (npm rebuild, npm ci) builds against this node's headers.

@@ -78,8 +78,8 @@ export function callerEnv(spec: { calls: readonly ProcessName[] }, targetOf: (na
  * V8 heap flags every service runs with. Node 24 sizes the young generation from the machine's
  * memory, so on a large machine a busy service holds far more RSS than the same code on Node 20;
  * 16 MiB semi-spaces (Node 20's default) bring it back without costing throughput
- * (bench/README.md, "Node 24 memory"). A slower-growing old generation lowers the peak further
- * but costs CPU on every request (bench/README.md, "Peak RSS against CPU"): a deployment's
+ * (bench/README.md, "What each lever bought"). A slower-growing old generation lowers the peak further
+ * but costs CPU on every request (bench/README.md, "Removed configurations"): a deployment's
  * choice, not the default.
  */
 export const NODE_HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=16'];

@@ -66,7 +66,7 @@ function canonicalComponent(part: string): boolean {
  * URLSearchParams writes them (tRPC's `input=%7B%22id%22...%7D` is), none of them a redacted
  * name. Undefined for anything else, which then goes through the stock function. Parsing,
  * copying and re-serialising tRPC's parameters was the largest recording-only item in the tRPC
- * gateway's profile (bench/README.md, "Side by side").
+ * gateway's profile (bench/README.md, "What each lever bought").
  */
 function unchangedQuery(query: string): string | undefined {
   for (const pair of query.split('&')) {
