@@ -43,14 +43,43 @@ function handlerFor(route: RestRoute, deps: RestRouterDeps): RequestHandler {
   };
 }
 
+// A segment with a parameter, a wildcard or an optional part (express 5 path syntax) matches
+// more than its own text.
+const VARIABLE_SEGMENT = /[:*{]/;
+
+/** Per segment of an express path: 0 when it matches only itself, 1 when it matches more. */
+function segmentKinds(path: string): number[] {
+  return path.split('/').map((segment) => (VARIABLE_SEGMENT.test(segment) ? 1 : 0));
+}
+
+/** Orders two paths segment by segment, a fixed segment before a variable one in the same place. */
+function compareSpecificity(a: string, b: string): number {
+  const [ka, kb] = [segmentKinds(a), segmentKinds(b)];
+  for (let i = 0; i < Math.min(ka.length, kb.length); i++) {
+    if (ka[i] !== kb[i]) return ka[i]! - kb[i]!;
+  }
+  return ka.length - kb.length;
+}
+
 /**
- * The REST API: every row of the table is its own express route (so tracing records the route
- * pattern as `http.route`), and every handler goes through the same tRPC procedures as `/trpc`.
+ * The table in the order express must see it: express answers with the first route that matches,
+ * so `GET /api/v1/users/count` after `GET /api/v1/users/:id` would be answered by the latter
+ * ("id: must be a UUID"). Fixed segments go first, wherever the rows stand in the table; rows
+ * equally specific keep their table order.
  */
-export function createRestRouter(deps: RestRouterDeps): Router {
+export function inRegistrationOrder(routes: readonly RestRoute[]): RestRoute[] {
+  return [...routes].sort((a, b) => compareSpecificity(a.path, b.path));
+}
+
+/**
+ * The REST API: every row of the table (`routes`, by default the gateway's own) is its own express
+ * route (so tracing records the route pattern as `http.route`), registered fixed paths first
+ * ({@link inRegistrationOrder}), and every handler goes through the same tRPC procedures as `/trpc`.
+ */
+export function createRestRouter(deps: RestRouterDeps, routes: readonly RestRoute[] = restRoutes): Router {
   const router = Router();
   router.use('/api', jsonBody);
-  for (const route of restRoutes) {
+  for (const route of inRegistrationOrder(routes)) {
     if (route.input.body) router[route.method](route.path, requireJsonBody, handlerFor(route, deps));
     else router[route.method](route.path, handlerFor(route, deps));
   }

@@ -1,18 +1,19 @@
 import crypto from 'node:crypto';
-import { ScalarType, type DescField, type DescMessage } from '@bufbuild/protobuf';
-import { Client, credentials, Metadata, status as GrpcStatus, type ServiceDefinition, type ServiceError } from '@grpc/grpc-js';
+import { create, ScalarType, toBinary, type DescField, type DescMethod, type DescService } from '@bufbuild/protobuf';
+import { FeatureSet_FieldPresence, MethodOptions_IdempotencyLevel } from '@bufbuild/protobuf/wkt';
+import { Client, credentials, Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { expect } from 'chai';
-import * as authPb from '../../gen/auth/v1/auth';
-import * as userPb from '../../gen/user/v1/user';
 import { contractRegistry } from '../../shared/grpc/contracts';
+import { isPublicMethod } from '../../shared/grpc/method-auth';
 import { GOOD_PASSWORD, registerAccount, uniqueEmail, type Account } from '../support/accounts';
 import { get } from '../support/http';
-import { useStack } from '../support/stack';
+import { useStack, type Stack } from '../support/stack';
 import { bytes, lengthDelimited, tag, varint, varintField, WIRE } from '../support/wire-bytes';
 
-// Every RPC of both services, called directly with grpc-js (no gateway) with bytes no generated
-// client would send. Each must answer INVALID_ARGUMENT naming the field (or `request: ...` when
-// nothing parses), never INTERNAL or UNKNOWN, and both processes must stay up.
+// Every RPC the contracts describe (gen/descriptors.binpb), called directly with grpc-js (no
+// gateway) with bytes no generated client would send, the requests built from the descriptors.
+// Each must answer INVALID_ARGUMENT naming the field (or `request: ...` when nothing parses),
+// never INTERNAL or UNKNOWN, and both processes must stay up.
 
 /** What a raw call ended with. */
 interface RawResult {
@@ -20,41 +21,78 @@ interface RawResult {
   details: string;
 }
 
-/** The generated encoder of one message type (ts-proto's MessageFns, the part used here). */
-interface Encoder {
-  fromPartial(object: Record<string, unknown>): unknown;
-  encode(message: unknown): { finish(): Uint8Array };
+/** One RPC of the contracts, as the descriptors describe it. */
+interface Rpc {
+  service: DescService;
+  method: DescMethod;
+  /** `/user.v1.UserService/GetUser`, as grpc-js calls it. */
+  path: string;
+  /** `user.v1.UserService/GetUser`, for messages. */
+  rpc: string;
 }
 
-/** Per RPC: a request that passes validation (so only the field under test is wrong), and the fields it cannot do without. */
-interface MethodCase {
-  valid: (who: Account) => Record<string, unknown>;
-  required: readonly string[];
-}
+/** Every RPC of every service in gen/descriptors.binpb: a new one is fuzzed without a line here. */
+const RPCS: Rpc[] = [...contractRegistry().files]
+  .flatMap((file) => file.services)
+  .flatMap((service) => service.methods.map((method) => ({ service, method, path: `/${service.typeName}/${method.name}`, rpc: `${service.typeName}/${method.name}` })));
 
-const CASES: Record<string, MethodCase> = {
-  '/user.v1.UserService/CreateUser': { valid: () => ({ email: uniqueEmail('fuzz'), password: GOOD_PASSWORD, name: 'Fuzz' }), required: ['email', 'password', 'name'] },
-  '/user.v1.UserService/GetUser': { valid: (who) => ({ id: who.id }), required: ['id'] },
-  '/user.v1.UserService/UpdateUser': { valid: (who) => ({ id: who.id, name: 'Fuzzed' }), required: ['id'] },
-  // Someone else's id: a request that got through by mistake is refused, not a deletion.
-  '/user.v1.UserService/DeleteUser': { valid: () => ({ id: crypto.randomUUID() }), required: ['id'] },
-  // limit 0 means the default page size and offset 0 the first page: neither is required.
-  '/user.v1.UserService/ListUsers': { valid: () => ({ limit: 10, offset: 0 }), required: [] },
-  '/auth.v1.AuthService/Register': { valid: () => ({ userId: crypto.randomUUID(), email: uniqueEmail('fuzz'), password: GOOD_PASSWORD }), required: ['userId', 'email', 'password'] },
-  '/auth.v1.AuthService/Login': { valid: (who) => ({ email: who.email, password: who.password }), required: ['email', 'password'] },
-  '/auth.v1.AuthService/RefreshToken': { valid: () => ({ refreshToken: 'not-a-real-refresh-token' }), required: ['refreshToken'] },
-  // An empty refresh token logs out the access token only.
-  '/auth.v1.AuthService/Logout': { valid: () => ({ refreshToken: '' }), required: [] },
-  '/auth.v1.AuthService/GetCurrentUser': { valid: () => ({}), required: [] },
-  '/auth.v1.AuthService/ValidateToken': { valid: () => ({}), required: [] },
-  '/auth.v1.AuthService/UpdateCredentials': { valid: () => ({ userId: crypto.randomUUID(), email: uniqueEmail('fuzz') }), required: ['userId', 'email'] },
-  '/auth.v1.AuthService/DeleteCredentials': { valid: () => ({ userId: crypto.randomUUID() }), required: ['userId'] },
+// Per field name, a value the services accept (shared/validation/schemas.ts), so that a request
+// built from them is refused only for the field under test. Ids are fresh UUIDs: a request that got
+// through by mistake acts on nobody (a DeleteUser of someone else is refused, not a deletion).
+const VALID_VALUES: Record<string, () => unknown> = {
+  id: () => crypto.randomUUID(),
+  userId: () => crypto.randomUUID(),
+  email: () => uniqueEmail('fuzz'),
+  password: () => GOOD_PASSWORD,
+  name: () => 'Fuzz',
+  role: () => 'user',
+  refreshToken: () => 'not-a-real-refresh-token',
+  limit: () => 10,
+  offset: () => 0,
 };
 
-const SERVICES: Array<{ name: string; definition: ServiceDefinition; pb: Record<string, unknown>; addr: 'userAddr' | 'authAddr' }> = [
-  { name: 'user.v1.UserService', definition: userPb.UserServiceService as unknown as ServiceDefinition, pb: userPb, addr: 'userAddr' },
-  { name: 'auth.v1.AuthService', definition: authPb.AuthServiceService as unknown as ServiceDefinition, pb: authPb, addr: 'authAddr' },
-];
+// A string the contract does not mark `optional` must be given: empty (proto3 does not send it) is
+// refused naming the field. Except where an empty one means something: an empty refresh token logs
+// out the access token only.
+const MAY_BE_EMPTY: Record<string, readonly string[]> = {
+  'auth.v1.AuthService/Logout': ['refreshToken'],
+};
+
+/** A request of `r` that passes validation, every field set (from {@link VALID_VALUES}). */
+function validRequest(r: Rpc): Record<string, unknown> {
+  const request: Record<string, unknown> = {};
+  for (const field of r.method.input.fields) {
+    const value = VALID_VALUES[field.localName];
+    if (!value) throw new Error(`${r.rpc}: no valid value for field ${field.name}; add one to VALID_VALUES in test/fuzz/grpc-fuzz.test.ts`);
+    request[field.localName] = value();
+  }
+  return request;
+}
+
+/**
+ * The fields `r` cannot do without: its implicit-presence strings, but for {@link MAY_BE_EMPTY}.
+ * Never a number: proto3 cannot tell 0 from absent, and 0 means something (the default page size,
+ * the first page).
+ */
+function requiredFields(r: Rpc): DescField[] {
+  const mayBeEmpty = MAY_BE_EMPTY[r.rpc] ?? [];
+  return r.method.input.fields.filter(
+    (f) => f.fieldKind === 'scalar' && f.scalar === ScalarType.STRING && f.presence === FeatureSet_FieldPresence.IMPLICIT && !mayBeEmpty.includes(f.localName),
+  );
+}
+
+// An RPC that may change something and takes the caller's token is called with an account of its
+// own, so one that got through by mistake (Logout ends the session it is called with) leaves the
+// caller of every other RPC as it was.
+const needsOwnAccount = (r: Rpc) => r.method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS && !isPublicMethod(r.path);
+
+/** Where the stack serves `service`: `user.v1.UserService` at `stack().userAddr`. */
+function addressOf(stack: Stack, service: DescService): string {
+  const key = `${service.typeName.split('.')[0]}Addr`;
+  const address = (stack as unknown as Record<string, unknown>)[key];
+  if (typeof address !== 'string') throw new Error(`${service.typeName}: the test stack (test/support/stack.ts) has no ${key} to call it at`);
+  return address;
+}
 
 // Bytes that parse as no message at all: a cut-off tag, wire type 7, an end-group tag with no
 // group, field number 0, a tag longer than 32 bits, a length beyond the end.
@@ -102,6 +140,7 @@ function wireOf(field: DescField): number {
     if (field.scalar === ScalarType.STRING || field.scalar === ScalarType.BYTES) return WIRE.len;
     return WIRE.varint;
   }
+  if (field.fieldKind === 'enum') return WIRE.varint;
   return WIRE.len;
 }
 
@@ -117,105 +156,118 @@ describe('fuzz: every gRPC method, called directly with bad bytes', function () 
   const stack = useStack();
   const clients: Record<string, Client> = {};
   let who: Account;
-  // Logout may really log out: it gets an account of its own.
-  let logoutAccount: Account;
 
   before(async () => {
     who = await registerAccount(stack().gatewayUrl);
-    logoutAccount = await registerAccount(stack().gatewayUrl);
-    for (const svc of SERVICES) clients[svc.name] = new Client(stack()[svc.addr], credentials.createInsecure());
+    for (const service of new Set(RPCS.map((r) => r.service))) {
+      clients[service.typeName] = new Client(addressOf(stack(), service), credentials.createInsecure());
+    }
   });
   after(() => {
     for (const client of Object.values(clients)) client.close();
   });
 
-  it('has a case for every RPC of both contracts', () => {
-    const rpcs = SERVICES.flatMap((svc) => Object.values(svc.definition).map((m) => m.path));
-    expect(Object.keys(CASES).sort()).to.deep.equal(rpcs.sort());
+  it('derives every RPC of both services from the descriptors, with a valid request for each', () => {
+    const services = new Set(RPCS.map((r) => r.service.typeName));
+    expect([...services]).to.include.members(['user.v1.UserService', 'auth.v1.AuthService']);
+    for (const r of RPCS) expect(() => validRequest(r), r.rpc).to.not.throw();
+    // Overrides name RPCs and fields that exist, so none outlives what it was for.
+    for (const [rpc, fields] of Object.entries(MAY_BE_EMPTY)) {
+      const r = RPCS.find((x) => x.rpc === rpc);
+      expect(r, `MAY_BE_EMPTY: ${rpc}`).to.not.equal(undefined);
+      for (const name of fields) expect(r!.method.input.fields.map((f) => f.localName), `MAY_BE_EMPTY: ${rpc} ${name}`).to.include(name);
+    }
+    // The derivation as the contracts stand: a registration needs all three, a page none.
+    const required = (rpc: string) => requiredFields(RPCS.find((r) => r.rpc === rpc)!).map((f) => f.localName);
+    expect(required('user.v1.UserService/CreateUser')).to.have.members(['email', 'password', 'name']);
+    expect(required('user.v1.UserService/UpdateUser')).to.deep.equal(['id']);
+    expect(required('user.v1.UserService/ListUsers')).to.deep.equal([]);
+    expect(required('auth.v1.AuthService/Logout')).to.deep.equal([]);
   });
 
-  for (const svc of SERVICES) {
-    for (const method of Object.values(svc.definition)) {
-      const path = method.path;
-      const rpc = path.slice(1);
-      const methodCase = CASES[path]!;
-      const input = (): DescMessage => {
-        const name = path.slice(path.lastIndexOf('/') + 1);
-        const desc = contractRegistry().getService(svc.name)?.methods.find((m) => m.name === name)?.input;
-        if (!desc) throw new Error(`${rpc} not in the descriptors`);
-        return desc;
-      };
-      const encoder = () => svc.pb[input().name] as Encoder;
-      const tokenFor = () => (rpc.endsWith('/Logout') ? logoutAccount : who).accessToken;
-      const call = (data: Buffer) => rawCall(clients[svc.name]!, path, data, tokenFor());
+  for (const r of RPCS) {
+    const { path, rpc } = r;
+    const input = r.method.input;
+    const fields = input.fields;
+    const scalarsOf = (...types: ScalarType[]) => fields.filter((f) => f.fieldKind === 'scalar' && types.includes(f.scalar));
+
+    describe(rpc, () => {
+      let caller: Account;
+      before(async () => {
+        caller = needsOwnAccount(r) ? await registerAccount(stack().gatewayUrl) : who;
+      });
+
+      const call = (data: Buffer) => rawCall(clients[r.service.typeName]!, path, data, caller.accessToken);
       /** The valid request without `field` (its default, which proto3 does not send), encoded. */
       const validWithout = (field?: DescField): Buffer => {
-        const request = methodCase.valid(who);
+        const request = validRequest(r);
         if (field) delete request[field.localName];
-        return Buffer.from(encoder().encode(encoder().fromPartial(request)).finish());
+        return Buffer.from(toBinary(input, create(input, request)));
       };
       const expectInvalid = (result: RawResult, field: string, what: string) => {
         expect(result.code, `${rpc} ${what}: ${describeCode(result)}`).to.equal(GrpcStatus.INVALID_ARGUMENT);
         expect(result.details, `${rpc} ${what}`).to.match(new RegExp(`^${field.replace('.', '\\.')}: \\S`));
       };
 
-      describe(rpc, () => {
-        it('refuses bytes that parse as no message, saying so', async () => {
-          for (const garbage of GARBAGE) {
-            const result = await call(Buffer.from(garbage));
-            expect(result.code, `${JSON.stringify(garbage)}: ${describeCode(result)}`).to.equal(GrpcStatus.INVALID_ARGUMENT);
-            expect(result.details).to.match(/^request: not a valid protobuf message \(.+\)$/);
-          }
-        });
+      it('refuses bytes that parse as no message, saying so', async () => {
+        for (const garbage of GARBAGE) {
+          const result = await call(Buffer.from(garbage));
+          expect(result.code, `${JSON.stringify(garbage)}: ${describeCode(result)}`).to.equal(GrpcStatus.INVALID_ARGUMENT);
+          expect(result.details).to.match(/^request: not a valid protobuf message \(.+\)$/);
+        }
+      });
 
+      if (fields.length > 0) {
         it('names every field sent with the wrong wire type', async () => {
-          for (const field of input().fields) {
+          for (const field of fields) {
             expectInvalid(await call(bytes(validWithout(field), wrongWire(field))), field.jsonName, `${field.jsonName} with the wrong wire type`);
           }
         });
+      }
 
+      if (scalarsOf(ScalarType.INT32, ScalarType.STRING).length > 0) {
         it('names every int32 field whose value does not fit, and every string field that is not UTF-8', async () => {
-          for (const field of input().fields) {
-            if (field.fieldKind !== 'scalar') continue;
-            if (field.scalar === ScalarType.INT32) {
-              const result = await call(bytes(validWithout(field), varintField(field.number, 2n ** 40n)));
-              expectInvalid(result, field.jsonName, `${field.jsonName} = 2^40`);
-              expect(result.details).to.equal(`${field.jsonName}: out of range for int32`);
-            }
-            if (field.scalar === ScalarType.STRING) {
-              const result = await call(bytes(validWithout(field), lengthDelimited(field.number, [0x61, 0xc3, 0x28])));
-              expect(result.details, rpc).to.equal(`${field.jsonName}: must be valid UTF-8`);
-            }
+          for (const field of scalarsOf(ScalarType.INT32)) {
+            const result = await call(bytes(validWithout(field), varintField(field.number, 2n ** 40n)));
+            expectInvalid(result, field.jsonName, `${field.jsonName} = 2^40`);
+            expect(result.details).to.equal(`${field.jsonName}: out of range for int32`);
+          }
+          for (const field of scalarsOf(ScalarType.STRING)) {
+            const result = await call(bytes(validWithout(field), lengthDelimited(field.number, [0x61, 0xc3, 0x28])));
+            expect(result.details, rpc).to.equal(`${field.jsonName}: must be valid UTF-8`);
           }
         });
+      }
 
+      if (scalarsOf(ScalarType.STRING).length > 0) {
         it('names every string field sent oversized (1 MiB)', async () => {
-          for (const field of input().fields) {
-            if (field.fieldKind !== 'scalar' || field.scalar !== ScalarType.STRING) continue;
+          for (const field of scalarsOf(ScalarType.STRING)) {
             expectInvalid(await call(bytes(validWithout(field), lengthDelimited(field.number, 'a'.repeat(ONE_MIB)))), field.jsonName, `${field.jsonName} of 1 MiB`);
           }
         });
+      }
 
-        it('names every required field that is missing', async () => {
-          for (const name of methodCase.required) {
-            const field = input().fields.find((f) => f.localName === name);
-            expect(field, `${rpc} has a field ${name}`).to.not.equal(undefined);
-            expectInvalid(await call(validWithout(field)), field!.jsonName, `without ${name}`);
+      const required = requiredFields(r);
+      if (required.length > 0) {
+        it(`names every required field that is missing (${required.map((f) => f.localName).join(', ')})`, async () => {
+          for (const field of required) {
+            const what = `without ${field.localName} (if the contract lets it be empty, list it in MAY_BE_EMPTY)`;
+            expectInvalid(await call(validWithout(field)), field.jsonName, what);
           }
         });
+      }
 
-        it(`answers ${RANDOM_REQUESTS} random requests without INTERNAL or UNKNOWN`, async () => {
-          const random = randomBytes(crypto.createHash('sha256').update(rpc).digest().readUInt32LE(0));
-          for (let i = 0; i < RANDOM_REQUESTS; i++) {
-            const data = random(1 + (random(1)[0]! % 64));
-            const result = await call(data);
-            const what = `${rpc} ${data.toString('hex')}: ${describeCode(result)}`;
-            expect([GrpcStatus.INTERNAL, GrpcStatus.UNKNOWN], what).to.not.include(result.code);
-            if (result.code === GrpcStatus.INVALID_ARGUMENT) expect(result.details, what).to.match(/^[\w.]+: \S/);
-          }
-        });
+      it(`answers ${RANDOM_REQUESTS} random requests without INTERNAL or UNKNOWN`, async () => {
+        const random = randomBytes(crypto.createHash('sha256').update(rpc).digest().readUInt32LE(0));
+        for (let i = 0; i < RANDOM_REQUESTS; i++) {
+          const data = random(1 + (random(1)[0]! % 64));
+          const result = await call(data);
+          const what = `${rpc} ${data.toString('hex')}: ${describeCode(result)}`;
+          expect([GrpcStatus.INTERNAL, GrpcStatus.UNKNOWN], what).to.not.include(result.code);
+          if (result.code === GrpcStatus.INVALID_ARGUMENT) expect(result.details, what).to.match(/^[\w.]+: \S/);
+        }
       });
-    }
+    });
   }
 
   describe('out-of-range numbers the contract can carry but the service cannot take', () => {

@@ -1424,7 +1424,8 @@ export const DeleteCredentialsResponse: MessageFns<DeleteCredentialsResponse> = 
  * `authorization` metadata entry ("Bearer <token>", never in the message, so tokens stay out of
  * bodies) unless it is marked public (common.v1.auth); this service verifies its own tokens
  * before the handler runs. Register, UpdateCredentials and DeleteCredentials are internal: only
- * the user service calls them, and only the gateway may be reachable from outside.
+ * the user service calls them, and only the gateway may be reachable from outside. An RPC marked
+ * `option idempotency_level = NO_SIDE_EFFECTS;` is retried on UNAVAILABLE (see user.v1.UserService).
  */
 export type AuthServiceService = typeof AuthServiceService;
 export const AuthServiceService = {

@@ -1046,7 +1046,10 @@ export const ListUsersResponse: MessageFns<ListUsersResponse> = {
 /**
  * UserService owns user profiles. Every call but CreateUser needs the caller's access token in
  * the `authorization` metadata entry (common.v1.auth); the service checks it with
- * auth.v1.AuthService.ValidateToken before the handler runs.
+ * auth.v1.AuthService.ValidateToken before the handler runs. An RPC marked
+ * `option idempotency_level = NO_SIDE_EFFECTS;` is retried on another instance when an attempt
+ * fails with UNAVAILABLE (shared/grpc/service-config.ts reads the option from the descriptors), so
+ * mark only what is safe to run twice.
  */
 export type UserServiceService = typeof UserServiceService;
 export const UserServiceService = {

@@ -16,29 +16,45 @@ describe('gateway: REST table and OpenAPI document', () => {
   const doc = buildOpenApiDocument();
   const op = (method: string, path: string) => doc.paths[path]?.[method] as Operation;
 
-  it('has a REST row for every tRPC procedure, and schemas that are the procedures\' own', () => {
+  it('has one REST row and one OpenAPI operation for every tRPC procedure, and no row without a procedure', () => {
     const procedures = proceduresOf(appRouter);
-    expect(Object.keys(procedures).sort()).to.deep.equal(restRoutes.map((r) => r.procedure).sort());
-    expect(Object.keys(procedureSchemas).sort()).to.deep.equal(Object.keys(procedures).sort());
+    for (const path of Object.keys(procedures)) {
+      const rows = restRoutes.filter((r) => r.procedure === path);
+      expect(rows.map((r) => `${r.method} ${r.path}`), `procedure ${path}: rows of gateway/rest/routes.ts`).to.have.length(1);
+      const row = rows[0]!;
+      expect(op(row.method, openApiPath(row.path)), `procedure ${path}: /openapi.json at ${row.method} ${openApiPath(row.path)}`).to.be.an('object');
+    }
+    for (const route of restRoutes) expect(procedures, `${route.method} ${route.path}: its procedure`).to.have.property(route.procedure);
+    const operationIds = Object.values(doc.paths).flatMap((item) => Object.values(item).map((o) => (o as Operation).operationId));
+    expect(new Set(operationIds).size, 'one operation, with its own operationId, per procedure').to.equal(Object.keys(procedures).length);
+  });
+
+  it("validates with the procedures' own input schemas, one entry per procedure in procedureSchemas", () => {
+    const procedures = proceduresOf(appRouter);
+    for (const path of Object.keys(procedures)) expect(procedureSchemas, `procedure ${path}: its entry in procedureSchemas`).to.have.property(path);
+    for (const path of Object.keys(procedureSchemas)) expect(procedures, `procedureSchemas.${path}: its procedure`).to.have.property(path);
     for (const [path, procedure] of Object.entries(procedures)) {
       const inputs = (procedure._def as unknown as { inputs: unknown[] }).inputs;
       expect(inputs[0], path).to.equal(procedureSchemas[path as keyof typeof procedureSchemas].input);
     }
   });
 
-  it('marks reads as queries and changes as mutations', () => {
-    const types = Object.fromEntries(Object.entries(proceduresOf(appRouter)).map(([p, proc]) => [p, proc._def.type]));
-    expect(types).to.deep.equal({
-      'auth.register': 'mutation',
-      'auth.login': 'mutation',
-      'auth.refresh': 'mutation',
-      'auth.logout': 'mutation',
-      'auth.me': 'query',
-      'users.list': 'query',
-      'users.get': 'query',
-      'users.update': 'mutation',
-      'users.delete': 'mutation',
-    });
+  it('serves queries on GET and mutations on every other method, in the REST table and the OpenAPI document alike', () => {
+    const procedures = proceduresOf(appRouter);
+    for (const route of restRoutes) {
+      const type = procedures[route.procedure]?._def.type;
+      const expected = route.method === 'get' ? 'query' : 'mutation';
+      expect(type, `${route.method.toUpperCase()} ${route.path} calls ${route.procedure}, a ${type}: GET rows call queries, other methods mutations`).to.equal(expected);
+    }
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const row = restRoutes.find((r) => r.method === method && openApiPath(r.path) === path);
+        expect(row, `/openapi.json ${method} ${path} (${(operation as Operation).operationId}): its row`).to.not.equal(undefined);
+      }
+    }
+    // Both kinds are in use, so neither direction of the rule is checked against nothing.
+    const types = Object.values(procedures).map((p) => p._def.type);
+    expect(types).to.include.members(['query', 'mutation']);
   });
 
   it('is OpenAPI 3.1 with a bearer scheme and an error schema', () => {

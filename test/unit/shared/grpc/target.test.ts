@@ -1,6 +1,9 @@
+import { create, createFileRegistry } from '@bufbuild/protobuf';
+import { FileDescriptorProtoSchema, FileDescriptorSetSchema, MethodOptions_IdempotencyLevel } from '@bufbuild/protobuf/wkt';
 import { expect } from 'chai';
 import { loadConfig, ConfigError } from '../../../../shared/config/load-config';
-import { RETRYABLE_METHODS, serviceConfigFor } from '../../../../shared/grpc/service-config';
+import { contractRegistry } from '../../../../shared/grpc/contracts';
+import { isRetryableMethod, retryableMethods, serviceConfigFor } from '../../../../shared/grpc/service-config';
 import { parseTarget, targetFor, TargetError } from '../../../../shared/grpc/target';
 import { gatewayConfigSchema } from '../../../../gateway/config';
 import { AuthServiceService } from '../../../../gen/auth/v1/auth';
@@ -67,8 +70,6 @@ describe('gRPC targets (shared/grpc/target.ts)', () => {
 });
 
 describe('channel service config (shared/grpc/service-config.ts)', () => {
-  const methodsOf = (definition: Record<string, { path: string }>) => Object.values(definition).map((m) => m.path.split('/')[2]!);
-
   it('is round_robin under the health-checked policy watching the service it is for', () => {
     const config = serviceConfigFor('auth.v1.AuthService');
     expect(config.loadBalancingConfig).to.deep.equal([
@@ -76,30 +77,54 @@ describe('channel service config (shared/grpc/service-config.ts)', () => {
     ]);
   });
 
-  it('retries exactly the idempotent reads, each of which exists in the contracts, on UNAVAILABLE only', () => {
+  it('retries, on UNAVAILABLE only, exactly the RPCs the contracts mark NO_SIDE_EFFECTS, plus the health check', () => {
     const config = serviceConfigFor('user.v1.UserService');
     expect(config.methodConfig).to.have.length(1);
     const [methods] = config.methodConfig;
-    expect(methods!.name).to.deep.equal(RETRYABLE_METHODS);
     expect(methods!.retryPolicy.retryableStatusCodes).to.deep.equal(['UNAVAILABLE']);
-    const contracts: Record<string, string[]> = {
-      'user.v1.UserService': methodsOf(UserServiceService),
-      'auth.v1.AuthService': methodsOf(AuthServiceService),
-      'grpc.health.v1.Health': ['Check', 'Watch'],
-    };
-    for (const { service, method } of RETRYABLE_METHODS) expect(contracts[service], service).to.include(method);
-    const retried = RETRYABLE_METHODS.map((m) => `${m.service}/${m.method}`);
-    expect(retried).to.have.members([
-      'user.v1.UserService/GetUser',
-      'user.v1.UserService/ListUsers',
-      'auth.v1.AuthService/ValidateToken',
-      'auth.v1.AuthService/GetCurrentUser',
-      'grpc.health.v1.Health/Check',
-    ]);
-    // No write is in the list.
-    for (const write of ['CreateUser', 'UpdateUser', 'DeleteUser', 'Register', 'Login', 'RefreshToken', 'Logout', 'UpdateCredentials', 'DeleteCredentials']) {
-      expect(retried.some((r) => r.endsWith(`/${write}`)), write).to.equal(false);
+    const retried = methods!.name.map((m) => `/${m.service}/${m.method}`);
+    // Walked here from the generated service definitions (every RPC there is), each looked up in
+    // the descriptors for its option: an RPC missing from the descriptors fails the lookup.
+    const marked: string[] = [];
+    const unmarked: string[] = [];
+    for (const definition of [UserServiceService, AuthServiceService]) {
+      for (const { path } of Object.values(definition)) {
+        const [, service, method] = path.split('/');
+        const desc = contractRegistry().getService(service!)?.methods.find((m) => m.name === method);
+        expect(desc, `${path} in gen/descriptors.binpb`).to.not.equal(undefined);
+        (desc!.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS ? marked : unmarked).push(path);
+      }
     }
+    expect(retried).to.have.members([...marked, '/grpc.health.v1.Health/Check']);
+    for (const path of unmarked) expect(isRetryableMethod(path), path).to.equal(false);
+    for (const path of retried) expect(isRetryableMethod(path), path).to.equal(true);
+    // The contracts as they stand: the reads are marked, and no write is.
+    expect(marked).to.include.members(['/user.v1.UserService/GetUser', '/user.v1.UserService/ListUsers', '/auth.v1.AuthService/ValidateToken', '/auth.v1.AuthService/GetCurrentUser']);
+    expect(unmarked).to.include.members(['/user.v1.UserService/CreateUser', '/user.v1.UserService/DeleteUser', '/auth.v1.AuthService/Login', '/auth.v1.AuthService/RefreshToken', '/auth.v1.AuthService/Logout']);
+  });
+
+  it('follows the contract: an RPC newly marked NO_SIDE_EFFECTS is retried, an IDEMPOTENT one is not', () => {
+    const file = create(FileDescriptorProtoSchema, {
+      name: 'test/v1/test.proto',
+      package: 'test.v1',
+      syntax: 'proto3',
+      messageType: [{ name: 'Empty' }],
+      service: [
+        {
+          name: 'TestService',
+          method: [
+            { name: 'Read', inputType: '.test.v1.Empty', outputType: '.test.v1.Empty', options: { idempotencyLevel: MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS } },
+            { name: 'Put', inputType: '.test.v1.Empty', outputType: '.test.v1.Empty', options: { idempotencyLevel: MethodOptions_IdempotencyLevel.IDEMPOTENT } },
+            { name: 'Write', inputType: '.test.v1.Empty', outputType: '.test.v1.Empty' },
+          ],
+        },
+      ],
+    });
+    const registry = createFileRegistry(create(FileDescriptorSetSchema, { file: [file] }));
+    expect(retryableMethods(registry)).to.deep.equal([
+      { service: 'test.v1.TestService', method: 'Read' },
+      { service: 'grpc.health.v1.Health', method: 'Check' },
+    ]);
   });
 
   it('is a service config grpc-js accepts', () => {
