@@ -58,12 +58,17 @@ export function templatesDir(root: string): string {
 
 const capitalize = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
-/**
- * The spellings of `name`; one record is the name without a plural `s` (`orders` -> `order`),
- * or the name itself (`inventory`). The port is the next after every service's default port.
- */
+/** One of what `name` holds: `orders` -> `order`, `categories` -> `category`, `boxes` -> `box`; else the name (`inventory`, `status`). */
+export function singular(name: string): string {
+  if (/[^aeiou]ies$/.test(name)) return `${name.slice(0, -3)}y`;
+  if (/(ss|x|ch|sh)es$/.test(name)) return name.slice(0, -2);
+  if (/[^su]s$/.test(name) && !/(is|us|ss)$/.test(name) && name.length > 3) return name.slice(0, -1);
+  return name;
+}
+
+/** The spellings of `name` ({@link singular} for one record); the port is the next after every service's default port. */
 export function namesFor(name: string, usedPorts: readonly number[]): ServiceNames {
-  const entity = /[^s]s$/.test(name) && name.length > 2 ? name.slice(0, -1) : name;
+  const entity = singular(name);
   let port = Math.max(...usedPorts.filter((p) => p >= 50000 && p < 60000), 50050) + 1;
   while (usedPorts.includes(port)) port++;
   return { name, Name: capitalize(name), NAME: name.toUpperCase(), entity, Entity: capitalize(entity), port };

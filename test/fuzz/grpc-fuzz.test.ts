@@ -7,7 +7,7 @@ import { contractRegistry } from '../../shared/grpc/contracts';
 import { isPublicMethod } from '../../shared/grpc/method-auth';
 import { GOOD_PASSWORD, registerAccount, uniqueEmail, type Account } from '../support/accounts';
 import { get } from '../support/http';
-import { useStack, type Stack } from '../support/stack';
+import { addressOfService, useStack } from '../support/stack';
 import { bytes, lengthDelimited, tag, varint, varintField, WIRE } from '../support/wire-bytes';
 
 // Every RPC the contracts describe (gen/descriptors.binpb), called directly with grpc-js (no
@@ -86,14 +86,6 @@ function requiredFields(r: Rpc): DescField[] {
 // caller of every other RPC as it was.
 const needsOwnAccount = (r: Rpc) => r.method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS && !isPublicMethod(r.path);
 
-/** Where the stack serves `service`: `user.v1.UserService` at `stack().userAddr`. */
-function addressOf(stack: Stack, service: DescService): string {
-  const key = `${service.typeName.split('.')[0]}Addr`;
-  const address = (stack as unknown as Record<string, unknown>)[key];
-  if (typeof address !== 'string') throw new Error(`${service.typeName}: the test stack (test/support/stack.ts) has no ${key} to call it at`);
-  return address;
-}
-
 // Bytes that parse as no message at all: a cut-off tag, wire type 7, an end-group tag with no
 // group, field number 0, a tag longer than 32 bits, a length beyond the end.
 const GARBAGE: readonly number[][] = [[0x80], [0x0f], [0x0c], [0x00], [0xff, 0xff, 0xff, 0xff, 0xff, 0x7f], [0xfa, 0x01, 0x7f, 0x61]];
@@ -160,7 +152,7 @@ describe('fuzz: every gRPC method, called directly with bad bytes', function () 
   before(async () => {
     who = await registerAccount(stack().gatewayUrl);
     for (const service of new Set(RPCS.map((r) => r.service))) {
-      clients[service.typeName] = new Client(addressOf(stack(), service), credentials.createInsecure());
+      clients[service.typeName] = new Client(addressOfService(stack(), service.typeName), credentials.createInsecure());
     }
   });
   after(() => {

@@ -3,13 +3,11 @@ import { expect } from 'chai';
 import { contractRegistry } from '../../shared/grpc/contracts';
 import { bearerMetadata } from '../../shared/grpc/metadata';
 import { isPublicMethod } from '../../shared/grpc/method-auth';
-import { DOWNSTREAM } from '../../gateway/grpc-clients';
-import type { ProcessName } from '../../scripts/stack/process-spec';
 import { AccessTokens } from '../../services/auth/access-token';
 import { DEV_JWT_SECRET } from '../../services/auth/config';
 import { registerAccount, tamperPayload, type Account } from '../support/accounts';
 import { post } from '../support/http';
-import { useStack } from '../support/stack';
+import { addressOfService, useStack } from '../support/stack';
 
 // Authenticated by default: every RPC of every service in the contracts (gen/descriptors.binpb)
 // is called on the real processes, over real sockets, with no token, a tampered one and a forged
@@ -57,9 +55,8 @@ describe('every RPC needs a valid access token unless its contract marks it publ
 
   before(async () => {
     account = await registerAccount(stack().gatewayUrl, { name: 'Probe' });
-    // Every service the gateway calls is a process of the stack by the same name.
-    for (const [name, { Client: ServiceClient }] of Object.entries(DOWNSTREAM)) {
-      clients.set(ServiceClient.serviceName, new Client(stack().addrOf(name as ProcessName), credentials.createInsecure()));
+    for (const { service } of contractMethods()) {
+      if (!clients.has(service)) clients.set(service, new Client(addressOfService(stack(), service), credentials.createInsecure()));
     }
     // Well formed, right issuer, audience, type and claims, for a real user: only the key is wrong.
     const defaults = { issuer: 'traced-grpc-microservices', audience: 'traced-grpc-microservices', ttlSeconds: 900 };

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DOWNSTREAM } from '../../gateway/grpc-clients';
 import { callerEnv, perProcess, PROCESS_SPECS, specFor, stopOrder, type ProcessName } from '../../scripts/stack/process-spec';
 import { freePorts, launchProcess, sendSignal, stop, waitForGatewayReady, waitForReady, type LaunchedProcess } from '../../scripts/stack/launch';
 import { instanceId, REPLICATED } from '../../scripts/stack/replicas';
@@ -239,6 +240,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw new Error(`${(err as Error).message}\n${logs}`);
   }
   return stack;
+}
+
+/**
+ * Where `stack` serves a gRPC service named in the contracts (`user.v1.UserService`): the
+ * process the gateway calls for it (DOWNSTREAM names each after its process). Throws naming a
+ * service no process serves.
+ */
+export function addressOfService(stack: Stack, serviceName: string): string {
+  const entry = Object.entries(DOWNSTREAM).find(([, d]) => d.Client.serviceName === serviceName);
+  if (!entry) throw new Error(`no process of the stack serves ${serviceName}: add it to DOWNSTREAM (gateway/grpc-clients.ts)`);
+  return stack.addrOf(entry[0] as ProcessName);
 }
 
 /** Stops every stack still running (for a root after-hook or a crash path). */

@@ -1,0 +1,186 @@
+// `npm run new:service`, run as docs/extending.md says (its block marked `<!-- new-service-test -->`)
+// in a throwaway copy of the repository: the generated service passes buf lint, the gen/ check,
+// the type check and its own tests, and `npm start` runs it, one trace from the gateway through it
+// to the auth service.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { expect } from 'chai';
+import { freeJaegerPorts, jaegerEnv, jaegerUrls } from '../../scripts/stack/jaeger-process';
+import { fetchTrace } from '../../scripts/trace/jaeger-query';
+import type { StoredSpan } from '../../scripts/trace/otlp-trace';
+import { projectRoot } from '../../shared/paths';
+import { GOOD_PASSWORD } from '../support/accounts';
+import { get, post } from '../support/http';
+import { markedCodeBlocks } from '../support/readme';
+import { sleep } from '../support/stack';
+import { expectOneTrace, traceIdOf } from '../support/trace-shape';
+
+/** Runs `script` with bash in `cwd`; resolves with its exit code and output. */
+function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}
+
+/** The repository's files as a clone has them (tracked, and new files not ignored), copied to `dest`; the installed tools are linked. */
+function copyRepository(dest: string): void {
+  const listed = spawnSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: projectRoot, encoding: 'utf8' });
+  if (listed.status !== 0) throw new Error(`git ls-files failed: ${listed.stderr}`);
+  for (const file of listed.stdout.split('\0').filter(Boolean)) {
+    const from = path.join(projectRoot, file);
+    if (!fs.existsSync(from)) continue; // deleted in the working tree
+    fs.mkdirSync(path.dirname(path.join(dest, file)), { recursive: true });
+    fs.copyFileSync(from, path.join(dest, file));
+  }
+  for (const installed of ['node_modules', '.tools']) fs.symlinkSync(path.join(projectRoot, installed), path.join(dest, installed));
+}
+
+/** Every file under `root` but the installed and built ones, with a hash of its content. */
+function snapshot(root: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (['node_modules', '.tools', 'dist', '.data'].includes(e.name)) continue;
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) walk(full);
+      else files.set(path.relative(root, full), crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex'));
+    }
+  };
+  walk(root);
+  return files;
+}
+
+describe('npm run new:service, as docs/extending.md runs it, in a throwaway copy', function () {
+  this.timeout(15 * 60_000);
+  let copy: string;
+  let env: NodeJS.ProcessEnv;
+  const block = markedCodeBlocks(fs.readFileSync(path.join(projectRoot, 'docs/extending.md'), 'utf8'), '<!-- new-service-test');
+
+  before(async () => {
+    copy = fs.mkdtempSync(path.join(os.tmpdir(), 'new-service-'));
+    copyRepository(copy);
+    // The copy's suite and stack choose their own ports; nothing of this run's leaks into them.
+    env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(OTEL_|TRACING_|JAEGER_|MOCHA)/.test(key)));
+    const built = await bash('npm run --silent build', copy, env);
+    expect(built.code, built.output).to.equal(0);
+  });
+
+  after(() => {
+    if (copy) fs.rmSync(copy, { recursive: true, force: true });
+  });
+
+  it('docs/extending.md has the one block this test runs', () => {
+    expect(block).to.have.length(1);
+    expect(block[0]).to.match(/^npm run new:service -- orders$/m);
+  });
+
+  for (const [name, why] of [
+    ['users', /"users" exists: .*tRPC router/],
+    ['user', /"user" exists: it is a process/],
+    ['Orders', /not a valid service name: use 2 to 30 lower-case letters and digits/],
+    ['order-items', /not a valid service name/],
+    ['class', /"class" is reserved/],
+  ] as const) {
+    it(`refuses "${name}", saying why, and changes nothing`, async () => {
+      const before = snapshot(copy);
+      const run = await bash(`bash scripts/node.sh node dist/scripts/new-service.js ${name}`, copy, env);
+      expect(run.code, run.output).to.equal(1);
+      expect(run.output).to.match(why).and.to.include('nothing was changed');
+      expect(snapshot(copy)).to.deep.equal(before);
+    });
+  }
+
+  it('generates orders: buf lint, the gen/ check, the type check and its own tests pass', async () => {
+    // Every command of the block but the last, `npm start`, which runs until stopped: the next test starts it.
+    const commands = block[0]!.split('\n').filter((line) => line.trim() && !line.startsWith('npm start'));
+    const run = await bash(['set -euo pipefail', ...commands].join('\n'), copy, env);
+    expect(run.code, run.output.slice(-6000)).to.equal(0);
+    const summary = /^(\d+) passed, (\d+) failed$/m.exec(run.output);
+    expect(summary, run.output.slice(-3000)).to.not.equal(null);
+    expect(Number(summary![1]), 'the generated tests (unit, and integration on SQLite and PostgreSQL)').to.be.at.least(14);
+    expect(Number(summary![2])).to.equal(0);
+    // And once generated, the name is taken.
+    const again = await bash('bash scripts/node.sh node dist/scripts/new-service.js orders', copy, env);
+    expect(again.code).to.equal(1);
+    expect(again.output).to.match(/"orders" exists/);
+  });
+
+  describe('npm start with the new service', () => {
+    let child: ChildProcess | undefined;
+    let exited: Promise<number | null> = Promise.resolve(null);
+    let gatewayUrl: string;
+    let jaegerUrl: string;
+    const lines: string[] = [];
+
+    before(async function () {
+      // The copy's own helper places every process of its (longer) process list on free ports.
+      const { startJsEnv } = require(path.join(copy, 'dist/test/support/start-env.js')) as typeof import('../support/start-env');
+      const stack = await startJsEnv(path.join(copy, '.data'));
+      expect(stack.env, 'the copy places the new service').to.have.property('ORDERS_SERVICE_PORT');
+      const ports = await freeJaegerPorts();
+      jaegerUrl = jaegerUrls(ports).queryUrl;
+      gatewayUrl = `http://127.0.0.1:${stack.gatewayPort}`;
+      const startEnv = { ...env, ...stack.env, ...jaegerEnv(ports), JAEGER_STATE_DIR: path.join(copy, '.data/jaeger'), TRACING_COLLECTOR_URL: jaegerUrls(ports).otlpHttpUrl };
+      child = spawn(process.execPath, ['dist/scripts/start.js'], { cwd: copy, env: startEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      for (const stream of [child.stdout!, child.stderr!]) readline.createInterface({ input: stream }).on('line', (l) => lines.push(l));
+      exited = new Promise((resolve) => child!.once('close', resolve));
+      const giveUp = Date.now() + 90_000;
+      while (!lines.some((l) => l.includes('gateway listening on'))) {
+        if (child.exitCode !== null || Date.now() > giveUp) throw new Error(`npm start did not come up:\n${lines.join('\n')}`);
+        await sleep(100);
+      }
+    });
+
+    after(async () => {
+      if (child && child.exitCode === null) {
+        child.kill('SIGINT');
+        const code = await Promise.race([exited, sleep(30_000).then(() => 'timeout' as const)]);
+        if (code === 'timeout') child.kill('SIGKILL');
+      }
+    });
+
+    afterEach(function () {
+      if (this.currentTest?.state === 'failed') process.stderr.write(`\nnpm start output:\n${lines.slice(-80).join('\n')}\n`);
+    });
+
+    it('starts orders after auth and before the gateway', () => {
+      const started = lines.map((l) => /^\[start\]\s+(\w+) started \(pid/.exec(l)?.[1]).filter(Boolean);
+      expect(started).to.deep.equal(['auth', 'user', 'orders', 'gateway']);
+    });
+
+    it('answers POST 201 and GET 200/404, and the GET is one trace over gateway, orders-service and auth-service with no orphan span', async () => {
+      const email = `orders-${crypto.randomUUID()}@example.com`;
+      const registered = await post(`${gatewayUrl}/api/v1/auth/register`, { email, password: GOOD_PASSWORD, name: 'Orders' });
+      expect(registered.status, JSON.stringify(registered.body)).to.equal(201);
+      const token = registered.body.accessToken as string;
+
+      const created = await post(`${gatewayUrl}/api/v1/orders`, { name: 'First order' }, { token });
+      expect(created.status, JSON.stringify(created.body)).to.equal(201);
+      expect(Object.keys(created.body).sort()).to.deep.equal(['createdAt', 'id', 'name']);
+      const missing = await get(`${gatewayUrl}/api/v1/orders/${crypto.randomUUID()}`, { token });
+      expect(missing.status).to.equal(404);
+      const read = await get(`${gatewayUrl}/api/v1/orders/${created.body.id}`, { token });
+      expect(read.status).to.equal(200);
+      expect(read.body).to.deep.equal(created.body);
+
+      const traceId = traceIdOf(read.headers);
+      const services = ['gateway', 'orders-service', 'auth-service'];
+      let spans: StoredSpan[] = [];
+      for (const until = Date.now() + 20_000; Date.now() < until; await sleep(250)) {
+        spans = await fetchTrace(jaegerUrl, traceId).catch(() => []);
+        if (services.every((s) => spans.some((span) => span.service === s))) break;
+      }
+      expectOneTrace(spans, traceId, services);
+      expect(spans.map((s) => s.name)).to.include.members(['GET /api/v1/orders/:id', 'trpc orders.get', 'grpc.orders.v1.OrdersService/GetOrder', 'GetOrder', 'grpc.auth.v1.AuthService/ValidateToken']);
+    });
+  });
+});

@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { parseAllDocuments } from 'yaml';
+import { fill, namesFor, planService, RefusedName, singular, type Plan } from '../../../../scripts/new-service/plan';
+import { projectRoot } from '../../../../shared/paths';
+
+// The generator's plan, in memory: what it would write for a name, and what it refuses. The
+// generated code itself is compiled and run by test/e2e/new-service.test.ts.
+
+const edited = (plan: Plan, file: string) => plan.edit.find((f) => f.path === file)!.content;
+
+describe('npm run new:service: the plan (scripts/new-service/plan.ts)', () => {
+  it('spells a name every way the templates need, one record singular', () => {
+    expect(namesFor('orders', [50052, 50051, 8080])).to.deep.equal({ name: 'orders', Name: 'Orders', NAME: 'ORDERS', entity: 'order', Entity: 'Order', port: 50053 });
+    expect(namesFor('inventory', [50052, 50051, 50053, 8080]).port).to.equal(50054);
+    expect(['orders', 'categories', 'boxes', 'addresses', 'inventory', 'status', 'bus', 'analysis', 'news'].map(singular)).to.deep.equal([
+      'order', 'category', 'box', 'address', 'inventory', 'status', 'bus', 'analysis', 'new',
+    ]);
+    const names = namesFor('orders', [50051]);
+    expect(fill('__Name__Service.Get__Entity__ __NAME___SERVICE_URL __name___db __entity__ :__port__', names)).to.equal(
+      'OrdersService.GetOrder ORDERS_SERVICE_URL orders_db order :50052',
+    );
+  });
+
+  it('plans the files of a service and one or two lines in each list, without writing anything', () => {
+    const before = fs.readdirSync(path.join(projectRoot, 'services')).sort();
+    const plan = planService(projectRoot, 'orders');
+    expect(fs.readdirSync(path.join(projectRoot, 'services')).sort()).to.deep.equal(before);
+    expect(plan.create.map((f) => f.path)).to.include.members([
+      'proto/orders/v1/orders.proto',
+      'services/orders/main.ts',
+      'services/orders/start-orders-service.ts',
+      'services/orders/config.ts',
+      'services/orders/config.yaml',
+      'services/orders/db/migrations.ts',
+      'gateway/trpc/routers/orders.ts',
+      'deploy/k8s/orders-service.yaml',
+      'test/unit/services/orders/orders-handlers.test.ts',
+      'test/integration/orders.test.ts',
+    ]);
+    for (const file of plan.create) expect(file.content, file.path).not.to.match(/__\w+__/);
+    expect(plan.edit.map((f) => f.path).sort()).to.deep.equal(
+      ['Dockerfile', 'deploy/k8s/examples/secrets.example.yaml', 'deploy/k8s/gateway.yaml', 'docker-compose.yml', 'gateway/config.ts', 'gateway/config.yaml', 'gateway/grpc-clients.ts', 'gateway/rest/routes.ts', 'gateway/trpc/app-router.ts', 'scripts/stack/process-spec.ts'].sort(),
+    );
+    // Each edit only adds lines (and extends a one-line list), never removes one.
+    for (const file of plan.edit) {
+      const old = fs.readFileSync(path.join(projectRoot, file.path), 'utf8').split('\n');
+      const lines = file.content.split('\n');
+      const removed = old.filter((line) => !lines.includes(line));
+      expect(removed.length, `${file.path} changed ${removed.join(' | ')}`).to.be.at.most(1);
+    }
+    expect(edited(plan, 'scripts/stack/process-spec.ts')).to.match(/\{ name: 'orders', folder: 'services\/orders',.*calls: \['auth'\] \},\n {2}\{ name: 'gateway',.*calls: \['auth', 'user', 'orders'\] \}/);
+    expect(edited(plan, 'gateway/trpc/app-router.ts')).to.include('orders: ordersRouter }').and.include('...ordersSchemas,');
+    expect(edited(plan, 'gateway/config.ts')).to.include("ORDERS_SERVICE_URL: grpcTarget('127.0.0.1:50053')");
+    const compose = parseAllDocuments(edited(plan, 'docker-compose.yml'))[0]!.toJS() as { services: Record<string, { environment: Record<string, string>; depends_on: string[] }>; volumes: object };
+    expect(compose.services['orders-service']!.environment).to.include({ ORDERS_DB_PATH: '/data/orders.db', TRACING_SERVICE_NAME: 'orders-service' });
+    expect(compose.services.gateway!.environment).to.include({ ORDERS_SERVICE_URL: 'dns:///orders-service:50053' });
+    expect(compose.services.gateway!.depends_on).to.include('orders-service');
+    expect(compose.volumes).to.have.property('orders-data');
+    const gatewayDeployment = parseAllDocuments(edited(plan, 'deploy/k8s/gateway.yaml')).map((d) => d.toJS()).find((d) => d?.kind === 'Deployment');
+    expect(gatewayDeployment.spec.template.spec.containers[0].env).to.deep.include({ name: 'ORDERS_SERVICE_URL', value: 'dns:///orders:50053' });
+  });
+
+  for (const [name, why] of [
+    ['orders-2', /not a valid service name/],
+    ['Orders', /not a valid service name/],
+    ['o', /not a valid service name/],
+    ['1orders', /not a valid service name/],
+    ['auth', /"auth" exists: it is a process/],
+    ['users', /"users" exists: .*tRPC router/],
+    ['gateway', /"gateway" is reserved/],
+    ['delete', /"delete" is reserved/],
+    ['message', /"message" is reserved/],
+  ] as const) {
+    it(`refuses "${name}", saying why`, () => {
+      expect(() => planService(projectRoot, name)).to.throw(RefusedName, why);
+    });
+  }
+
+  it('stops naming the file when a list it edits has changed shape', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-'));
+    try {
+      const plan = planService(projectRoot, 'orders');
+      for (const file of [...plan.edit.map((f) => f.path), 'scripts/new-service']) {
+        fs.cpSync(path.join(projectRoot, file), path.join(root, file), { recursive: true });
+      }
+      fs.cpSync(path.join(projectRoot, 'scripts/stack/process-spec.ts'), path.join(root, 'scripts/stack/process-spec.ts'));
+      const grpcClients = path.join(root, 'gateway/grpc-clients.ts');
+      fs.writeFileSync(grpcClients, fs.readFileSync(grpcClients, 'utf8').replace(/target: '/g, 'url: '));
+      expect(() => planService(root, 'orders')).to.throw(/gateway\/grpc-clients\.ts: no line matches/);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
