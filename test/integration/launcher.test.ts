@@ -6,6 +6,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { expect } from 'chai';
 import { freePort, launchProcess, stop, waitForReady, type LaunchedProcess } from '../../scripts/stack/launch';
+import { PROCESS_SPECS, stopOrder } from '../../scripts/stack/process-spec';
+import { REPLICATED } from '../../scripts/stack/replicas';
 import { projectRoot } from '../../shared/paths';
 import { get, post } from '../support/http';
 import { sleep } from '../support/stack';
@@ -126,8 +128,9 @@ describe('launcher: npm start (dist/scripts/start.js)', function () {
 
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') process.stderr.write(`\nstart.js output:\n${lines.slice(-80).join('\n')}\n`);
-    // Kill leftovers if a test failed half-way: first the launcher's children, then the launcher.
-    for (const pid of childPids()) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    // Kill leftovers if a test failed half-way: first the launcher's children and the Jaeger it
+    // started (its stop hook does not run when the launcher is killed), then the launcher.
+    for (const pid of [...childPids(), ...jaegerPids()]) if (alive(pid)) process.kill(pid, 'SIGKILL');
     if (child?.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -138,6 +141,14 @@ describe('launcher: npm start (dist/scripts/start.js)', function () {
   function childPids(): number[] {
     return lines.flatMap((l) => {
       const m = /^\[start\]\s+[\w-]+ started \(pid (\d+)\)/.exec(l);
+      return m ? [Number(m[1])] : [];
+    });
+  }
+
+  /** The pids of the Jaeger the launcher started, if it started one. */
+  function jaegerPids(): number[] {
+    return lines.flatMap((l) => {
+      const m = /^\[jaeger\]\s+started \(pid (\d+)\)/.exec(l);
       return m ? [Number(m[1])] : [];
     });
   }
@@ -162,25 +173,24 @@ describe('launcher: npm start (dist/scripts/start.js)', function () {
     expect((await get(`${url}/ready`)).status).to.equal(200);
     expect(lines.some((l) => l.includes(`${url}/openapi.json`))).to.equal(true);
     expect(lines.some((l) => /curl .*\/api\/v1\/auth\/register/.test(l))).to.equal(true);
-    for (const name of ['auth', 'user', 'gateway']) {
+    const names = PROCESS_SPECS.map((spec) => spec.name);
+    for (const name of names) {
       expect(lines.some((l) => l.startsWith(`[${name}]`) && l.includes('"msg":"ready"')), `${name} ready line`).to.equal(true);
     }
     // Not a TTY here, so no color codes.
     expect(lines.some((l) => l.includes('\u001b['))).to.equal(false);
     // The Go tools are built (npm test builds them first), so the start neither builds nor mentions them.
     expect(lines.filter((l) => l.startsWith('[tools]'))).to.deep.equal([]);
-    const order = ['auth', 'user', 'gateway'].map((n) => lines.findIndex((l) => new RegExp(`^\\[start\\]\\s+${n} started`).test(l)));
-    expect(order[0]).to.be.within(0, order[1]! - 1);
-    expect(order[1]).to.be.lessThan(order[2]!);
+    // In the order of scripts/stack/process-spec.ts (auth, user, ..., gateway), each once.
+    const started = lines.flatMap((l) => /^\[start\]\s+([\w-]+) started \(pid/.exec(l)?.[1] ?? []);
+    expect(started).to.deep.equal(names);
 
     const pids = childPids();
-    expect(pids).to.have.length(3);
+    expect(pids).to.have.length(names.length);
     child!.kill('SIGINT');
     expect(await exited).to.equal(0);
-    const stopped = ['gateway', 'user', 'auth'].map((n) => lines.findIndex((l) => new RegExp(`^\\[start\\]\\s+${n} stopped \\(exit code 0\\)`).test(l)));
-    expect(stopped.every((i) => i >= 0), lines.slice(-20).join('\n')).to.equal(true);
-    expect(stopped[0]).to.be.lessThan(stopped[1]!);
-    expect(stopped[1]).to.be.lessThan(stopped[2]!);
+    const stopped = lines.flatMap((l) => /^\[start\]\s+([\w-]+) stopped \(exit code 0\)/.exec(l)?.[1] ?? []);
+    expect(stopped, lines.slice(-20).join('\n')).to.deep.equal(stopOrder().map((spec) => spec.name));
     await expectAllGone(pids);
   });
 
@@ -188,8 +198,8 @@ describe('launcher: npm start (dist/scripts/start.js)', function () {
     await launch();
     await bannerUrl();
     const pids = childPids();
-    expect(pids).to.have.length(3);
-    process.kill(pids[1]!, 'SIGKILL'); // the user service
+    expect(pids).to.have.length(PROCESS_SPECS.length);
+    process.kill(pids[PROCESS_SPECS.findIndex((spec) => spec.name === 'user')]!, 'SIGKILL');
     expect(await exited).to.equal(1);
     expect(lines.some((l) => /user exited unexpectedly \(signal SIGKILL\)/.test(l))).to.equal(true);
     await expectAllGone(pids);
@@ -199,7 +209,7 @@ describe('launcher: npm start (dist/scripts/start.js)', function () {
     await launch(['--replicas', '2']);
     const url = await bannerUrl();
     const started = lines.flatMap((l) => /^\[start\]\s+([\w-]+) started \(pid/.exec(l)?.[1] ?? []);
-    expect(started).to.deep.equal(['auth-0', 'auth-1', 'user-0', 'user-1', 'gateway']);
+    expect(started).to.deep.equal(PROCESS_SPECS.flatMap((spec) => (REPLICATED.includes(spec.name) ? [`${spec.name}-0`, `${spec.name}-1`] : [spec.name])));
     expect(lines.some((l) => /^\[start\]\s+ user: +ipv4:127\.0\.0\.1:\d+,127\.0\.0\.1:\d+$/.test(l)), 'banner names both user instances').to.equal(true);
     const ports = (label: string) =>
       lines.flatMap((l) => (l.startsWith(`[${label}]`) && l.includes('"msg":"ready"') ? [Number(JSON.parse(l.slice(l.indexOf('{'))).port)] : []));
