@@ -7,6 +7,10 @@ import type { BenchReport } from '../../bench/report';
 import type { SideBySideReport } from '../../bench/side-by-side';
 import { runSoak } from '../../bench/soak';
 import { projectRoot } from '../../shared/paths';
+import { PROCESS_SPECS } from '../../scripts/stack/process-spec';
+
+// Every process of the stack is sampled, in name order.
+const PROCESS_NAMES = PROCESS_SPECS.map((s) => s.name).sort();
 
 /** Runs `node dist/bench/main.js` with `args`; SIGINT at the timeout (the harness then stops its children). */
 function runBench(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; output: string }> {
@@ -59,7 +63,7 @@ describe('bench: npm run bench -- --smoke (the default run, seconds of it)', fun
           for (const r of rounds) {
             expect(r!.count, `${c.load} ${label} answered requests`).to.be.greaterThan(100);
             expect(r!.errors, `${c.load} ${label} errors`).to.equal(0);
-            expect(Object.keys(r!.cpuUs).sort(), label).to.deep.equal(['auth', 'gateway', 'user']);
+            expect(Object.keys(r!.cpuUs).sort(), label).to.deep.equal(PROCESS_NAMES);
             expect(r!.cpuUs.user, `${c.load} ${label} user CPU per request`).to.be.greaterThan(0);
           }
         }
@@ -112,7 +116,7 @@ describe('bench: --soak, a few seconds of it', function () {
         expect(report.loads[name].count, `${name} calls`).to.be.greaterThan(0);
         expect(report.loads[name].errors, `${name} errors`).to.equal(0);
       }
-      expect(Object.keys(report.memory).sort()).to.deep.equal(['auth', 'gateway', 'user']);
+      expect(Object.keys(report.memory).sort()).to.deep.equal(PROCESS_NAMES);
       for (const m of Object.values(report.memory)) expect(m.firstHalfPeakMb).to.be.greaterThan(0);
       expect(fs.readdirSync(out).filter((f) => f.startsWith('soak-'))).to.have.length(1);
     } finally {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { expect } from 'chai';
 import { freeJaegerPorts, jaegerEnv, jaegerUrls } from '../../scripts/stack/jaeger-process';
+import { namesFor } from '../../scripts/new-service/plan';
 import { fetchTrace } from '../../scripts/trace/jaeger-query';
 import type { StoredSpan } from '../../scripts/trace/otlp-trace';
 import { projectRoot } from '../../shared/paths';
@@ -18,6 +19,7 @@ import { get, post } from '../support/http';
 import { markedCodeBlocks } from '../support/readme';
 import { sleep } from '../support/stack';
 import { expectOneTrace, traceIdOf } from '../support/trace-shape';
+import { unusedServiceName } from '../support/service-name';
 
 /** Runs `script` with bash in `cwd`; resolves with its exit code and output. */
 function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
@@ -31,15 +33,24 @@ function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ co
   });
 }
 
-/** The repository's files as a clone has them (tracked, and new files not ignored), copied to `dest`; the installed tools are linked. */
+// What a copy leaves out: installed and built things, and git's own folder.
+const NOT_COPIED = new Set(['node_modules', '.tools', 'dist', '.data', '.git']);
+
+/**
+ * The repository's files as a clone has them, copied to `dest` (in a git checkout: tracked, and
+ * new files not ignored; elsewhere every file but {@link NOT_COPIED}); the installed tools are linked.
+ */
 function copyRepository(dest: string): void {
   const listed = spawnSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: projectRoot, encoding: 'utf8' });
-  if (listed.status !== 0) throw new Error(`git ls-files failed: ${listed.stderr}`);
-  for (const file of listed.stdout.split('\0').filter(Boolean)) {
-    const from = path.join(projectRoot, file);
-    if (!fs.existsSync(from)) continue; // deleted in the working tree
-    fs.mkdirSync(path.dirname(path.join(dest, file)), { recursive: true });
-    fs.copyFileSync(from, path.join(dest, file));
+  if (listed.status === 0) {
+    for (const file of listed.stdout.split('\0').filter(Boolean)) {
+      const from = path.join(projectRoot, file);
+      if (!fs.existsSync(from)) continue; // deleted in the working tree
+      fs.mkdirSync(path.dirname(path.join(dest, file)), { recursive: true });
+      fs.copyFileSync(from, path.join(dest, file));
+    }
+  } else {
+    fs.cpSync(projectRoot, dest, { recursive: true, filter: (src) => !NOT_COPIED.has(path.basename(src)) });
   }
   for (const installed of ['node_modules', '.tools']) fs.symlinkSync(path.join(projectRoot, installed), path.join(dest, installed));
 }
@@ -49,7 +60,7 @@ function snapshot(root: string): Map<string, string> {
   const files = new Map<string, string>();
   const walk = (dir: string) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (['node_modules', '.tools', 'dist', '.data'].includes(e.name)) continue;
+      if (NOT_COPIED.has(e.name)) continue;
       const full = path.join(dir, e.name);
       if (e.isDirectory()) walk(full);
       else files.set(path.relative(root, full), crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex'));
@@ -58,6 +69,10 @@ function snapshot(root: string): Map<string, string> {
   walk(root);
   return files;
 }
+
+// The block is run with this name in place of the docs' `orders` when the repository has that already.
+const NAME = unusedServiceName();
+const { Name, Entity } = namesFor(NAME, []);
 
 describe('npm run new:service, as docs/extending.md runs it, in a throwaway copy', function () {
   this.timeout(15 * 60_000);
@@ -99,9 +114,12 @@ describe('npm run new:service, as docs/extending.md runs it, in a throwaway copy
     });
   }
 
-  it('generates orders: buf lint, the gen/ check, the type check and its own tests pass', async () => {
+  it(`generates ${NAME}: buf lint, the gen/ check, the type check and its own tests pass`, async () => {
     // Every command of the block but the last, `npm start`, which runs until stopped: the next test starts it.
-    const commands = block[0]!.split('\n').filter((line) => line.trim() && !line.startsWith('npm start'));
+    const commands = block[0]!
+      .replaceAll('orders', NAME)
+      .split('\n')
+      .filter((line) => line.trim() && !line.startsWith('npm start'));
     const run = await bash(['set -euo pipefail', ...commands].join('\n'), copy, env);
     expect(run.code, run.output.slice(-6000)).to.equal(0);
     const summary = /^(\d+) passed, (\d+) failed$/m.exec(run.output);
@@ -109,9 +127,9 @@ describe('npm run new:service, as docs/extending.md runs it, in a throwaway copy
     expect(Number(summary![1]), 'the generated tests (unit, and integration on SQLite and PostgreSQL)').to.be.at.least(14);
     expect(Number(summary![2])).to.equal(0);
     // And once generated, the name is taken.
-    const again = await bash('bash scripts/node.sh node dist/scripts/new-service.js orders', copy, env);
+    const again = await bash(`bash scripts/node.sh node dist/scripts/new-service.js ${NAME}`, copy, env);
     expect(again.code).to.equal(1);
-    expect(again.output).to.match(/"orders" exists/);
+    expect(again.output).to.include(`"${NAME}" exists`);
   });
 
   describe('npm start with the new service', () => {
@@ -125,7 +143,7 @@ describe('npm run new:service, as docs/extending.md runs it, in a throwaway copy
       // The copy's own helper places every process of its (longer) process list on free ports.
       const { startJsEnv } = require(path.join(copy, 'dist/test/support/start-env.js')) as typeof import('../support/start-env');
       const stack = await startJsEnv(path.join(copy, '.data'));
-      expect(stack.env, 'the copy places the new service').to.have.property('ORDERS_SERVICE_PORT');
+      expect(stack.env, 'the copy places the new service').to.have.property(`${NAME.toUpperCase()}_SERVICE_PORT`);
       const ports = await freeJaegerPorts();
       jaegerUrl = jaegerUrls(ports).queryUrl;
       gatewayUrl = `http://127.0.0.1:${stack.gatewayPort}`;
@@ -152,35 +170,42 @@ describe('npm run new:service, as docs/extending.md runs it, in a throwaway copy
       if (this.currentTest?.state === 'failed') process.stderr.write(`\nnpm start output:\n${lines.slice(-80).join('\n')}\n`);
     });
 
-    it('starts orders after auth and before the gateway', () => {
+    it(`starts ${NAME} after auth, and the gateway last`, () => {
       const started = lines.map((l) => /^\[start\]\s+(\w+) started \(pid/.exec(l)?.[1]).filter(Boolean);
-      expect(started).to.deep.equal(['auth', 'user', 'orders', 'gateway']);
+      expect(started[0]).to.equal('auth');
+      expect(started.slice(-2)).to.deep.equal([NAME, 'gateway']);
     });
 
-    it('answers POST 201 and GET 200/404, and the GET is one trace over gateway, orders-service and auth-service with no orphan span', async () => {
-      const email = `orders-${crypto.randomUUID()}@example.com`;
-      const registered = await post(`${gatewayUrl}/api/v1/auth/register`, { email, password: GOOD_PASSWORD, name: 'Orders' });
+    it(`answers POST 201 and GET 200/404, and the GET is one trace over gateway, ${NAME}-service and auth-service with no orphan span`, async () => {
+      const email = `${NAME}-${crypto.randomUUID()}@example.com`;
+      const registered = await post(`${gatewayUrl}/api/v1/auth/register`, { email, password: GOOD_PASSWORD, name: Name });
       expect(registered.status, JSON.stringify(registered.body)).to.equal(201);
       const token = registered.body.accessToken as string;
 
-      const created = await post(`${gatewayUrl}/api/v1/orders`, { name: 'First order' }, { token });
+      const created = await post(`${gatewayUrl}/api/v1/${NAME}`, { name: 'First one' }, { token });
       expect(created.status, JSON.stringify(created.body)).to.equal(201);
       expect(Object.keys(created.body).sort()).to.deep.equal(['createdAt', 'id', 'name']);
-      const missing = await get(`${gatewayUrl}/api/v1/orders/${crypto.randomUUID()}`, { token });
+      const missing = await get(`${gatewayUrl}/api/v1/${NAME}/${crypto.randomUUID()}`, { token });
       expect(missing.status).to.equal(404);
-      const read = await get(`${gatewayUrl}/api/v1/orders/${created.body.id}`, { token });
+      const read = await get(`${gatewayUrl}/api/v1/${NAME}/${created.body.id}`, { token });
       expect(read.status).to.equal(200);
       expect(read.body).to.deep.equal(created.body);
 
       const traceId = traceIdOf(read.headers);
-      const services = ['gateway', 'orders-service', 'auth-service'];
+      const services = ['gateway', `${NAME}-service`, 'auth-service'];
       let spans: StoredSpan[] = [];
       for (const until = Date.now() + 20_000; Date.now() < until; await sleep(250)) {
         spans = await fetchTrace(jaegerUrl, traceId).catch(() => []);
         if (services.every((s) => spans.some((span) => span.service === s))) break;
       }
       expectOneTrace(spans, traceId, services);
-      expect(spans.map((s) => s.name)).to.include.members(['GET /api/v1/orders/:id', 'trpc orders.get', 'grpc.orders.v1.OrdersService/GetOrder', 'GetOrder', 'grpc.auth.v1.AuthService/ValidateToken']);
+      expect(spans.map((s) => s.name)).to.include.members([
+        `GET /api/v1/${NAME}/:id`,
+        `trpc ${NAME}.get`,
+        `grpc.${NAME}.v1.${Name}Service/Get${Entity}`,
+        `Get${Entity}`,
+        'grpc.auth.v1.AuthService/ValidateToken',
+      ]);
     });
   });
 });

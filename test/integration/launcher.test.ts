@@ -153,14 +153,13 @@ describe('launcher: npm start (dist/scripts/start.js)', function () {
     });
   }
 
-  /** Waits for the "gateway listening on <url>" banner and returns the URL. */
+  /** Waits for the whole banner ("gateway listening on <url>" to "press Ctrl-C to stop") and returns the URL. */
   async function bannerUrl(): Promise<string> {
     const giveUp = Date.now() + 60_000;
     while (Date.now() < giveUp) {
-      for (const line of lines) {
-        const m = /gateway listening on (http:\/\/\S+)/.exec(line);
-        if (m?.[1]) return m[1];
-      }
+      // The banner's lines can arrive in separate reads: the last one says it is all there.
+      const url = lines.map((line) => /gateway listening on (http:\/\/\S+)/.exec(line)?.[1]).find(Boolean);
+      if (url && lines.some((line) => line.includes('press Ctrl-C to stop'))) return url;
       if (child?.exitCode !== null) throw new Error(`start.js exited early:\n${lines.join('\n')}`);
       await sleep(100);
     }

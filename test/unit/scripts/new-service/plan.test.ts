@@ -5,11 +5,14 @@ import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
 import { fill, namesFor, planService, RefusedName, singular, type Plan } from '../../../../scripts/new-service/plan';
 import { projectRoot } from '../../../../shared/paths';
+import { unusedServiceName } from '../../../support/service-name';
 
 // The generator's plan, in memory: what it would write for a name, and what it refuses. The
 // generated code itself is compiled and run by test/e2e/new-service.test.ts.
 
 const edited = (plan: Plan, file: string) => plan.edit.find((f) => f.path === file)!.content;
+
+const NAME = unusedServiceName();
 
 describe('npm run new:service: the plan (scripts/new-service/plan.ts)', () => {
   it('spells a name every way the templates need, one record singular', () => {
@@ -26,19 +29,21 @@ describe('npm run new:service: the plan (scripts/new-service/plan.ts)', () => {
 
   it('plans the files of a service and one or two lines in each list, without writing anything', () => {
     const before = fs.readdirSync(path.join(projectRoot, 'services')).sort();
-    const plan = planService(projectRoot, 'orders');
+    const plan = planService(projectRoot, NAME);
     expect(fs.readdirSync(path.join(projectRoot, 'services')).sort()).to.deep.equal(before);
+    const n = NAME;
+    const { NAME: N, port } = plan.names;
     expect(plan.create.map((f) => f.path)).to.include.members([
-      'proto/orders/v1/orders.proto',
-      'services/orders/main.ts',
-      'services/orders/start-orders-service.ts',
-      'services/orders/config.ts',
-      'services/orders/config.yaml',
-      'services/orders/db/migrations.ts',
-      'gateway/trpc/routers/orders.ts',
-      'deploy/k8s/orders-service.yaml',
-      'test/unit/services/orders/orders-handlers.test.ts',
-      'test/integration/orders.test.ts',
+      `proto/${n}/v1/${n}.proto`,
+      `services/${n}/main.ts`,
+      `services/${n}/start-${n}-service.ts`,
+      `services/${n}/config.ts`,
+      `services/${n}/config.yaml`,
+      `services/${n}/db/migrations.ts`,
+      `gateway/trpc/routers/${n}.ts`,
+      `deploy/k8s/${n}-service.yaml`,
+      `test/unit/services/${n}/${n}-handlers.test.ts`,
+      `test/integration/${n}.test.ts`,
     ]);
     for (const file of plan.create) expect(file.content, file.path).not.to.match(/__\w+__/);
     expect(plan.edit.map((f) => f.path).sort()).to.deep.equal(
@@ -51,16 +56,16 @@ describe('npm run new:service: the plan (scripts/new-service/plan.ts)', () => {
       const removed = old.filter((line) => !lines.includes(line));
       expect(removed.length, `${file.path} changed ${removed.join(' | ')}`).to.be.at.most(1);
     }
-    expect(edited(plan, 'scripts/stack/process-spec.ts')).to.match(/\{ name: 'orders', folder: 'services\/orders',.*calls: \['auth'\] \},\n {2}\{ name: 'gateway',.*calls: \['auth', 'user', 'orders'\] \}/);
-    expect(edited(plan, 'gateway/trpc/app-router.ts')).to.include('orders: ordersRouter }').and.include('...ordersSchemas,');
-    expect(edited(plan, 'gateway/config.ts')).to.include("ORDERS_SERVICE_URL: grpcTarget('127.0.0.1:50053')");
+    expect(edited(plan, 'scripts/stack/process-spec.ts')).to.match(new RegExp(`\\{ name: '${n}', folder: 'services/${n}',.*calls: \\['auth'\\] \\},\\n {2}\\{ name: 'gateway',.*calls: \\[[^\\]]*'${n}'\\] \\}`));
+    expect(edited(plan, 'gateway/trpc/app-router.ts')).to.include(`${n}: ${n}Router }`).and.include(`...${n}Schemas,`);
+    expect(edited(plan, 'gateway/config.ts')).to.include(`${N}_SERVICE_URL: grpcTarget('127.0.0.1:${port}')`);
     const compose = parseAllDocuments(edited(plan, 'docker-compose.yml'))[0]!.toJS() as { services: Record<string, { environment: Record<string, string>; depends_on: string[] }>; volumes: object };
-    expect(compose.services['orders-service']!.environment).to.include({ ORDERS_DB_PATH: '/data/orders.db', TRACING_SERVICE_NAME: 'orders-service' });
-    expect(compose.services.gateway!.environment).to.include({ ORDERS_SERVICE_URL: 'dns:///orders-service:50053' });
-    expect(compose.services.gateway!.depends_on).to.include('orders-service');
-    expect(compose.volumes).to.have.property('orders-data');
+    expect(compose.services[`${n}-service`]!.environment).to.include({ [`${N}_DB_PATH`]: `/data/${n}.db`, TRACING_SERVICE_NAME: `${n}-service` });
+    expect(compose.services.gateway!.environment).to.include({ [`${N}_SERVICE_URL`]: `dns:///${n}-service:${port}` });
+    expect(compose.services.gateway!.depends_on).to.include(`${n}-service`);
+    expect(compose.volumes).to.have.property(`${n}-data`);
     const gatewayDeployment = parseAllDocuments(edited(plan, 'deploy/k8s/gateway.yaml')).map((d) => d.toJS()).find((d) => d?.kind === 'Deployment');
-    expect(gatewayDeployment.spec.template.spec.containers[0].env).to.deep.include({ name: 'ORDERS_SERVICE_URL', value: 'dns:///orders:50053' });
+    expect(gatewayDeployment.spec.template.spec.containers[0].env).to.deep.include({ name: `${N}_SERVICE_URL`, value: `dns:///${n}:${port}` });
   });
 
   for (const [name, why] of [
@@ -82,14 +87,14 @@ describe('npm run new:service: the plan (scripts/new-service/plan.ts)', () => {
   it('stops naming the file when a list it edits has changed shape', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-'));
     try {
-      const plan = planService(projectRoot, 'orders');
+      const plan = planService(projectRoot, NAME);
       for (const file of [...plan.edit.map((f) => f.path), 'scripts/new-service']) {
         fs.cpSync(path.join(projectRoot, file), path.join(root, file), { recursive: true });
       }
       fs.cpSync(path.join(projectRoot, 'scripts/stack/process-spec.ts'), path.join(root, 'scripts/stack/process-spec.ts'));
       const grpcClients = path.join(root, 'gateway/grpc-clients.ts');
       fs.writeFileSync(grpcClients, fs.readFileSync(grpcClients, 'utf8').replace(/target: '/g, 'url: '));
-      expect(() => planService(root, 'orders')).to.throw(/gateway\/grpc-clients\.ts: no line matches/);
+      expect(() => planService(root, NAME)).to.throw(/gateway\/grpc-clients\.ts: no line matches/);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

@@ -6,8 +6,7 @@ import { contractRegistry } from '../../../../shared/grpc/contracts';
 import { isRetryableMethod, retryableMethods, serviceConfigFor } from '../../../../shared/grpc/service-config';
 import { parseTarget, targetFor, TargetError } from '../../../../shared/grpc/target';
 import { gatewayConfigSchema } from '../../../../gateway/config';
-import { AuthServiceService } from '../../../../gen/auth/v1/auth';
-import { UserServiceService } from '../../../../gen/user/v1/user';
+import { DOWNSTREAM } from '../../../../gateway/grpc-clients';
 
 describe('gRPC targets (shared/grpc/target.ts)', () => {
   const good: Array<[string, ReturnType<typeof parseTarget>]> = [
@@ -87,7 +86,7 @@ describe('channel service config (shared/grpc/service-config.ts)', () => {
     // the descriptors for its option: an RPC missing from the descriptors fails the lookup.
     const marked: string[] = [];
     const unmarked: string[] = [];
-    for (const definition of [UserServiceService, AuthServiceService]) {
+    for (const definition of Object.values(DOWNSTREAM).map((d) => d.Client.service)) {
       for (const { path } of Object.values(definition)) {
         const [, service, method] = path.split('/');
         const desc = contractRegistry().getService(service!)?.methods.find((m) => m.name === method);
