@@ -128,8 +128,12 @@ describe('launcher: npm start (dist/scripts/start.js)', function () {
 
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') process.stderr.write(`\nstart.js output:\n${lines.slice(-80).join('\n')}\n`);
-    // Kill leftovers if a test failed half-way: first the launcher's children and the Jaeger it
-    // started (its stop hook does not run when the launcher is killed), then the launcher.
+    // A test that failed half-way leaves the launcher running: stop it as Ctrl-C does, so its
+    // hooks stop the Jaeger or the collector tier they started; then kill whatever is left.
+    if (child?.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT');
+      await Promise.race([exited, sleep(25_000)]);
+    }
     for (const pid of [...childPids(), ...jaegerPids()]) if (alive(pid)) process.kill(pid, 'SIGKILL');
     if (child?.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
