@@ -52,7 +52,7 @@ const RESERVED = new Set([
 ]);
 
 /** The directory holding the templates (source, not dist: they are plain files). */
-export function templatesDir(root: string): string {
+function templatesDir(root: string): string {
   return path.join(root, 'scripts/new-service/templates');
 }
 
@@ -97,7 +97,7 @@ function processSpecs(root: string): { names: string[]; ports: number[] } {
 }
 
 /** Why `name` cannot be a new service in the project at `root`, or undefined when it can. */
-export function refusal(root: string, name: string): string | undefined {
+function refusal(root: string, name: string): string | undefined {
   if (!NAME_RULE.test(name)) {
     return `"${name}" is not a valid service name: use 2 to 30 lower-case letters and digits, starting with a letter (it becomes a folder, a proto package, an env prefix and a URL path)`;
   }
