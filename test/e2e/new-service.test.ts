@@ -2,35 +2,28 @@
 // in a throwaway copy of the repository: the generated service passes buf lint, the gen/ check,
 // the type check and its own tests, and `npm start` runs it, one trace from the gateway through it
 // to the auth service.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { expect } from 'chai';
-import { freeJaegerPorts, jaegerEnv, jaegerUrls } from '../../scripts/stack/jaeger-process';
 import { namesFor } from '../../scripts/new-service/plan';
 import { fetchTrace } from '../../scripts/trace/jaeger-query';
 import type { StoredSpan } from '../../scripts/trace/otlp-trace';
 import { projectRoot } from '../../shared/paths';
 import { GOOD_PASSWORD } from '../support/accounts';
 import { get, post } from '../support/http';
+import { runBash, startNpmStart, type NpmStart } from '../support/npm-start';
 import { markedCodeBlocks } from '../support/readme';
 import { sleep } from '../support/stack';
 import { expectOneTrace, traceIdOf } from '../support/trace-shape';
 import { unusedServiceName } from '../support/service-name';
 
-/** Runs `script` with bash in `cwd`; resolves with its exit code and output. */
-function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, output }));
-  });
+/** Runs `script` with bash in `cwd`; resolves with its exit code and everything it printed. */
+async function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  const { code, stdout, stderr } = await runBash(script, cwd, env);
+  return { code, output: `${stdout}${stderr}` };
 }
 
 // What a copy leaves out: installed and built things, and git's own folder.
@@ -133,45 +126,28 @@ describe('npm run new:service, as docs/extending.md runs it, in a throwaway copy
   });
 
   describe('npm start with the new service', () => {
-    let child: ChildProcess | undefined;
-    let exited: Promise<number | null> = Promise.resolve(null);
+    let stack: NpmStart | undefined;
     let gatewayUrl: string;
-    let jaegerUrl: string;
-    const lines: string[] = [];
 
     before(async function () {
       // The copy's own helper places every process of its (longer) process list on free ports.
       const { startJsEnv } = require(path.join(copy, 'dist/test/support/start-env.js')) as typeof import('../support/start-env');
-      const stack = await startJsEnv(path.join(copy, '.data'));
-      expect(stack.env, 'the copy places the new service').to.have.property(`${NAME.toUpperCase()}_SERVICE_PORT`);
-      const ports = await freeJaegerPorts();
-      jaegerUrl = jaegerUrls(ports).queryUrl;
-      gatewayUrl = `http://127.0.0.1:${stack.gatewayPort}`;
-      const startEnv = { ...env, ...stack.env, ...jaegerEnv(ports), JAEGER_STATE_DIR: path.join(copy, '.data/jaeger'), TRACING_COLLECTOR_URL: jaegerUrls(ports).otlpHttpUrl };
-      child = spawn(process.execPath, ['dist/scripts/start.js'], { cwd: copy, env: startEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-      for (const stream of [child.stdout!, child.stderr!]) readline.createInterface({ input: stream }).on('line', (l) => lines.push(l));
-      exited = new Promise((resolve) => child!.once('close', resolve));
-      const giveUp = Date.now() + 90_000;
-      while (!lines.some((l) => l.includes('gateway listening on'))) {
-        if (child.exitCode !== null || Date.now() > giveUp) throw new Error(`npm start did not come up:\n${lines.join('\n')}`);
-        await sleep(100);
-      }
+      const placed = await startJsEnv(path.join(copy, '.data'));
+      expect(placed.env, 'the copy places the new service').to.have.property(`${NAME.toUpperCase()}_SERVICE_PORT`);
+      gatewayUrl = `http://127.0.0.1:${placed.gatewayPort}`;
+      stack = await startNpmStart({ root: copy, env, placed: placed.env, dataDir: path.join(copy, '.data'), timeoutMs: 90_000 });
     });
 
     after(async () => {
-      if (child && child.exitCode === null) {
-        child.kill('SIGINT');
-        const code = await Promise.race([exited, sleep(30_000).then(() => 'timeout' as const)]);
-        if (code === 'timeout') child.kill('SIGKILL');
-      }
+      await stack?.stop();
     });
 
     afterEach(function () {
-      if (this.currentTest?.state === 'failed') process.stderr.write(`\nnpm start output:\n${lines.slice(-80).join('\n')}\n`);
+      if (this.currentTest?.state === 'failed') process.stderr.write(`\nnpm start output:\n${stack?.lines.slice(-80).join('\n')}\n`);
     });
 
     it(`starts ${NAME} after auth, and the gateway last`, () => {
-      const started = lines.map((l) => /^\[start\]\s+(\w+) started \(pid/.exec(l)?.[1]).filter(Boolean);
+      const started = stack!.lines.map((l) => /^\[start\]\s+(\w+) started \(pid/.exec(l)?.[1]).filter(Boolean);
       expect(started[0]).to.equal('auth');
       expect(started.slice(-2)).to.deep.equal([NAME, 'gateway']);
     });
@@ -195,7 +171,7 @@ describe('npm run new:service, as docs/extending.md runs it, in a throwaway copy
       const services = ['gateway', `${NAME}-service`, 'auth-service'];
       let spans: StoredSpan[] = [];
       for (const until = Date.now() + 20_000; Date.now() < until; await sleep(250)) {
-        spans = await fetchTrace(jaegerUrl, traceId).catch(() => []);
+        spans = await fetchTrace(stack!.jaegerUrl, traceId).catch(() => []);
         if (services.every((s) => spans.some((span) => span.service === s))) break;
       }
       expectOneTrace(spans, traceId, services);

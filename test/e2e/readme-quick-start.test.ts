@@ -1,78 +1,35 @@
 // The README's quick start, run as written against a fresh `npm start`: the commands are read from
 // README.md (the blocks marked `<!-- quick-start-test -->`), so the docs and this test cannot drift.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { expect } from 'chai';
-import { freeJaegerPorts, jaegerEnv, jaegerUrls } from '../../scripts/stack/jaeger-process';
 import { projectRoot } from '../../shared/paths';
+import { runBash, startNpmStart, type NpmStart } from '../support/npm-start';
 import { readmeQuickStartBlocks } from '../support/readme';
-import { sleep } from '../support/stack';
 import { startJsEnv } from '../support/start-env';
-
-/** Runs `script` in one bash session (variables carry from block to block); resolves with its output. */
-function bash(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('README quick start, run as written against a fresh npm start', function () {
   this.timeout(120_000);
   let dataDir: string;
-  let env: NodeJS.ProcessEnv;
   let gatewayPort: number;
-  let child: ChildProcess | undefined;
-  let exited: Promise<number | null> = Promise.resolve(null);
-  const lines: string[] = [];
+  let stack: NpmStart | undefined;
 
   before(async function () {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-'));
-    const stack = await startJsEnv(dataDir);
-    gatewayPort = stack.gatewayPort;
-    const jaegerPorts = await freeJaegerPorts();
-    // Other ports for everything, moved as docs/configuration.md says, so a developer's stack
-    // and the suite's own Jaeger are left alone.
-    env = {
-      ...process.env,
-      ...stack.env,
-      ...jaegerEnv(jaegerPorts),
-      JAEGER_STATE_DIR: path.join(dataDir, 'jaeger'),
-      TRACING_COLLECTOR_URL: jaegerUrls(jaegerPorts).otlpHttpUrl,
-      JAEGER_URL: jaegerUrls(jaegerPorts).queryUrl,
-      NODE_ENV: 'development',
-    };
-    child = spawn(process.execPath, ['dist/scripts/start.js'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    for (const stream of [child.stdout!, child.stderr!]) readline.createInterface({ input: stream }).on('line', (l) => lines.push(l));
-    exited = new Promise((resolve) => child!.once('close', resolve));
-    const giveUp = Date.now() + 60_000;
-    while (!lines.some((l) => l.includes('gateway listening on'))) {
-      if (child.exitCode !== null || Date.now() > giveUp) throw new Error(`npm start did not come up:\n${lines.join('\n')}`);
-      await sleep(100);
-    }
+    const placed = await startJsEnv(dataDir);
+    gatewayPort = placed.gatewayPort;
+    // Other ports for everything, so a developer's stack and the suite's own Jaeger are left alone.
+    stack = await startNpmStart({ root: projectRoot, env: process.env, placed: { ...placed.env, NODE_ENV: 'development' }, dataDir, timeoutMs: 60_000 });
   });
 
   after(async function () {
-    if (child && child.exitCode === null) {
-      child.kill('SIGINT');
-      const code = await Promise.race([exited, sleep(20_000).then(() => 'timeout' as const)]);
-      if (code === 'timeout') child.kill('SIGKILL');
-    }
-    // The Jaeger npm start started is stopped with it; this is for a launcher that did not get there.
-    await bash('bash scripts/jaeger.sh stop >/dev/null', env);
+    await stack?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   afterEach(function () {
-    if (this.currentTest?.state === 'failed') process.stderr.write(`\nnpm start output:\n${lines.slice(-60).join('\n')}\n`);
+    if (this.currentTest?.state === 'failed') process.stderr.write(`\nnpm start output:\n${stack?.lines.slice(-60).join('\n')}\n`);
   });
 
   it('registers (201), logs in (tokens), GETs the user (200 + traceresponse), and npm run trace shows that trace across the three services', async () => {
@@ -90,7 +47,7 @@ describe('README quick start, run as written against a fresh npm start', functio
       `printf '\\n@@vars TOKEN=%s ME=%s TRACE=%s\\n' "$TOKEN" "$ME" "$TRACE"`,
     ].join('\n');
 
-    const { code, stdout, stderr } = await bash(script, env);
+    const { code, stdout, stderr } = await runBash(script, projectRoot, stack!.env);
     expect(code, `exit code; stderr:\n${stderr}\nstdout:\n${stdout}`).to.equal(0);
     const [, first = '', second = ''] = stdout.split(/\n@@block \d+\n/);
     const vars = /@@vars TOKEN=(\S*) ME=(\S*) TRACE=(\S*)/.exec(stdout);
