@@ -156,11 +156,8 @@ function insertBeforeClose(file: string, text: string, opening: RegExp, close: s
 function listEdits(n: ServiceNames, snippet: (file: string) => string): Record<string, (text: string, file: string) => string> {
   const { name, Name, NAME, port } = n;
   return {
-    'scripts/stack/process-spec.ts': (text, file) => {
-      const spec = `  { name: '${name}', folder: 'services/${name}', hostEnv: '${NAME}_SERVICE_HOST', portEnv: '${NAME}_SERVICE_PORT', defaultPort: ${port}, servicePrefix: '${NAME}', calls: ['auth'] },`;
-      const withSpec = insertAt(file, text, /^ {2}\{ name: 'gateway',/, spec, 'before');
-      return replaceOnce(file, withSpec, /(\{ name: 'gateway',.*calls: \[)([^\]]*)(\] \},)/, (_m, a: string, calls: string, z: string) => `${a}${calls}, '${name}'${z}`);
-    },
+    'scripts/stack/process-spec.ts': (text, file) =>
+      insertAt(file, text, /^ {2}\{ name: '\w+', folder: 'services\//, `  { name: '${name}', folder: 'services/${name}', hostEnv: '${NAME}_SERVICE_HOST', portEnv: '${NAME}_SERVICE_PORT', defaultPort: ${port}, servicePrefix: '${NAME}', calls: ['auth'] },`),
     'gateway/config.ts': (text, file) =>
       insertAt(file, text, /^ {2}[A-Z_]+_SERVICE_URL: grpcTarget\(/, `  /** The ${name} service's instances, as a gRPC target. */\n  ${NAME}_SERVICE_URL: grpcTarget('127.0.0.1:${port}'),`),
     'gateway/config.yaml': (text, file) =>

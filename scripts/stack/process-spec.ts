@@ -20,13 +20,18 @@ export interface ProcessSpec {
   calls: readonly string[];
 }
 
-// The processes in start order: each one only calls processes started before it. `npm run
-// new:service` adds a line here (before the gateway) and the new service to the gateway's calls.
-const SPECS = [
+// The gRPC services in start order: each one only calls services started before it. `npm run
+// new:service` adds a line here.
+const SERVICES = [
   { name: 'auth', folder: 'services/auth', hostEnv: 'AUTH_SERVICE_HOST', portEnv: 'AUTH_SERVICE_PORT', defaultPort: 50052, servicePrefix: 'AUTH', calls: [] },
   { name: 'user', folder: 'services/user', hostEnv: 'USER_SERVICE_HOST', portEnv: 'USER_SERVICE_PORT', defaultPort: 50051, servicePrefix: 'USER', calls: ['auth'] },
-  { name: 'gateway', folder: 'gateway', hostEnv: 'GATEWAY_HOST', portEnv: 'GATEWAY_PORT', defaultPort: 8080, calls: ['auth', 'user'] },
 ] as const satisfies readonly ProcessSpec[];
+
+// The edge, started last: every service is reached through it (its DOWNSTREAM table, whose
+// names test/unit/gateway/grpc-clients.test.ts holds to this list).
+const GATEWAY = { name: 'gateway', folder: 'gateway', hostEnv: 'GATEWAY_HOST', portEnv: 'GATEWAY_PORT', defaultPort: 8080, calls: SERVICES.map((s) => s.name) } as const;
+
+const SPECS = [...SERVICES, GATEWAY] as const;
 
 /** The name of one process of the stack. */
 export type ProcessName = (typeof SPECS)[number]['name'];
@@ -38,7 +43,7 @@ export type StackProcess = Omit<ProcessSpec, 'name' | 'calls'> & { name: Process
 export const PROCESS_SPECS: readonly StackProcess[] = SPECS;
 
 /** The gRPC services (every process but the gateway), in start order. */
-export const SERVICE_SPECS = PROCESS_SPECS.filter((s) => s.servicePrefix !== undefined);
+export const SERVICE_SPECS: readonly StackProcess[] = SERVICES;
 
 /** The spec of one process by name. */
 export function specFor(name: ProcessName): StackProcess {

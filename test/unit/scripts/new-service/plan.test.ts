@@ -56,7 +56,8 @@ describe('npm run new:service: the plan (scripts/new-service/plan.ts)', () => {
       const removed = old.filter((line) => !lines.includes(line));
       expect(removed.length, `${file.path} changed ${removed.join(' | ')}`).to.be.at.most(1);
     }
-    expect(edited(plan, 'scripts/stack/process-spec.ts')).to.match(new RegExp(`\\{ name: '${n}', folder: 'services/${n}',.*calls: \\['auth'\\] \\},\\n {2}\\{ name: 'gateway',.*calls: \\[[^\\]]*'${n}'\\] \\}`));
+    // The last service, so the gateway (which calls every service) starts after it.
+    expect(edited(plan, 'scripts/stack/process-spec.ts')).to.match(new RegExp(`\\{ name: '${n}', folder: 'services/${n}',.*calls: \\['auth'\\] \\},\\n\\] as const satisfies`));
     expect(edited(plan, 'gateway/trpc/app-router.ts')).to.include(`${n}: ${n}Router }`).and.include(`...${n}Schemas,`);
     expect(edited(plan, 'gateway/config.ts')).to.include(`${N}_SERVICE_URL: grpcTarget('127.0.0.1:${port}')`);
     const compose = parseAllDocuments(edited(plan, 'docker-compose.yml'))[0]!.toJS() as { services: Record<string, { environment: Record<string, string>; depends_on: string[] }>; volumes: object };
