@@ -16,9 +16,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 tools="$root/.tools"
 bin="${TOOLS_BIN_DIR:-$tools/bin}"
-# Jaeger v2's binary lives in the jaeger module, versioned v1.7x. v1.76.0 resolves from the module
+# Jaeger v2's binary lives in the jaeger module, versioned v1.7x. v1.75.0 resolves from the module
 # proxy through `go get -tool` (plain `go install` is refused: jaeger's go.mod has replace directives).
-JAEGER_VERSION="${JAEGER_VERSION:-v1.76.0}"
+JAEGER_VERSION="${JAEGER_VERSION:-v1.75.0}"
 GHZ_VERSION="${GHZ_VERSION:-v0.121.0}"
 # The OpenTelemetry Collector release of the builder and of every component of the manifest (one
 # release for all: mixed releases do not compile together). The module proxy serves v0.150.0 of

@@ -69,7 +69,7 @@ describe('Go tools: scripts/tools.sh', function () {
     expect(first.stderr).to.match(/still building jaeger: 0m0[12]s so far/);
     expect(first.stderr).to.match(/jaeger built in 0m0\ds: .*\/bin\/jaeger/);
     expect(first.stderr).to.match(/ghz built in 0m0\ds/);
-    expect(fs.readFileSync(path.join(bin, 'jaeger.version'), 'utf8').trim()).to.equal('v1.76.0');
+    expect(fs.readFileSync(path.join(bin, 'jaeger.version'), 'utf8').trim()).to.equal('v1.75.0');
     expect(fs.readFileSync(path.join(bin, 'ghz.version'), 'utf8').trim()).to.equal('v0.121.0');
     expect(fs.readFileSync(log, 'utf8')).to.match(/get -tool github\.com\/jaegertracing\/jaeger\/cmd\/jaeger@v1\.76\.0/);
     expect(fs.existsSync(path.join(bin, 'jaeger.tmp')), 'no half-built binary left').to.equal(false);
@@ -78,7 +78,7 @@ describe('Go tools: scripts/tools.sh', function () {
     expect(again.code).to.equal(0);
     expect(again.ms).to.be.lessThan(2_000);
     expect(again.stderr.trim().split('\n')).to.deep.equal([
-      `[tools] jaeger v1.76.0 already built: ${bin}/jaeger`,
+      `[tools] jaeger v1.75.0 already built: ${bin}/jaeger`,
       `[tools] ghz v0.121.0 already built: ${bin}/ghz`,
     ]);
   });
