@@ -22,6 +22,8 @@ export interface ComposeService {
 /** A merged compose model. */
 export interface ComposeModel {
   services: Record<string, ComposeService>;
+  /** The named volumes the file declares (readComposeFile only). */
+  volumes?: Record<string, unknown>;
 }
 
 /** A sequence or mapping tagged `!override`: it replaces the base file's instead of merging with it. */

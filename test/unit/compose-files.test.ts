@@ -118,6 +118,12 @@ describe('docker-compose.collector.yml: the tier of `npm start -- --collector 2`
     expect(new Set(ids).size, `sampler ids ${ids.join(', ')}`).to.equal(samplers.length);
   });
 
+  it("keeps Badger's files on a named volume at the image's world-writable /tmp (the image is not root)", () => {
+    const dir = envOf(model, query!).JAEGER_BADGER_DIR!;
+    const named = (model.services[query!]!.volumes ?? []).map((v) => v.split(':')).filter(([source]) => !source!.startsWith('.'));
+    expect(named.some(([source, target]) => target === '/tmp' && dir.startsWith('/tmp/') && source! in (readComposeFile('docker-compose.collector.yml').volumes ?? {})), `${dir} on ${JSON.stringify(named)}`).to.equal(true);
+  });
+
   it('sets only variables its configs read (a misspelt one would be ignored silently)', () => {
     for (const name of [lb!, ...samplers, query!]) {
       const text = mountedConfigOf(model.services[name]!)!.text;
