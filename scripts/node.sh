@@ -8,7 +8,7 @@
 # after it), so the command, every `#!/usr/bin/env node` script (mocha, npm) and every child
 # started with process.execPath run on it.
 # Native addons are built for one Node ABI: when better-sqlite3 in node_modules was built for
-# another node (`npm install` ran on Node 20, say), it is rebuilt once for this one, against this
+# another node (`npm install` ran on an older Node, say), it is rebuilt once for this one, against this
 # node's own headers (npm_config_nodedir; without it node-gyp would try to download them).
 set -euo pipefail
 

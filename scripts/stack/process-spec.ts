@@ -80,9 +80,9 @@ export function callerEnv(spec: { calls: readonly ProcessName[] }, targetOf: (na
 }
 
 /**
- * V8 heap flags every service runs with. Node 24 sizes the young generation from the machine's
- * memory, so on a large machine a busy service holds far more RSS than the same code on Node 20;
- * 16 MiB semi-spaces (Node 20's default) bring it back without costing throughput
+ * V8 heap flags every service runs with. The Node the project runs on sizes the young generation
+ * from the machine's memory, so on a large machine a busy service holds far more RSS than the same
+ * code on older Node; 16 MiB semi-spaces (their old default) bring it back without costing throughput
  * (bench/README.md, "What each lever bought"). A slower-growing old generation lowers the peak further
  * but costs CPU on every request (bench/README.md, "Removed configurations"): a deployment's
  * choice, not the default.

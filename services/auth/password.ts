@@ -12,7 +12,7 @@ const argon2Addon = require('@node-rs/argon2') as typeof import('@node-rs/argon2
 
 // argon2id at OWASP's first-choice setting (m=19 MiB, t=2, p=1): an order of magnitude cheaper
 // than the scrypt N=2^17 it replaced, so a burst of logins fits within the callers' deadline
-// (README.md and bench/README.md give the times). The parameters are stored in every hash:
+// (bench/README.md has the times). The parameters are stored in every hash:
 // raising them later makes needsRehash() true for older hashes, and Login upgrades those on the
 // next success.
 /** The memory one hash or check takes, in KiB. */

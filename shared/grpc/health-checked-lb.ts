@@ -1,7 +1,7 @@
 import { connectivityState, credentials, experimental, status, type ClientReadableStream } from '@grpc/grpc-js';
 import { HealthClientCtor, type HealthClient, type HealthStatus } from './health-client';
 
-// grpc-js 1.14 has no client-side health checking (gRFC A17): it ignores `healthCheckConfig` in a
+// The grpc-js this project locks has no client-side health checking (gRFC A17): it ignores `healthCheckConfig` in a
 // service config, and its round_robin skips only subchannels that are not connected. A server
 // that is up but reports NOT_SERVING (draining, or its database is gone) would keep getting
 // calls. This policy closes that gap the way A17 describes it: it sits above a child policy

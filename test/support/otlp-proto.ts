@@ -1,10 +1,10 @@
 import * as protobuf from 'protobufjs';
 
-// otlp-transformer 0.223 no longer ships a generated protobufjs root (its serializer is a
+// otlp-transformer no longer ships a generated protobufjs root (its serializer is a
 // hand-written writer too), so the decoder here is built from the official
 // opentelemetry-proto definitions: the messages of common/v1/common.proto,
-// resource/v1/resource.proto, trace/v1/trace.proto and collector/trace/v1/trace_service.proto
-// (v1.x), comments and options stripped, field names, numbers and types verbatim. Decoding
+// resource/v1/resource.proto, trace/v1/trace.proto and collector/trace/v1/trace_service.proto,
+// comments and options stripped, field names, numbers and types verbatim. Decoding
 // both encoders' bytes with this schema checks them against the spec, not against each other.
 const OTLP_PROTOS = [
   `syntax = "proto3";

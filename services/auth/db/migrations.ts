@@ -1,13 +1,16 @@
 import type { Kysely, Migration } from 'kysely';
 
-// Migrations take Kysely<any>: they must keep working when db/schema.ts has moved on.
+// Migrations are frozen once released: they take Kysely<unknown>, not today's schema type, so a
+// later schema change cannot silently alter what an old migration does. Add a change as a new
+// entry ('0003_...').
+//
 // Times are unix seconds in `bigint` columns: PostgreSQL's `integer` ends in 2038. On SQLite both
 // names have INTEGER affinity, so a file created when this said `integer` is exactly the same.
 
 /** The auth database migrations, applied in name order by openDatabase. */
 export const authMigrations: Record<string, Migration> = {
   '0001_initial': {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       await db.schema
         .createTable('credentials')
         .addColumn('user_id', 'text', (c) => c.primaryKey())
@@ -45,14 +48,14 @@ export const authMigrations: Record<string, Migration> = {
         .column('expires_at')
         .execute();
     },
-    async down(db: Kysely<any>) {
+    async down(db: Kysely<unknown>) {
       await db.schema.dropTable('revoked_access_tokens').execute();
       await db.schema.dropTable('refresh_tokens').execute();
       await db.schema.dropTable('credentials').execute();
     },
   },
   '0002_login_failures': {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       // Failed logins per throttling key (an account or a client address, hashed): in the
       // database, so the limit holds across restarts and across replicas.
       await db.schema
@@ -64,7 +67,7 @@ export const authMigrations: Record<string, Migration> = {
         .execute();
       await db.schema.createIndex('login_failures_window_start').on('login_failures').column('window_start').execute();
     },
-    async down(db: Kysely<any>) {
+    async down(db: Kysely<unknown>) {
       await db.schema.dropTable('login_failures').execute();
     },
   },

@@ -30,8 +30,8 @@ function validateIn(d: Deployment, envOverrides: Record<string, string> = {}, bi
 }
 
 // The Jaeger tiers' configs as their pods see them, checked by Jaeger itself: the binary
-// scripts/tools.sh builds (module v1.75.0, a Jaeger v2 a little newer than the image's 2.11.0;
-// npm test builds it before the suite).
+// scripts/tools.sh builds (its JAEGER_VERSION, a Jaeger v2 a little newer than the image
+// docker-compose.yml runs; npm test builds it before the suite).
 describe('deploy/k8s: the Jaeger configs', function () {
   this.timeout(120_000);
 
