@@ -61,8 +61,8 @@ function restRequest(route: RestRoute, input: Record<string, unknown> | undefine
     path = path.replace(`:${name}`, encodeURIComponent(String(rest[name])));
     delete rest[name];
   }
-  if (route.input.integerQuery?.length) {
-    const query = new URLSearchParams(route.input.integerQuery.filter((n) => rest[n] !== undefined).map((n): [string, string] => [n, String(rest[n])]));
+  if (route.input.query?.length) {
+    const query = new URLSearchParams(route.input.query.filter((n) => rest[n] !== undefined).map((n): [string, string] => [n, String(rest[n])]));
     return { path: `${path}?${query.toString()}` };
   }
   return route.input.body ? { path, json: rest } : { path };
