@@ -36,8 +36,9 @@ const INPUTS: Partial<Record<ProcedurePath, (account: Account) => Input>> = {
 /**
  * The input of a procedure with no entry in {@link INPUTS}: a valid value for each field it cannot
  * do without (test/support/valid-values.ts; fresh, so a registration is never a conflict) over
- * its REST row's example, and a made-up UUID for each path parameter, so a read of one record may
- * answer 404. Headers are what this test checks; each procedure's own tests check its answers.
+ * its REST row's example, and a made-up UUID for each path parameter, so a call on one record may
+ * answer 404, or 403 when it is someone else's to change. Headers are what this test checks; each
+ * procedure's own tests check its answers.
  */
 function derivedInput(procedure: ProcedurePath): Input {
   const route = restRoutes.find((r) => r.procedure === procedure);
@@ -53,7 +54,7 @@ function derivedInput(procedure: ProcedurePath): Input {
 /** An input for `procedure` as `account`, and the statuses a signed-in call may answer with besides its success. */
 function inputFor(procedure: ProcedurePath, account: Account): { input: Input; alsoFine: number[] } {
   const known = INPUTS[procedure];
-  return known ? { input: known(account), alsoFine: [] } : { input: derivedInput(procedure), alsoFine: [404] };
+  return known ? { input: known(account), alsoFine: [] } : { input: derivedInput(procedure), alsoFine: [403, 404] };
 }
 
 /** The REST request of `route` for `input`: path parameters in the path, the rest in the body or query. */

@@ -79,6 +79,11 @@ function candidates(json: JsonSchema): unknown[] {
     }
     case 'array':
       return [[]];
+    case 'object': {
+      // Each property's likeliest value; the rule as a whole then says whether the object passes.
+      const properties = Object.entries(json.properties ?? {}).map(([name, property]) => [name, candidates(property)[0]] as const);
+      return [Object.fromEntries(properties.filter(([, value]) => value !== undefined))];
+    }
     default:
       return [];
   }
@@ -86,7 +91,7 @@ function candidates(json: JsonSchema): unknown[] {
 
 /**
  * A value every one of `rules` accepts, from candidates each rule's JSON Schema suggests; undefined
- * when none passes them all (a pattern no candidate matches, an object field), or there is no rule.
+ * when none passes them all (say a pattern no candidate matches), or there is no rule.
  */
 export function validValueOf(rules: readonly z.ZodType[]): unknown {
   for (const rule of rules) {
