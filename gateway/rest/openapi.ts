@@ -1,17 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import { projectRoot } from '../../shared/paths';
 import { RESPONSE_HEADERS } from '../response-headers';
-import { procedureSchemas } from '../trpc/app-router';
+import { procedureSchemas, type ProcedurePath, type ProcedureSchemas } from '../trpc/app-router';
 import { JSON_BODY_LIMIT_BYTES } from './json-body';
+import { toJsonSchema, type JsonSchema } from './json-schema';
+import { queryParameters } from './query-parameters';
 import { restRoutes, type RestRoute } from './routes';
-
-/** A JSON Schema object (as zod emits it). */
-type JsonSchema = Record<string, unknown> & {
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-};
 
 /** The OpenAPI 3.1 document `/openapi.json` serves. */
 export interface OpenApiDocument {
@@ -19,28 +14,6 @@ export interface OpenApiDocument {
   info: { title: string; version: string; description: string };
   paths: Record<string, Record<string, Record<string, unknown>>>;
   components: Record<string, Record<string, unknown>>;
-}
-
-// With io "input", a pipe is described by its input side, so the shared email rule (trim, then
-// pipe into z.email()) would lose its `format`. Carry a string format over from the output side.
-function keepPipeFormat(ctx: { zodSchema: z.core.$ZodTypes; jsonSchema: Record<string, unknown> }): void {
-  let def = ctx.zodSchema._zod.def as LooseDef;
-  if (def.type !== 'pipe' || ctx.jsonSchema.format !== undefined) return;
-  while (def.type === 'pipe' && def.out) def = def.out._zod.def;
-  if (def.type === 'string' && typeof def.format === 'string') ctx.jsonSchema.format = def.format;
-}
-
-/** The few zod definition fields {@link keepPipeFormat} reads. */
-interface LooseDef {
-  type: string;
-  out?: { _zod: { def: LooseDef } };
-  format?: unknown;
-}
-
-/** JSON Schema of a zod schema as a request (`input`) or response (`output`) body. */
-export function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io, override: keepPipeFormat }) as JsonSchema;
-  return json;
 }
 
 const ERROR_REF = { $ref: '#/components/schemas/Error' };
@@ -106,9 +79,8 @@ export function errorStatuses(route: RestRoute, hasInput: boolean): Array<[numbe
   return [...statuses].sort(([a], [b]) => a - b);
 }
 
-/** The OpenAPI operation of one table row. */
-function operationFor(route: RestRoute): Record<string, unknown> {
-  const schemas = procedureSchemas[route.procedure];
+/** The OpenAPI operation of one table row, whose procedure has `schemas`. */
+function operationFor(route: RestRoute, schemas: ProcedureSchemas): Record<string, unknown> {
   const input = schemas.input ? toJsonSchema(schemas.input, 'input') : { properties: {} };
   const properties = input.properties ?? {};
   const required = new Set(input.required ?? []);
@@ -116,8 +88,8 @@ function operationFor(route: RestRoute): Record<string, unknown> {
   for (const name of route.input.params ?? []) {
     parameters.push({ name, in: 'path', required: true, schema: properties[name] ?? { type: 'string' } });
   }
-  for (const name of route.input.integerQuery ?? []) {
-    parameters.push({ name, in: 'query', required: required.has(name), schema: properties[name] ?? { type: 'integer' } });
+  for (const { name, required: needed, schema } of queryParameters(route, schemas.input)) {
+    parameters.push({ name, in: 'query', required: needed, schema });
   }
 
   const operation: Record<string, unknown> = {
@@ -129,9 +101,9 @@ function operationFor(route: RestRoute): Record<string, unknown> {
   if (parameters.length) operation.parameters = parameters;
 
   if (route.input.body) {
-    const fromPath = new Set(route.input.params ?? []);
-    const bodyProperties = Object.fromEntries(Object.entries(properties).filter(([name]) => !fromPath.has(name)));
-    const bodyRequired = [...required].filter((name) => !fromPath.has(name));
+    const elsewhere = new Set([...(route.input.params ?? []), ...(route.input.query ?? [])]);
+    const bodyProperties = Object.fromEntries(Object.entries(properties).filter(([name]) => !elsewhere.has(name)));
+    const bodyRequired = [...required].filter((name) => !elsewhere.has(name));
     const body: JsonSchema = { ...input, properties: bodyProperties };
     if (bodyRequired.length) body.required = bodyRequired;
     else delete body.required;
@@ -167,12 +139,18 @@ function packageVersion(): string {
   }
 }
 
-/** Builds the OpenAPI 3.1 document of the REST table from the procedures' own zod schemas. */
-export function buildOpenApiDocument(routes: readonly RestRoute[] = restRoutes): OpenApiDocument {
+/**
+ * Builds the OpenAPI 3.1 document of the REST table (`routes`) from the procedures' own zod
+ * schemas (`schemas`); by default the gateway's.
+ */
+export function buildOpenApiDocument(
+  routes: readonly RestRoute[] = restRoutes,
+  schemas: Readonly<Record<ProcedurePath, ProcedureSchemas>> = procedureSchemas,
+): OpenApiDocument {
   const paths: OpenApiDocument['paths'] = {};
   for (const route of routes) {
     const item = (paths[openApiPath(route.path)] ??= {});
-    item[route.method] = operationFor(route);
+    item[route.method] = operationFor(route, schemas[route.procedure]);
   }
   return {
     openapi: '3.1.0',

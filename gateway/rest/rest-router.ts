@@ -1,10 +1,11 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import type { Logger } from '../../shared/logging/logger';
-import { createCaller, type ProcedurePath } from '../trpc/app-router';
+import { createCaller, procedureSchemas, type ProcedurePath, type ProcedureSchemas } from '../trpc/app-router';
 import type { Context } from '../trpc/context';
-import { buildInput } from './build-input';
+import { buildInput, type InputSources } from './build-input';
 import { sendError } from './errors';
 import { jsonBody } from './json-body';
+import { queryParameters } from './query-parameters';
 import { requireJsonBody } from './require-json-body';
 import { restRoutes, type RestRoute } from './routes';
 
@@ -25,11 +26,14 @@ function procedureAt(caller: Caller, path: ProcedurePath): ProcedureFn {
   return fn;
 }
 
-/** The express handler of one table row: build the input, call the procedure, send the result. */
-function handlerFor(route: RestRoute, deps: RestRouterDeps): RequestHandler {
+/**
+ * The express handler of one table row: build the input (from `sources`, the row's with its query
+ * parameters typed), call the procedure, send the result.
+ */
+function handlerFor(route: RestRoute, sources: InputSources, deps: RestRouterDeps): RequestHandler {
   return async (req, res) => {
     try {
-      const input = buildInput(route.input, {
+      const input = buildInput(sources, {
         params: req.params as Record<string, string | undefined>,
         query: req.query as Record<string, unknown>,
         body: req.body as unknown,
@@ -75,13 +79,20 @@ export function inRegistrationOrder(routes: readonly RestRoute[]): RestRoute[] {
  * The REST API: every row of the table (`routes`, by default the gateway's own) is its own express
  * route (so tracing records the route pattern as `http.route`), registered fixed paths first
  * ({@link inRegistrationOrder}), and every handler goes through the same tRPC procedures as `/trpc`.
+ * Query parameters are typed from the procedures' input schemas (`schemas`, by default the
+ * gateway's own) here, once: a row naming one its procedure cannot take throws.
  */
-export function createRestRouter(deps: RestRouterDeps, routes: readonly RestRoute[] = restRoutes): Router {
+export function createRestRouter(
+  deps: RestRouterDeps,
+  routes: readonly RestRoute[] = restRoutes,
+  schemas: Readonly<Record<ProcedurePath, ProcedureSchemas>> = procedureSchemas,
+): Router {
   const router = Router();
   router.use('/api', jsonBody);
   for (const route of inRegistrationOrder(routes)) {
-    if (route.input.body) router[route.method](route.path, requireJsonBody, handlerFor(route, deps));
-    else router[route.method](route.path, handlerFor(route, deps));
+    const handler = handlerFor(route, { ...route.input, query: queryParameters(route, schemas[route.procedure].input) }, deps);
+    if (route.input.body) router[route.method](route.path, requireJsonBody, handler);
+    else router[route.method](route.path, handler);
   }
   return router;
 }

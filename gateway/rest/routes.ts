@@ -4,8 +4,13 @@ import type { ProcedurePath } from '../trpc/app-router';
 export interface RouteInput {
   /** Path parameters copied into the input under the same name (they win over body fields). */
   params?: readonly string[];
-  /** Query parameters parsed strictly as whole numbers; absent ones are left to the schema default. */
-  integerQuery?: readonly string[];
+  /**
+   * Query parameters copied into the input under the same name. Each is read as its field in the
+   * procedure's input schema is typed (a string or enum, a whole number, a number, true/false:
+   * gateway/rest/query-parameters.ts), so a row only names them; absent ones are left to the
+   * schema's default.
+   */
+  query?: readonly string[];
   /** Whether the JSON body (an object) is the rest of the input. */
   body?: boolean;
 }
@@ -107,7 +112,7 @@ export const restRoutes: readonly RestRoute[] = [
     method: 'get',
     path: '/api/v1/users',
     procedure: 'users.list',
-    input: { integerQuery: ['limit', 'offset'] },
+    input: { query: ['limit', 'offset'] },
     status: 200,
     summary: 'List users, oldest first',
     protected: true,

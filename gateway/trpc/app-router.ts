@@ -1,10 +1,8 @@
 import type { AnyProcedure, AnyRouter } from '@trpc/server';
 import type { z } from 'zod';
 import { createCallerFactory, router } from './init';
-import { listUsersInput, loginInput, refreshTokenInput, registerInput, updateUserInput, userIdInput } from './inputs';
-import { registerOutput, tokenPairOutput, userEnvelopeOutput, userListOutput, visibleUserEnvelopeOutput } from './outputs';
-import { authRouter } from './routers/auth';
-import { usersRouter } from './routers/users';
+import { authRouter, authSchemas } from './routers/auth';
+import { usersRouter, usersSchemas } from './routers/users';
 
 /** The gateway's tRPC router: `auth.*` and `users.*`. */
 export const appRouter = router({ auth: authRouter, users: usersRouter });
@@ -30,17 +28,13 @@ export interface ProcedureSchemas {
   output?: z.ZodType;
 }
 
-/** Input and output schemas of every procedure; the compiler insists on exactly one per path. */
+/**
+ * Input and output schemas of every procedure, each router's kept beside its procedures; the
+ * compiler insists on exactly one entry per path.
+ */
 export const procedureSchemas: Record<ProcedurePath, ProcedureSchemas> = {
-  'auth.register': { input: registerInput, output: registerOutput },
-  'auth.login': { input: loginInput, output: tokenPairOutput },
-  'auth.refresh': { input: refreshTokenInput, output: tokenPairOutput },
-  'auth.logout': { input: refreshTokenInput },
-  'auth.me': { output: userEnvelopeOutput },
-  'users.list': { input: listUsersInput, output: userListOutput },
-  'users.get': { input: userIdInput, output: visibleUserEnvelopeOutput },
-  'users.update': { input: updateUserInput, output: userEnvelopeOutput },
-  'users.delete': { input: userIdInput },
+  ...authSchemas,
+  ...usersSchemas,
 };
 
 /** The flat procedure table of a router (`path -> procedure`), for consistency checks. */

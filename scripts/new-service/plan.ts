@@ -167,7 +167,7 @@ function listEdits(n: ServiceNames, snippet: (file: string) => string): Record<s
       return insertAt(file, imported, /^ {2}\w+: \{ Client: \w+ServiceClient, target: '[A-Z_]+' \},$/, `  ${name}: { Client: ${Name}ServiceClient, target: '${NAME}_SERVICE_URL' },`);
     },
     'gateway/trpc/app-router.ts': (text, file) => {
-      const imported = insertAt(file, text, /^import \{ \w+Router \} from '\.\/routers\//, `import { ${name}Router, ${name}Schemas } from './routers/${name}';`);
+      const imported = insertAt(file, text, /^import \{ \w+Router, \w+Schemas \} from '\.\/routers\//, `import { ${name}Router, ${name}Schemas } from './routers/${name}';`);
       const routed = replaceOnce(file, imported, /export const appRouter = router\(\{ ([^}]*) \}\);/, (_m, keys: string) => `export const appRouter = router({ ${keys}, ${name}: ${name}Router });`);
       return insertBeforeClose(file, routed, /export const procedureSchemas: Record<ProcedurePath, ProcedureSchemas> = \{/, '};', `  ...${name}Schemas,`);
     },

@@ -2,7 +2,6 @@
 // in a throwaway copy of the repository: the generated service passes buf lint, the gen/ check,
 // the type check and its own tests, and `npm start` runs it, one trace from the gateway through it
 // to the auth service.
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +15,7 @@ import { GOOD_PASSWORD } from '../support/accounts';
 import { get, post } from '../support/http';
 import { runBash, startNpmStart, type NpmStart } from '../support/npm-start';
 import { markedCodeBlocks } from '../support/readme';
+import { copyRepository, snapshot } from '../support/repository-copy';
 import { sleep } from '../support/stack';
 import { expectOneTrace, traceIdOf } from '../support/trace-shape';
 import { unusedServiceName } from '../support/service-name';
@@ -24,43 +24,6 @@ import { unusedServiceName } from '../support/service-name';
 async function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
   const { code, stdout, stderr } = await runBash(script, cwd, env);
   return { code, output: `${stdout}${stderr}` };
-}
-
-// What a copy leaves out: installed and built things, and git's own folder.
-const NOT_COPIED = new Set(['node_modules', '.tools', 'dist', '.data', '.git']);
-
-/**
- * The repository's files as a clone has them, copied to `dest` (in a git checkout: tracked, and
- * new files not ignored; elsewhere every file but {@link NOT_COPIED}); the installed tools are linked.
- */
-function copyRepository(dest: string): void {
-  const listed = spawnSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: projectRoot, encoding: 'utf8' });
-  if (listed.status === 0) {
-    for (const file of listed.stdout.split('\0').filter(Boolean)) {
-      const from = path.join(projectRoot, file);
-      if (!fs.existsSync(from)) continue; // deleted in the working tree
-      fs.mkdirSync(path.dirname(path.join(dest, file)), { recursive: true });
-      fs.copyFileSync(from, path.join(dest, file));
-    }
-  } else {
-    fs.cpSync(projectRoot, dest, { recursive: true, filter: (src) => !NOT_COPIED.has(path.basename(src)) });
-  }
-  for (const installed of ['node_modules', '.tools']) fs.symlinkSync(path.join(projectRoot, installed), path.join(dest, installed));
-}
-
-/** Every file under `root` but the installed and built ones, with a hash of its content. */
-function snapshot(root: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (NOT_COPIED.has(e.name)) continue;
-      const full = path.join(dir, e.name);
-      if (e.isDirectory()) walk(full);
-      else files.set(path.relative(root, full), crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex'));
-    }
-  };
-  walk(root);
-  return files;
 }
 
 // The block is run with this name in place of the docs' `orders` when the repository has that already.

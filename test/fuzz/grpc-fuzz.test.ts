@@ -5,9 +5,10 @@ import { Client, credentials, Metadata, status as GrpcStatus, type ServiceError 
 import { expect } from 'chai';
 import { contractRegistry } from '../../shared/grpc/contracts';
 import { isPublicMethod } from '../../shared/grpc/method-auth';
-import { GOOD_PASSWORD, registerAccount, uniqueEmail, type Account } from '../support/accounts';
+import { registerAccount, type Account } from '../support/accounts';
 import { get } from '../support/http';
 import { addressOfService, useStack } from '../support/stack';
+import { validFieldValue } from '../support/valid-values';
 import { bytes, lengthDelimited, tag, varint, varintField, WIRE } from '../support/wire-bytes';
 
 // Every RPC the contracts describe (gen/descriptors.binpb), called directly with grpc-js (no
@@ -36,20 +37,10 @@ const RPCS: Rpc[] = [...contractRegistry().files]
   .flatMap((file) => file.services)
   .flatMap((service) => service.methods.map((method) => ({ service, method, path: `/${service.typeName}/${method.name}`, rpc: `${service.typeName}/${method.name}` })));
 
-// Per field name, a value the services accept (shared/validation/schemas.ts), so that a request
-// built from them is refused only for the field under test. Ids are fresh UUIDs: a request that got
-// through by mistake acts on nobody (a DeleteUser of someone else is refused, not a deletion).
-const VALID_VALUES: Record<string, () => unknown> = {
-  id: () => crypto.randomUUID(),
-  userId: () => crypto.randomUUID(),
-  email: () => uniqueEmail('fuzz'),
-  password: () => GOOD_PASSWORD,
-  name: () => 'Fuzz',
-  role: () => 'user',
-  refreshToken: () => 'not-a-real-refresh-token',
-  limit: () => 10,
-  offset: () => 0,
-};
+// Per field name, a value written by hand, only for a field whose valid value cannot be found from
+// its type and rules (test/support/valid-values.ts): a string or bytes field no rule of that name
+// covers. A field with a value from its rules needs none here.
+const VALID_VALUES: Record<string, () => unknown> = {};
 
 // A string the contract does not mark `optional` must be given: empty (proto3 does not send it) is
 // refused naming the field. Except where an empty one means something: an empty refresh token logs
@@ -58,13 +49,20 @@ const MAY_BE_EMPTY: Record<string, readonly string[]> = {
   'auth.v1.AuthService/Logout': ['refreshToken'],
 };
 
-/** A request of `r` that passes validation, every field set (from {@link VALID_VALUES}). */
+/**
+ * A request of `r` that passes validation, every field set: from its type and rules
+ * ({@link validFieldValue}), or {@link VALID_VALUES} where those cannot tell.
+ */
 function validRequest(r: Rpc): Record<string, unknown> {
   const request: Record<string, unknown> = {};
   for (const field of r.method.input.fields) {
-    const value = VALID_VALUES[field.localName];
-    if (!value) throw new Error(`${r.rpc}: no valid value for field ${field.name}; add one to VALID_VALUES in test/fuzz/grpc-fuzz.test.ts`);
-    request[field.localName] = value();
+    const value = VALID_VALUES[field.localName]?.() ?? validFieldValue(field);
+    if (value === undefined) {
+      throw new Error(
+        `${r.rpc}: no valid value for field ${field.name}: neither its type nor a rule of that name (a tRPC procedure input's field, shared/validation/schemas.ts) gives one; add one to VALID_VALUES in test/fuzz/grpc-fuzz.test.ts`,
+      );
+    }
+    request[field.localName] = value;
   }
   return request;
 }
@@ -163,7 +161,14 @@ describe('fuzz: every gRPC method, called directly with bad bytes', function () 
     const services = new Set(RPCS.map((r) => r.service.typeName));
     expect([...services]).to.include.members(['user.v1.UserService', 'auth.v1.AuthService']);
     for (const r of RPCS) expect(() => validRequest(r), r.rpc).to.not.throw();
-    // Overrides name RPCs and fields that exist, so none outlives what it was for.
+    // Overrides name RPCs and fields that exist, so none outlives what it was for: a hand-written
+    // value only for a field that cannot be given one from its type and rules.
+    const allFields = RPCS.flatMap((r) => r.method.input.fields);
+    for (const name of Object.keys(VALID_VALUES)) {
+      const fields = allFields.filter((f) => f.localName === name);
+      expect(fields, `VALID_VALUES: ${name} is a field of some request`).to.not.deep.equal([]);
+      for (const f of fields) expect(validFieldValue(f), `VALID_VALUES: ${name} has a value from its type and rules`).to.equal(undefined);
+    }
     for (const [rpc, fields] of Object.entries(MAY_BE_EMPTY)) {
       const r = RPCS.find((x) => x.rpc === rpc);
       expect(r, `MAY_BE_EMPTY: ${rpc}`).to.not.equal(undefined);

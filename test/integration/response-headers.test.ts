@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
 import { expect } from 'chai';
 import { restRoutes, type RestRoute } from '../../gateway/rest/routes';
-import { appRouter, proceduresOf, type ProcedurePath } from '../../gateway/trpc/app-router';
-import { registerAccount, uniqueEmail, GOOD_PASSWORD, type Account } from '../support/accounts';
+import { appRouter, procedureSchemas, proceduresOf, type ProcedurePath } from '../../gateway/trpc/app-router';
+import { registerAccount, type Account } from '../support/accounts';
 import { request, type HttpResult } from '../support/http';
 import { useStack } from '../support/stack';
+import { validInputOf } from '../support/valid-values';
 
 // The procedures whose success answer carries tokens (RFC 6749 §5.1: no-store, Pragma no-cache).
 const TOKEN_PROCEDURES: ReadonlySet<ProcedurePath> = new Set(['auth.register', 'auth.login', 'auth.refresh']);
@@ -20,37 +21,40 @@ function expectEdgeHeaders(res: HttpResult, what: string): void {
 type Input = Record<string, unknown> | undefined;
 
 /**
- * Inputs that succeed for `account` (a fresh one per call, since logout and delete end it). A
- * procedure without one here gets {@link derivedInput}.
+ * Inputs that succeed for `account` (a fresh one per call, since logout and delete end it): the
+ * ones that must be the account's own. A procedure without one here gets {@link derivedInput}.
  */
 const INPUTS: Partial<Record<ProcedurePath, (account: Account) => Input>> = {
-  'auth.register': () => ({ email: uniqueEmail('headers'), password: GOOD_PASSWORD, name: 'Header Check' }),
   'auth.login': (account) => ({ email: account.email, password: account.password }),
   'auth.refresh': (account) => ({ refreshToken: account.refreshToken }),
   'auth.logout': (account) => ({ refreshToken: account.refreshToken }),
-  'auth.me': () => undefined,
-  'users.list': () => ({ limit: 5 }),
   'users.get': (account) => ({ id: account.id }),
   'users.delete': (account) => ({ id: account.id }),
   'users.update': (account) => ({ id: account.id, name: 'Renamed' }),
 };
 
 /**
- * The input of a procedure with no entry in {@link INPUTS} (a service added since): its REST
- * row's example and a made-up UUID for each path parameter, so a read of one record may answer
- * 404. Headers are what this test checks; each service's own tests check its answers.
+ * The input of a procedure with no entry in {@link INPUTS}: a valid value for each field it cannot
+ * do without (test/support/valid-values.ts; fresh, so a registration is never a conflict) over
+ * its REST row's example, and a made-up UUID for each path parameter, so a call on one record may
+ * answer 404, or 403 when it is someone else's to change. Headers are what this test checks; each
+ * procedure's own tests check its answers.
  */
 function derivedInput(procedure: ProcedurePath): Input {
   const route = restRoutes.find((r) => r.procedure === procedure);
   if (!route) throw new Error(`${procedure} has no REST row`);
+  const schema = procedureSchemas[procedure].input;
+  if (!schema) return undefined;
+  const valid = validInputOf(schema, 'required');
+  if (!valid) throw new Error(`${procedure}: its input is not an object; give it an entry in INPUTS`);
   const params = Object.fromEntries((route.input.params ?? []).map((name) => [name, crypto.randomUUID()]));
-  return route.example || route.input.params?.length ? { ...route.example, ...params } : undefined;
+  return { ...route.example, ...valid, ...params };
 }
 
 /** An input for `procedure` as `account`, and the statuses a signed-in call may answer with besides its success. */
 function inputFor(procedure: ProcedurePath, account: Account): { input: Input; alsoFine: number[] } {
   const known = INPUTS[procedure];
-  return known ? { input: known(account), alsoFine: [] } : { input: derivedInput(procedure), alsoFine: [404] };
+  return known ? { input: known(account), alsoFine: [] } : { input: derivedInput(procedure), alsoFine: [403, 404] };
 }
 
 /** The REST request of `route` for `input`: path parameters in the path, the rest in the body or query. */
@@ -61,8 +65,8 @@ function restRequest(route: RestRoute, input: Record<string, unknown> | undefine
     path = path.replace(`:${name}`, encodeURIComponent(String(rest[name])));
     delete rest[name];
   }
-  if (route.input.integerQuery?.length) {
-    const query = new URLSearchParams(route.input.integerQuery.filter((n) => rest[n] !== undefined).map((n): [string, string] => [n, String(rest[n])]));
+  if (route.input.query?.length) {
+    const query = new URLSearchParams(route.input.query.filter((n) => rest[n] !== undefined).map((n): [string, string] => [n, String(rest[n])]));
     return { path: `${path}?${query.toString()}` };
   }
   return route.input.body ? { path, json: rest } : { path };

@@ -3,13 +3,7 @@ import { deadlineFor } from '../../../shared/grpc/client';
 import { callService } from '../call-service';
 import { procedure, protectedProcedure, router } from '../init';
 import { loginInput, refreshTokenInput, registerInput } from '../inputs';
-import {
-  toTokenPairOutput,
-  toUserOutput,
-  type registerOutput,
-  type tokenPairOutput,
-  type userEnvelopeOutput,
-} from '../outputs';
+import { registerOutput, tokenPairOutput, toTokenPairOutput, toUserOutput, userEnvelopeOutput } from '../outputs';
 
 /** `auth.*`: registration, sessions and the current user. */
 export const authRouter = router({
@@ -57,3 +51,12 @@ export const authRouter = router({
     return { user: toUserOutput(res.user) };
   }),
 });
+
+/** Input and output schemas of `auth.*`, for the REST layer and the OpenAPI document. */
+export const authSchemas = {
+  'auth.register': { input: registerInput, output: registerOutput },
+  'auth.login': { input: loginInput, output: tokenPairOutput },
+  'auth.refresh': { input: refreshTokenInput, output: tokenPairOutput },
+  'auth.logout': { input: refreshTokenInput },
+  'auth.me': { output: userEnvelopeOutput },
+};

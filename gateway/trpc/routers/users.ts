@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { callService } from '../call-service';
 import { protectedProcedure, router } from '../init';
 import { listUsersInput, updateUserInput, userIdInput } from '../inputs';
-import { toUserOutput, toVisibleUserOutput, type userEnvelopeOutput, type userListOutput, type visibleUserEnvelopeOutput } from '../outputs';
+import { toUserOutput, toVisibleUserOutput, userEnvelopeOutput, userListOutput, visibleUserEnvelopeOutput } from '../outputs';
 
 // Every user service call but CreateUser needs the caller's token, so all of these are protected.
 // What of other users a caller may see (email, role) is the user service's decision: passed on as is.
@@ -38,3 +38,11 @@ export const usersRouter = router({
     await callService(ctx, user, user.deleteUser, input, { token: ctx.token });
   }),
 });
+
+/** Input and output schemas of `users.*`, for the REST layer and the OpenAPI document. */
+export const usersSchemas = {
+  'users.list': { input: listUsersInput, output: userListOutput },
+  'users.get': { input: userIdInput, output: visibleUserEnvelopeOutput },
+  'users.update': { input: updateUserInput, output: userEnvelopeOutput },
+  'users.delete': { input: userIdInput },
+};

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { z } from 'zod';
 import { buildOpenApiDocument, openApiPath } from '../../../../gateway/rest/openapi';
 import { restRoutes } from '../../../../gateway/rest/routes';
 import { RESPONSE_HEADERS } from '../../../../gateway/response-headers';
@@ -159,6 +160,33 @@ describe('gateway: REST table and OpenAPI document', () => {
     expect(byName.limit!.schema).to.include({ type: 'integer', minimum: 1, maximum: 100, default: 20 });
     expect(byName.offset!.schema).to.include({ type: 'integer', minimum: 0, maximum: 2_147_483_647, default: 0 });
     expect(list.requestBody).to.equal(undefined);
+  });
+
+  it('documents each query parameter with the type, enum and default of its field in the input schema', () => {
+    const route = {
+      method: 'get',
+      path: '/api/v1/things',
+      procedure: 'users.list',
+      input: { query: ['prefix', 'role', 'active', 'limit'] },
+      status: 200,
+      summary: 'things',
+      protected: true,
+    } as const;
+    const input = z.object({ prefix: z.string().min(1), role: z.enum(['user', 'admin']).optional(), active: z.boolean().default(false), limit: z.number().int().optional() });
+    const things = buildOpenApiDocument([route], { ...procedureSchemas, 'users.list': { input } }).paths['/api/v1/things']!.get as Operation;
+    const byName = Object.fromEntries(things.parameters!.map((p) => [p.name, p]));
+    expect(things.parameters!.map((p) => [p.name, p.in, p.required])).to.deep.equal([
+      ['prefix', 'query', true],
+      ['role', 'query', false],
+      ['active', 'query', false],
+      ['limit', 'query', false],
+    ]);
+    expect(byName.prefix!.schema).to.include({ type: 'string', minLength: 1 });
+    expect(byName.role!.schema).to.deep.include({ type: 'string', enum: ['user', 'admin'] });
+    expect(byName.active!.schema).to.include({ type: 'boolean', default: false });
+    expect(byName.limit!.schema).to.include({ type: 'integer' });
+    expect(things.requestBody).to.equal(undefined);
+    expect(Object.keys(things.responses)).to.include('400');
   });
 
   it('documents the headers every response carries, with the values the gateway sends, and Retry-After on every 429', () => {
