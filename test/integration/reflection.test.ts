@@ -83,7 +83,7 @@ describe('gRPC server reflection (a reflection client without proto files)', fun
     expect(files.map((f) => f.name)).to.deep.equal(['grpc/health/v1/health.proto']);
     expect(files[0]!.service.find((s) => s.name === 'Health')?.method.map((m) => m.name)).to.include.members(['Check', 'Watch']);
     const set = Buffer.from(toBinary(FileDescriptorSetSchema, create(FileDescriptorSetSchema, { file: files })));
-    const Health = clientAt(loadPackageDefinition(loadFileDescriptorSetFromBuffer(set)), 'grpc.health.v1.Health');
+    const Health = clientAt(loadPackageDefinition(loadFileDescriptorSetFromBuffer(set, { enums: String })), 'grpc.health.v1.Health');
     const client = new Health(stack().userAddr, credentials.createInsecure());
     try {
       const response = await new Promise<{ status: string }>((resolve, reject) =>
