@@ -108,24 +108,49 @@ function launchStackProcess(name: string, folder: string, env: Record<string, st
 export async function startStack(name: ConfigName, targets: TracingTargets, options: StackOptions = {}): Promise<RunningConfig> {
   const label = options.label ?? name;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
-  const replicas = CONFIGS[name].replicas ?? 1;
+  const ports = await stackPorts(CONFIGS[name].replicas ?? 1);
+  const targetOf = (role: ProcessName) => targetFor(ports[role].map((port) => ({ host: '127.0.0.1', port })));
+  const gatewayUrl = `http://127.0.0.1:${ports.gateway[0]!}`;
+  const common = commonEnv(name, targets);
+  const own = await ownEnvs(name, targets, dataDir, targetOf);
+  const processes: RoleProcess[] = [];
+  const running = runningConfig({ name, processes, gatewayUrl, userAddr: targetOf('user'), authAddr: targetOf('auth'), spanStats: {} }, dataDir);
+  try {
+    await launchAll({ name, label, ports, own, processes, spanStats: running.spanStats, options, common });
+    await waitForGatewayReady(gatewayUrl, READY_TIMEOUT_MS);
+    running.account = await registerAccount(gatewayUrl, name);
+  } catch (err) {
+    const tails = processes.map((p) => `--- ${p.proc.name} ---\n${p.proc.describeTail(30)}`).join('\n');
+    await running.stop();
+    throw new Error(`${label}: the stack did not start: ${(err as Error).message}\n${tails}`);
+  }
+  return running;
+}
+
+/** A free port for every instance: each service `replicas` times, the gateway once. */
+async function stackPorts(replicas: number): Promise<Record<ProcessName, number[]>> {
   const ports = {} as Record<ProcessName, number[]>;
   for (const spec of PROCESS_SPECS) {
     ports[spec.name] = [];
     const count = REPLICATED.includes(spec.name) ? replicas : 1;
     for (let i = 0; i < count; i++) ports[spec.name].push(await freePort());
   }
-  const targetOf = (role: ProcessName) => targetFor(ports[role].map((port) => ({ host: '127.0.0.1', port })));
-  const authAddr = targetOf('auth');
-  const userAddr = targetOf('user');
-  const gatewayUrl = `http://127.0.0.1:${ports.gateway[0]!}`;
-  const common: Record<string, string | undefined> = {
+  return ports;
+}
+
+/** What every process of a configuration gets: a scrubbed environment, production, and the configuration's tracing. */
+function commonEnv(name: ConfigName, targets: TracingTargets): Record<string, string | undefined> {
+  return {
     ...scrubbed(),
     NODE_ENV: 'production',
     // `ready` is logged at info; info is also the default a deployment runs with (one line per RPC).
     LOG_LEVEL: 'info',
     ...CONFIGS[name].tracingEnv(targets),
   };
+}
+
+/** Each process's own environment: its database, where its callees are, and its particular settings. */
+async function ownEnvs(name: ConfigName, targets: TracingTargets, dataDir: string, targetOf: (role: ProcessName) => string): Promise<Record<ProcessName, Record<string, string>>> {
   // A `-pg` configuration gets its own two databases in the harness's cluster, SQLite files otherwise.
   const database = async (prefix: string | undefined): Promise<Record<string, string>> => {
     if (prefix === undefined) return {};
@@ -145,57 +170,61 @@ export async function startStack(name: ConfigName, targets: TracingTargets, opti
   for (const spec of PROCESS_SPECS) {
     own[spec.name] = { ...(await database(spec.servicePrefix)), ...callerEnv(spec, targetOf), ...particular[spec.name] };
   }
+  return own;
+}
 
-  const spanStats: Partial<Record<ProcessName, SpanStats>> = {};
-  const processes: RoleProcess[] = [];
+/** The running configuration: its stop() stops the processes callers-first (once), then removes its data. */
+function runningConfig(config: Omit<RunningConfig, 'stop'>, dataDir: string): RunningConfig {
   let stopped = false;
-  const running: RunningConfig = {
-    name,
-    processes,
-    gatewayUrl,
-    userAddr,
-    authAddr,
-    spanStats,
+  return {
+    ...config,
     async stop() {
       if (stopped) return;
       stopped = true;
       for (const spec of stopOrder()) {
-        await Promise.all(processes.filter((p) => p.role === spec.name).map((p) => stop(p.proc, 'SIGTERM', STOP_TIMEOUT_MS)));
+        await Promise.all(config.processes.filter((p) => p.role === spec.name).map((p) => stop(p.proc, 'SIGTERM', STOP_TIMEOUT_MS)));
       }
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
 
-  try {
-    for (const spec of PROCESS_SPECS) {
-      for (const [index, port] of ports[spec.name].entries()) {
-        const instance = ports[spec.name].length > 1 ? `-${index}` : '';
-        const env = {
-          ...common,
-          [spec.hostEnv]: '127.0.0.1',
-          [spec.portEnv]: String(port),
-          ...(instance ? { SERVICE_INSTANCE_ID: instanceId(spec.name, index) } : {}),
-          ...own[spec.name],
-        };
-        const onLine = (line: string, stream: string) => {
-          if (stream !== 'stderr') return;
-          const stats = readSpanStats(line);
-          if (stats) spanStats[spec.name] = addSpanStats(spanStats[spec.name], stats);
-        };
-        const proc = launchStackProcess(`${label}/${spec.name}${instance}`, spec.folder, env, onLine, CONFIGS[name].preload !== false, options);
-        processes.push({ role: spec.name, proc });
-        // One at a time: instances of a service share its SQLite file and migrate it at start.
-        await waitForReady(proc, READY_TIMEOUT_MS);
-      }
+/** What {@link launchAll} starts, and where it records the processes and their span counts. */
+interface StackLaunch {
+  name: ConfigName;
+  label: string;
+  ports: Record<ProcessName, number[]>;
+  common: Record<string, string | undefined>;
+  own: Record<ProcessName, Record<string, string>>;
+  processes: RoleProcess[];
+  spanStats: Partial<Record<ProcessName, SpanStats>>;
+  options: StackOptions;
+}
+
+/** Starts every instance in process-spec order, each ready before the next. */
+async function launchAll(launch: StackLaunch): Promise<void> {
+  const { name, label, ports, common, own, processes, spanStats, options } = launch;
+  for (const spec of PROCESS_SPECS) {
+    for (const [index, port] of ports[spec.name].entries()) {
+      const instance = ports[spec.name].length > 1 ? `-${index}` : '';
+      const env = {
+        ...common,
+        [spec.hostEnv]: '127.0.0.1',
+        [spec.portEnv]: String(port),
+        ...(instance ? { SERVICE_INSTANCE_ID: instanceId(spec.name, index) } : {}),
+        ...own[spec.name],
+      };
+      const onLine = (line: string, stream: string) => {
+        if (stream !== 'stderr') return;
+        const stats = readSpanStats(line);
+        if (stats) spanStats[spec.name] = addSpanStats(spanStats[spec.name], stats);
+      };
+      const proc = launchStackProcess(`${label}/${spec.name}${instance}`, spec.folder, env, onLine, CONFIGS[name].preload !== false, options);
+      processes.push({ role: spec.name, proc });
+      // One at a time: instances of a service share its SQLite file and migrate it at start.
+      await waitForReady(proc, READY_TIMEOUT_MS);
     }
-    await waitForGatewayReady(gatewayUrl, READY_TIMEOUT_MS);
-    running.account = await registerAccount(gatewayUrl, name);
-  } catch (err) {
-    const tails = processes.map((p) => `--- ${p.proc.name} ---\n${p.proc.describeTail(30)}`).join('\n');
-    await running.stop();
-    throw new Error(`${label}: the stack did not start: ${(err as Error).message}\n${tails}`);
   }
-  return running;
 }
 
 /** Registers the stack's bench user through the REST API; its token authenticates the loads. */

@@ -177,11 +177,14 @@ export function sideBySideUsable(name: ConfigName): boolean {
   return !c.needsJaeger && (c.database ?? 'sqlite') === 'sqlite' && (c.replicas ?? 1) === 1;
 }
 
-/** Parses the command line; throws an Error with a readable message on a bad flag. 'help' asks for the usage. */
-export function parseCli(argv: string[]): BenchOptions | 'help' {
+/** The flags as node:util parseArgs read them. */
+type CliValues = ReturnType<typeof readFlags>;
+
+/** Reads every flag of every mode (strict: an unknown flag throws). */
+function readFlags(argv: string[]) {
   const str = { type: 'string' } as const;
   const bool = { type: 'boolean' } as const;
-  const { values } = parseArgs({
+  return parseArgs({
     args: argv,
     strict: true,
     options: {
@@ -189,14 +192,14 @@ export function parseCli(argv: string[]): BenchOptions | 'help' {
       configs: str, loads: str, rate: str, rounds: str, duration: str, warmup: str, concurrency: str,
       against: str, smoke: bool, out: str, retries: str, 'cpu-prof': str, 'ghz-cpus': str, iterations: str, samplers: str, help: bool,
     },
-  });
+  }).values;
+}
+
+/** Parses the command line; throws an Error with a readable message on a bad flag. 'help' asks for the usage. */
+export function parseCli(argv: string[]): BenchOptions | 'help' {
+  const values = readFlags(argv);
   if (values.help) return 'help';
-  const modes = (['capacity', 'soak', 'collector', 'micro', 'profile-summary'] as const).filter((m) => values[m] !== undefined && values[m] !== false);
-  if (modes.length > 1) throw new Error(`choose one mode, not --${modes.join(' and --')}`);
-  const mode = modes[0] ?? 'side-by-side';
-  const given = Object.keys(values).filter((k) => !['capacity', 'soak', 'collector', 'micro', 'profile-summary', 'help'].includes(k));
-  const foreign = given.filter((k) => !(MODE_FLAGS[mode] as readonly string[]).includes(k));
-  if (foreign.length) throw new Error(`--${foreign.join(', --')}: not an option of ${mode === 'side-by-side' ? 'the side-by-side run' : `--${mode}`}`);
+  const mode = modeOf(values);
   const outDir = values.out ? path.resolve(values.out) : path.join(projectRoot, 'bench', 'results');
 
   if (mode === 'profile-summary') return { mode, file: path.resolve(values['profile-summary']!), top: whole('top', values.top, 25, 1) };
@@ -215,27 +218,45 @@ export function parseCli(argv: string[]): BenchOptions | 'help' {
       ...(values.samplers === undefined ? {} : { samplers: whole('samplers', values.samplers, 1, 1) }),
     };
   }
+  if (mode === 'capacity') return capacityOptions(values, outDir);
+  return sideBySideOptions(values, outDir);
+}
 
+/** The one mode the flags ask for (side by side without any), checking every other flag belongs to it. */
+function modeOf(values: CliValues): BenchOptions['mode'] {
+  const modes = (['capacity', 'soak', 'collector', 'micro', 'profile-summary'] as const).filter((m) => values[m] !== undefined && values[m] !== false);
+  if (modes.length > 1) throw new Error(`choose one mode, not --${modes.join(' and --')}`);
+  const mode = modes[0] ?? 'side-by-side';
+  const given = Object.keys(values).filter((k) => !['capacity', 'soak', 'collector', 'micro', 'profile-summary', 'help'].includes(k));
+  const foreign = given.filter((k) => !(MODE_FLAGS[mode] as readonly string[]).includes(k));
+  if (foreign.length) throw new Error(`--${foreign.join(', --')}: not an option of ${mode === 'side-by-side' ? 'the side-by-side run' : `--${mode}`}`);
+  return mode;
+}
+
+/** `--capacity`'s options, with its defaults (smaller for --smoke). */
+function capacityOptions(values: CliValues, outDir: string): CapacityOptions {
   const smoke = values.smoke ?? false;
-  if (mode === 'capacity') {
-    const loads = list('loads', values.loads, LOAD_NAMES, LOAD_NAMES);
-    return {
-      mode,
-      configs: list('configs', values.configs, CONFIG_NAMES, DEFAULT_CONFIGS),
-      loads,
-      rates: rates(values.rate, loads, {}),
-      rounds: whole('rounds', values.rounds, smoke ? 1 : 3, 1),
-      durationS: whole('duration', values.duration, smoke ? 2 : 30, 1),
-      warmupS: whole('warmup', values.warmup, smoke ? 0 : 3, 0),
-      concurrency: whole('concurrency', values.concurrency, smoke ? 10 : 50, 1),
-      smoke,
-      outDir,
-      retries: whole('retries', values.retries, smoke ? 0 : 2, 0),
-      cpuProfDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
-      ghzCpus: whole('ghz-cpus', values['ghz-cpus'], 1, 0),
-    };
-  }
+  const loads = list('loads', values.loads, LOAD_NAMES, LOAD_NAMES);
+  return {
+    mode: 'capacity',
+    configs: list('configs', values.configs, CONFIG_NAMES, DEFAULT_CONFIGS),
+    loads,
+    rates: rates(values.rate, loads, {}),
+    rounds: whole('rounds', values.rounds, smoke ? 1 : 3, 1),
+    durationS: whole('duration', values.duration, smoke ? 2 : 30, 1),
+    warmupS: whole('warmup', values.warmup, smoke ? 0 : 3, 0),
+    concurrency: whole('concurrency', values.concurrency, smoke ? 10 : 50, 1),
+    smoke,
+    outDir,
+    retries: whole('retries', values.retries, smoke ? 0 : 2, 0),
+    cpuProfDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
+    ghzCpus: whole('ghz-cpus', values['ghz-cpus'], 1, 0),
+  };
+}
 
+/** The side-by-side run's options (two configurations, or two builds with --against), with its defaults. */
+function sideBySideOptions(values: CliValues, outDir: string): SideBySideOptions {
+  const smoke = values.smoke ?? false;
   const against = values.against ? path.resolve(values.against) : undefined;
   if (against && !fs.existsSync(path.join(against, 'dist', 'gateway', 'main.js'))) {
     throw new Error(`--against: ${against} has no dist/gateway/main.js: build it first (npm run build there)`);
@@ -247,7 +268,7 @@ export function parseCli(argv: string[]): BenchOptions | 'help' {
   const loads = list('loads', values.loads, SIDE_BY_SIDE_LOADS, ['rest-get-user', 'ghz-get-user']);
   const smokeRates = Object.fromEntries(SIDE_BY_SIDE_LOADS.map((l) => [l, 100]));
   return {
-    mode,
+    mode: 'side-by-side',
     configs,
     loads,
     rates: rates(values.rate, loads, smoke ? smokeRates : SIDE_BY_SIDE_RATES),

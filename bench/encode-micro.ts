@@ -6,7 +6,7 @@
 //
 // Rounds alternate between the encoders so drift (thermal, other load) hits both alike;
 // the median round is reported. Prints µs/span and bytes/span per variant.
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -37,74 +37,78 @@ function buildBatch(): ReadableSpan[] {
   const app = provider.getTracer('user-service', '0.1.0');
   let n = 0;
   while (exporter.getFinishedSpans().length < BATCH) {
-    const id = 1000 + n++;
-    const server = grpc.startSpan(
-      'user.v1.UserService/GetUser',
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          'rpc.system': 'grpc',
-          'rpc.service': 'user.v1.UserService',
-          'rpc.method': 'GetUser',
-          'rpc.grpc.status_code': 0,
-          'server.address': 'user-service',
-          'server.port': 50051,
-          'network.peer.address': `10.0.0.${id % 250}`,
-          'network.peer.port': 40000 + (id % 20000),
-          'user.id': `usr_${id.toString(36)}`,
-          'app.request.size': 118.5 + (id % 7),
-        },
-      },
-      ROOT_CONTEXT,
-    );
-    const ctx = trace.setSpan(ROOT_CONTEXT, server);
-    const client = grpc.startSpan(
-      'auth.v1.AuthService/ValidateToken',
-      {
-        kind: SpanKind.CLIENT,
-        attributes: {
-          'rpc.system': 'grpc',
-          'rpc.service': 'auth.v1.AuthService',
-          'rpc.method': 'ValidateToken',
-          'rpc.grpc.status_code': 0,
-          'server.address': 'auth-service',
-          'server.port': 50052,
-          'network.peer.address': '10.0.0.9',
-          'network.peer.port': 50052,
-          'app.token.kind': 'access',
-          'app.cache.hit': id % 3 === 0,
-        },
-      },
-      ctx,
-    );
-    client.end();
-    const db = app.startSpan(
-      'SELECT users',
-      {
-        kind: SpanKind.CLIENT,
-        attributes: {
-          'db.system.name': 'sqlite',
-          'db.namespace': 'users.db',
-          'db.operation.name': 'SELECT',
-          'db.collection.name': 'users',
-          'db.query.text': 'select id, email, display_name, created_at from users where id = ? limit 1',
-          'db.response.returned_rows': 1,
-          'app.query.ms': 0.35 + (id % 10) / 100,
-          'app.query.cached': false,
-          'app.roles': ['reader', 'user'],
-          'code.function.name': 'UserRepository.findById',
-        },
-      },
-      ctx,
-    );
-    db.end();
-    if (id % 16 === 0) {
-      server.recordException(new Error(`user usr_${id.toString(36)} not found`));
-      server.setStatus({ code: SpanStatusCode.ERROR, message: 'NOT_FOUND' });
-    }
-    server.end();
+    recordRequest(grpc, app, 1000 + n++);
   }
   return exporter.getFinishedSpans().slice(0, BATCH);
+}
+
+/** The spans of one GET user: the gRPC server span, its ValidateToken client and SELECT children, an exception every 16th. */
+function recordRequest(grpc: Tracer, app: Tracer, id: number): void {
+  const server = grpc.startSpan(
+    'user.v1.UserService/GetUser',
+    {
+      kind: SpanKind.SERVER,
+      attributes: {
+        'rpc.system': 'grpc',
+        'rpc.service': 'user.v1.UserService',
+        'rpc.method': 'GetUser',
+        'rpc.grpc.status_code': 0,
+        'server.address': 'user-service',
+        'server.port': 50051,
+        'network.peer.address': `10.0.0.${id % 250}`,
+        'network.peer.port': 40000 + (id % 20000),
+        'user.id': `usr_${id.toString(36)}`,
+        'app.request.size': 118.5 + (id % 7),
+      },
+    },
+    ROOT_CONTEXT,
+  );
+  const ctx = trace.setSpan(ROOT_CONTEXT, server);
+  const client = grpc.startSpan(
+    'auth.v1.AuthService/ValidateToken',
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'rpc.system': 'grpc',
+        'rpc.service': 'auth.v1.AuthService',
+        'rpc.method': 'ValidateToken',
+        'rpc.grpc.status_code': 0,
+        'server.address': 'auth-service',
+        'server.port': 50052,
+        'network.peer.address': '10.0.0.9',
+        'network.peer.port': 50052,
+        'app.token.kind': 'access',
+        'app.cache.hit': id % 3 === 0,
+      },
+    },
+    ctx,
+  );
+  client.end();
+  const db = app.startSpan(
+    'SELECT users',
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'db.system.name': 'sqlite',
+        'db.namespace': 'users.db',
+        'db.operation.name': 'SELECT',
+        'db.collection.name': 'users',
+        'db.query.text': 'select id, email, display_name, created_at from users where id = ? limit 1',
+        'db.response.returned_rows': 1,
+        'app.query.ms': 0.35 + (id % 10) / 100,
+        'app.query.cached': false,
+        'app.roles': ['reader', 'user'],
+        'code.function.name': 'UserRepository.findById',
+      },
+    },
+    ctx,
+  );
+  db.end();
+  if (id % 16 === 0) {
+    server.recordException(new Error(`user usr_${id.toString(36)} not found`));
+    server.setStatus({ code: SpanStatusCode.ERROR, message: 'NOT_FOUND' });
+  }
+  server.end();
 }
 
 type Variant = { name: string; run: (spans: ReadableSpan[]) => Uint8Array };

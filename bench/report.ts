@@ -262,8 +262,21 @@ export function describeRates(rates: Partial<Record<string, number>> | undefined
 
 /** Renders the report as markdown (the `.md` file and latest.md). */
 export function renderMarkdown(report: BenchReport): string {
-  const o = report.options;
   const out: string[] = [];
+  markdownHeader(report, out);
+  markdownSummaryTable(report, out);
+  markdownCpuTable(report, out);
+  markdownErrors(report, out);
+  markdownSpans(report, out);
+  if (report.sink) out.push(`${sinkLine(report.sink)}.`, '');
+  markdownGatewayOverhead(report, out);
+  markdownConfigsAndLoads(report, out);
+  return out.join('\n');
+}
+
+/** The title, how the run was shaped, the machine, and how to read the tables. */
+function markdownHeader(report: BenchReport, out: string[]): void {
+  const o = report.options;
   out.push(`# Benchmark ${report.startedAt}${report.aborted ? ' (ABORTED: partial)' : ''}`, '');
   out.push(
     `${o.smoke ? 'Smoke run. ' : ''}${o.rounds} round(s) x ${o.durationS} s per load, concurrency ${o.concurrency}, warm-up ${o.warmupS} s (round 1), ghz --cpus ${o.ghzCpus || 'all'}.${describeRates(o.rates) && ` Open loop at a fixed offered rate (requests a second, the same for every configuration): ${describeRates(o.rates)}.`}`,
@@ -277,6 +290,10 @@ export function renderMarkdown(report: BenchReport): string {
     '`machine` = whole-machine busy % (of one core) / the part no sampled process accounts for (kernel networking, anyone else on the machine).',
     '',
   );
+}
+
+/** The main table: rates, latencies, errors, CPU and RSS of every load x configuration. */
+function markdownSummaryTable(report: BenchReport, out: string[]): void {
   out.push(
     '| load | config | rps | rps/off | p50 | p50/off | p90 | p99 | errors/calls | CPU µs/req | CPU/off | RSS MB gw/user/auth | CPU% gw/user/auth | gen | jaeger | sink | other | machine |',
   );
@@ -293,6 +310,10 @@ export function renderMarkdown(report: BenchReport): string {
   }
   out.push('');
 
+}
+
+/** CPU per request, per process. */
+function markdownCpuTable(report: BenchReport, out: string[]): void {
   out.push('## CPU per request (µs of CPU time per completed call, median over rounds)', '');
   out.push(
     'Own processes: gateway + user + auth, all counted even when a ghz load calls one service directly (the others idle). `jaeger` / `sink`: the',
@@ -308,6 +329,10 @@ export function renderMarkdown(report: BenchReport): string {
   }
   out.push('');
 
+}
+
+/** The status codes and messages of the loads that had errors (nothing when none had). */
+function markdownErrors(report: BenchReport, out: string[]): void {
   const withErrors = report.summary.filter((r) => r.errors > 0);
   if (withErrors.length) {
     out.push('Errors by status / message:', '');
@@ -319,6 +344,10 @@ export function renderMarkdown(report: BenchReport): string {
     out.push('');
   }
 
+}
+
+/** The span counts each process reported at shutdown. */
+function markdownSpans(report: BenchReport, out: string[]): void {
   out.push('## Spans (from each process\'s `telemetry stats` line at shutdown, whole run)', '');
   out.push('| config | ended | exported | failed | dropped | per process (exported/dropped) |', '|---|---:|---:|---:|---:|---|');
   for (const [config, s] of Object.entries(report.spans)) {
@@ -330,8 +359,11 @@ export function renderMarkdown(report: BenchReport): string {
   }
   out.push('');
 
-  if (report.sink) out.push(`${sinkLine(report.sink)}.`, '');
+}
 
+/** The gateway's own latency, loaded and unloaded, where both REST and ghz loads ran. */
+function markdownGatewayOverhead(report: BenchReport, out: string[]): void {
+  const o = report.options;
   for (const [g, when] of [
     [report.gatewayOverhead, `at c=${o.concurrency}`],
     [report.gatewayOverheadUnloaded, 'unloaded (c=1)'],
@@ -340,6 +372,10 @@ export function renderMarkdown(report: BenchReport): string {
     out.push(`Gateway overhead (off, ${when}): REST GET /api/v1/users/:id p50 ${fmtMs(g.restP50Ms)} ms - ghz GetUser p50 ${fmtMs(g.ghzGetUserP50Ms)} ms = **${g.deltaMs.toFixed(2)} ms**.`, '');
   }
 
+}
+
+/** Each configuration with its environment, and each load with its command. */
+function markdownConfigsAndLoads(report: BenchReport, out: string[]): void {
   out.push('## Configurations and loads', '');
   for (const c of report.configs) {
     const env = c.env && Object.keys(c.env).length ? `  \n  ${Object.entries(c.env).map(([k, v]) => `\`${k}=${v}\``).join(' ')}` : '';
@@ -347,7 +383,6 @@ export function renderMarkdown(report: BenchReport): string {
   }
   for (const l of report.loads) out.push(`- \`${l.name}\`: ${l.description}${l.command ? `  \n  \`${l.command}\`` : ''}`);
   out.push('');
-  return out.join('\n');
 }
 
 /** What the sink counted, in one line. */

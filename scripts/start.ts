@@ -1,6 +1,7 @@
 // `npm start`: builds (via the npm script), then runs the services and the gateway
 // (scripts/stack/process-spec.ts) in one terminal with prefixed output. Ctrl-C stops them
-// callers-first; if one dies, the rest are stopped too.
+// callers-first; one that dies is restarted on its port while the others keep serving
+// (scripts/stack/supervisor.ts), and only one that cannot run again stops the rest.
 // `npm start -- --replicas N` runs N instances of each service (scripts/stack/replicas.ts);
 // `--collector` runs the two-tier trace pipeline of deploy/ instead of one Jaeger, `--collector N`
 // N tail-sampling collectors behind a load balancer routing by trace id (collector-hook.ts).
@@ -24,13 +25,15 @@ import { collectorHook } from './stack/collector-hook';
 import { goToolsHook } from './stack/go-tools-hook';
 import { jaegerHook } from './stack/jaeger-hook';
 import type { StartContribution } from './stack/start-hook';
+import { supervise } from './stack/supervisor';
 
 const READY_TIMEOUT_MS = 30_000;
 // Longer than the services' own drain (SHUTDOWN_TIMEOUT_MS, 10 s by default) so they can finish.
 const STOP_TIMEOUT_MS = (Number(process.env.SHUTDOWN_TIMEOUT_MS) || 10_000) + 5_000;
 
 const color = wantsColor(process.stdout);
-// Every instance started, by label (`user`, or `user-1` with replicas), in start order.
+// Every instance started, by label (`user`, or `user-1` with replicas), in start order: the
+// process running it now (a new one after a restart).
 const running = new Map<string, { plan: InstancePlan; proc: LaunchedProcess }>();
 const contributions: StartContribution[] = [];
 let stopping = false;
@@ -138,23 +141,40 @@ async function main(): Promise<void> {
     if (contribution) contributions.push(contribution);
   }
 
-  let gatewayReady: Record<string, unknown> | undefined;
   // One at a time, each ready before the next: callers start after what they call, and two
   // instances never migrate one SQLite file at the same moment.
   for (const plan of plans) {
     if (stopping) return;
-    const spec = PROCESS_SPECS.find((s) => s.name === plan.name)!;
-    const proc = launchProcess({ name: plan.label, folder: spec.folder, env: envFor(plan), onLine: printer(plan.label), detached: true });
-    running.set(plan.label, { plan, proc });
-    say(`${plan.label} started (pid ${String(proc.pid)})`);
-    void proc.exited.then((info) => {
-      if (!stopping) shutdown(1, `${plan.label} exited unexpectedly (${describeExit(info)}); stopping the others`);
+    await supervise({
+      start: () => startInstance(plan),
+      active: () => !stopping,
+      where: restartPlace(plan),
+      onMessage: (message) => say(`${plan.label} ${message}`, 'stderr'),
+      onGiveUp: () => shutdown(1, `${plan.label} cannot run again; stopping the others`),
+      stopTimeoutMs: STOP_TIMEOUT_MS,
     });
-    const record = await waitForReady(proc, READY_TIMEOUT_MS);
-    if (plan.name === 'gateway') gatewayReady = record;
   }
+  const gatewayReady = [...running.values()].find((r) => r.plan.name === 'gateway')?.proc.readyRecord;
   if (stopping || !gatewayReady) return;
   for (const line of banner(gatewayUrl(gatewayReady), plans)) say(line);
+}
+
+/**
+ * Starts one instance and resolves once it is ready. It is in `running` from its first moment,
+ * so a stop reaches it even while it starts; one that is not ready in time is left to that stop.
+ */
+async function startInstance(plan: InstancePlan): Promise<LaunchedProcess> {
+  const proc = launchProcess({ name: plan.label, folder: specFor(plan.name).folder, env: envFor(plan), onLine: printer(plan.label), detached: true });
+  running.set(plan.label, { plan, proc });
+  say(`${plan.label} started (pid ${String(proc.pid)})`);
+  await waitForReady(proc, READY_TIMEOUT_MS);
+  return proc;
+}
+
+/** Where a restarted instance listens, for the restart message: the port it was planned on. */
+function restartPlace(plan: InstancePlan): string {
+  const port = plan.env[specFor(plan.name).portEnv];
+  return port && port !== '0' ? `on port ${port}` : 'on a free port';
 }
 
 /** First signal: orderly stop and exit 0. Second: kill everything now. */

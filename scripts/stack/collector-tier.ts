@@ -3,7 +3,8 @@ import path from 'node:path';
 import { projectRoot } from '../../shared/paths';
 import { jaegerBinary, otelcolLbBinary } from './go-tools';
 import { waitForHealthUrl } from './jaeger-process';
-import { describeExit, freePorts, spawnCommand, stop, type LaunchedProcess, type OutputStream } from './launch';
+import { freePorts, spawnCommand, stop, type LaunchedProcess, type OutputStream } from './launch';
+import { supervise, type Supervised } from './supervisor';
 
 /** deploy/jaeger-collector.yaml: OTLP in, tail sampling, RED metrics, OTLP out to the query tier. */
 export const collectorConfig = path.join(projectRoot, 'deploy', 'jaeger-collector.yaml');
@@ -109,7 +110,8 @@ export interface CollectorTierOptions {
   samplerPorts?: SamplerPorts[];
   /**
    * Restart a sampler that exits while the tier runs, on the same ports (default true): the load
-   * balancer's static list then names a live sampler again. At most {@link MAX_RESTARTS} a minute.
+   * balancer's static list then names a live sampler again. At most `MAX_RESTARTS` a minute
+   * (scripts/stack/supervisor.ts, which restarts the launcher's instances the same way).
    */
   restartSamplers?: boolean;
   /** Badger's folder (kept across restarts; default .data/jaeger-badger). */
@@ -164,23 +166,41 @@ const url = (port: number, p = '') => `http://127.0.0.1:${port}${p}`;
 const env = (values: Record<string, string | number | undefined>) =>
   Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
 
-/** Starts the query tier, then the collector, each once its health check answers. */
-export async function startCollectorTier(options: CollectorTierOptions = {}): Promise<CollectorTier> {
-  if (!fs.existsSync(jaegerBinary)) throw new Error(`${jaegerBinary} is missing: run \`bash scripts/tools.sh jaeger\``);
-  if (options.samplers !== undefined && !fs.existsSync(otelcolLbBinary)) {
-    throw new Error(`${otelcolLbBinary} is missing: run \`bash scripts/tools.sh otelcol-lb\` (the load-balancing layer of --collector N)`);
-  }
-  const ports = options.ports ?? DEFAULT_COLLECTOR_TIER_PORTS;
-  const badgerDir = path.resolve(projectRoot, options.badgerDir ?? '.data/jaeger-badger');
-  fs.mkdirSync(badgerDir, { recursive: true });
+/** Starts one process of the tier and resolves once its health check answers (killed if it does not). */
+type Launch = (name: string, command: string, config: string, extra: Record<string, string>, healthUrl: string) => Promise<LaunchedProcess>;
 
-  const launch = async (name: string, command: string, config: string, extra: Record<string, string>, healthUrl: string) => {
+/** The query tier of a running collector tier: stopped and started again on the same ports and files. */
+interface QueryTier {
+  pid(): number | undefined;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/** Starts the query tier once and keeps hold of whichever process runs it. */
+async function startQueryTier(launchQuery: () => Promise<LaunchedProcess>): Promise<QueryTier> {
+  let query: LaunchedProcess | undefined = await launchQuery();
+  return {
+    pid: () => query?.pid,
+    async stop() {
+      if (query) await stop(query, 'SIGTERM', 10_000);
+      query = undefined;
+    },
+    async start() {
+      if (query?.running) throw new Error('the query tier is still running');
+      query = await launchQuery();
+    },
+  };
+}
+
+/** A launcher of the tier's processes on `ports`, each waited for on its health check. */
+function launcherOf(ports: CollectorTierPorts, onLine: CollectorTierOptions['onLine']): Launch {
+  return async (name, command, config, extra, healthUrl) => {
     const proc = spawnCommand({
       name: name === 'lb' ? 'otelcol-lb' : `jaeger-${name}`,
       command,
       args: ['--config', config],
       env: { ...env(ports as unknown as Record<string, number>), ...extra },
-      onLine: (line, stream) => options.onLine?.(name, line, stream),
+      onLine: (line, stream) => onLine?.(name, line, stream),
     });
     try {
       await waitForHealthUrl(healthUrl, () => proc.running, () => proc.describeTail(), 30_000);
@@ -190,7 +210,18 @@ export async function startCollectorTier(options: CollectorTierOptions = {}): Pr
     }
     return proc;
   };
-  const startQueryTier = () => launch('query', jaegerBinary, queryConfig, { JAEGER_BADGER_DIR: badgerDir }, url(ports.QUERY_HEALTH_PORT, '/status'));
+}
+
+/** Starts the query tier, then the collector, each once its health check answers. */
+export async function startCollectorTier(options: CollectorTierOptions = {}): Promise<CollectorTier> {
+  if (!fs.existsSync(jaegerBinary)) throw new Error(`${jaegerBinary} is missing: run \`bash scripts/tools.sh jaeger\``);
+  if (options.samplers !== undefined && !fs.existsSync(otelcolLbBinary)) {
+    throw new Error(`${otelcolLbBinary} is missing: run \`bash scripts/tools.sh otelcol-lb\` (the load-balancing layer of --collector N)`);
+  }
+  const ports = options.ports ?? DEFAULT_COLLECTOR_TIER_PORTS;
+  const badgerDir = path.resolve(projectRoot, options.badgerDir ?? '.data/jaeger-badger');
+  fs.mkdirSync(badgerDir, { recursive: true });
+  const launch = launcherOf(ports, options.onLine);
   const sampling = env({
     COLLECTOR_QUERY_OTLP: `127.0.0.1:${ports.QUERY_OTLP_GRPC_PORT}`,
     COLLECTOR_KEEP_PERCENT: options.sampling?.keepPercent,
@@ -198,48 +229,57 @@ export async function startCollectorTier(options: CollectorTierOptions = {}): Pr
     COLLECTOR_DECISION_WAIT: options.sampling?.decisionWait,
   });
 
-  let query: LaunchedProcess | undefined = await startQueryTier();
-  if (options.samplers !== undefined) {
-    try {
-      return await startLoadBalanced(options, ports, sampling, launch, () => query, startQueryTier, (q) => (query = q));
-    } catch (err) {
-      await stop(query, 'SIGTERM');
-      throw err;
-    }
-  }
-  let collector: LaunchedProcess;
+  const query = await startQueryTier(() => launch('query', jaegerBinary, queryConfig, { JAEGER_BADGER_DIR: badgerDir }, url(ports.QUERY_HEALTH_PORT, '/status')));
   try {
-    collector = await launch('collector', jaegerBinary, collectorConfig, sampling, url(ports.COLLECTOR_HEALTH_PORT, '/status'));
+    if (options.samplers !== undefined) return await startLoadBalanced({ options, ports, sampling, launch, query });
+    return await startOneCollector({ ports, sampling, launch, query });
   } catch (err) {
-    await stop(query, 'SIGTERM');
+    await query.stop();
     throw err;
   }
+}
+
+/** What starting the collector(s) in front of a running query tier needs. */
+interface CollectorStart {
+  ports: CollectorTierPorts;
+  /** The environment every collector gets: where the query tier is, the sampling knobs. */
+  sampling: Record<string, string>;
+  launch: Launch;
+  query: QueryTier;
+}
+
+/** The tier's common face: the ports the services use, and the query tier's controls. */
+function tierOf(start: CollectorStart, metricsUrl: string, samplers: Sampler[], collectorPid: () => number | undefined, stopCollectors: () => Promise<void>): CollectorTier {
+  const { ports, query } = start;
   return {
     otlpHttpUrl: url(ports.COLLECTOR_OTLP_HTTP_PORT, '/v1/traces'),
     queryUrl: url(ports.JAEGER_QUERY_PORT),
-    metricsUrl: url(ports.COLLECTOR_METRICS_PORT, '/metrics'),
+    metricsUrl,
     ports,
-    samplers: [],
-    pids: () => ({ collector: collector.pid, query: query?.pid }),
-    async stopQuery() {
-      if (query) await stop(query, 'SIGTERM', 10_000);
-      query = undefined;
-    },
-    async startQuery() {
-      if (query?.running) throw new Error('the query tier is still running');
-      query = await startQueryTier();
-    },
+    samplers,
+    pids: () => ({ collector: collectorPid(), query: query.pid() }),
+    stopQuery: () => query.stop(),
+    startQuery: () => query.start(),
     async stop() {
-      await stop(collector, 'SIGTERM', 10_000);
-      if (query) await stop(query, 'SIGTERM', 10_000);
+      await stopCollectors();
+      await query.stop();
     },
   };
 }
 
-/** How many times a minute a sampler is restarted before the tier gives up on it. */
-export const MAX_RESTARTS = 5;
+/** One collector, as deploy/ describes it, on the collector's own ports. */
+async function startOneCollector(start: CollectorStart): Promise<CollectorTier> {
+  const { ports, sampling, launch } = start;
+  const collector = await launch('collector', jaegerBinary, collectorConfig, sampling, url(ports.COLLECTOR_HEALTH_PORT, '/status'));
+  return tierOf(start, url(ports.COLLECTOR_METRICS_PORT, '/metrics'), [], () => collector.pid, async () => {
+    await stop(collector, 'SIGTERM', 10_000);
+  });
+}
 
-type Launch = (name: string, command: string, config: string, extra: Record<string, string>, healthUrl: string) => Promise<LaunchedProcess>;
+/** Options of {@link startLoadBalanced}: the tier's own, and how to start its processes. */
+interface LoadBalancedStart extends CollectorStart {
+  options: CollectorTierOptions;
+}
 
 /**
  * The samplers (each deploy/jaeger-collector.yaml on its own ports), then the load-balancing layer
@@ -248,118 +288,89 @@ type Launch = (name: string, command: string, config: string, extra: Record<stri
  * never drops a backend, it keeps routing that share of the trace ids to it, queued and retried
  * until it answers again.
  */
-async function startLoadBalanced(
-  options: CollectorTierOptions,
-  ports: CollectorTierPorts,
-  sampling: Record<string, string>,
-  launch: Launch,
-  query: () => LaunchedProcess | undefined,
-  startQueryTier: () => Promise<LaunchedProcess>,
-  setQuery: (q: LaunchedProcess | undefined) => void,
-): Promise<CollectorTier> {
+async function startLoadBalanced(start: LoadBalancedStart): Promise<CollectorTier> {
+  const samplerPorts = await samplerPortsOf(start.options, start.ports);
+  let stopping = false;
+  const supervised: Supervised[] = [];
+  let balancer: LaunchedProcess;
+  try {
+    for (let i = 0; i < samplerPorts.length; i++) {
+      supervised.push(await superviseSampler(start, samplerPorts, i, () => !stopping));
+    }
+    balancer = await launchBalancer(start, samplerPorts);
+  } catch (err) {
+    stopping = true;
+    await Promise.all(supervised.map((s) => stop(s.current(), 'SIGKILL')));
+    throw err;
+  }
+  const samplers = samplerPorts.map((p, i) => samplerOf(i, p, supervised[i]!));
+  return tierOf(start, samplers[0]!.metricsUrl, samplers, () => balancer.pid, async () => {
+    stopping = true;
+    await stop(balancer, 'SIGTERM', 10_000);
+    await Promise.all(supervised.map((s) => stop(s.current(), 'SIGTERM', 10_000)));
+  });
+}
+
+/** The samplers' ports: as given, or picked; checked against the sampler count. */
+async function samplerPortsOf(options: CollectorTierOptions, ports: CollectorTierPorts): Promise<SamplerPorts[]> {
   const count = options.samplers!;
   if (!Number.isInteger(count) || count < 1 || count > MAX_SAMPLERS) throw new Error(`samplers: must be a whole number from 1 to ${MAX_SAMPLERS}, got ${count}`);
   const samplerPorts = options.samplerPorts ?? (await samplerPortsFor(count, ports.COLLECTOR_METRICS_PORT));
   if (samplerPorts.length !== count) throw new Error(`samplerPorts: ${samplerPorts.length} given for ${count} samplers`);
-  const restart = options.restartSamplers ?? true;
-  let stopping = false;
+  return samplerPorts;
+}
 
-  const samplerEnv = (p: SamplerPorts) => ({
+/** Starts sampler i on its ports, restarted on them when it exits (unless restartSamplers is off). */
+function superviseSampler(start: LoadBalancedStart, samplerPorts: SamplerPorts[], i: number, running: () => boolean): Promise<Supervised> {
+  const { options, sampling, launch } = start;
+  const p = samplerPorts[i]!;
+  const samplerEnv = {
     ...sampling,
     COLLECTOR_OTLP_GRPC_PORT: String(p.otlpGrpc),
     COLLECTOR_OTLP_HTTP_PORT: String(p.otlpHttp),
     COLLECTOR_METRICS_PORT: String(p.metrics),
     COLLECTOR_HEALTH_PORT: String(p.health),
-  });
-  const samplerEnvOf = (i: number) => ({ ...samplerEnv(samplerPorts[i]!), COLLECTOR_SAMPLER_ID: `sampler-${i}` });
-  const procs: LaunchedProcess[] = [];
-  const restartTimes: number[][] = samplerPorts.map(() => []);
-  const restarts: number[] = samplerPorts.map(() => 0);
-  const startSampler = (i: number) => launch(`sampler-${i}`, jaegerBinary, collectorConfig, samplerEnvOf(i), url(samplerPorts[i]!.health, '/status'));
-
-  /** Restarts sampler i once it exits, unless the tier is stopping or it has exited too often. */
-  const supervise = (i: number) => {
-    void procs[i]!.exited.then(async (info) => {
-      if (stopping || !restart) return;
-      const now = Date.now();
-      const recent = restartTimes[i]!.filter((t) => now - t < 60_000);
-      if (recent.length >= MAX_RESTARTS) {
-        options.onLine?.(`sampler-${i}`, `exited (${describeExit(info)}) ${MAX_RESTARTS} times within a minute: not restarted again`, 'stderr');
-        return;
-      }
-      restartTimes[i] = [...recent, now];
-      options.onLine?.(`sampler-${i}`, `exited (${describeExit(info)}); restarting it on the same ports`, 'stderr');
-      try {
-        procs[i] = await startSampler(i);
-        restarts[i]!++;
-        if (stopping) await stop(procs[i]!, 'SIGTERM', 10_000);
-        else supervise(i);
-      } catch (err) {
-        options.onLine?.(`sampler-${i}`, `restart failed: ${(err as Error).message}`, 'stderr');
-      }
-    });
+    COLLECTOR_SAMPLER_ID: `sampler-${i}`,
   };
+  const restart = options.restartSamplers ?? true;
+  return supervise({
+    start: () => launch(`sampler-${i}`, jaegerBinary, collectorConfig, samplerEnv, url(p.health, '/status')),
+    active: () => running() && restart,
+    where: 'on the same ports',
+    onMessage: (message) => options.onLine?.(`sampler-${i}`, message, 'stderr'),
+  });
+}
 
-  let lb: LaunchedProcess | undefined;
-  try {
-    for (let i = 0; i < count; i++) {
-      procs.push(await startSampler(i));
-      supervise(i);
-    }
-    const hostnames = samplerPorts.map((p) => `127.0.0.1:${p.otlpGrpc}`).join(', ');
-    lb = await launch(
-      'lb',
-      otelcolLbBinary,
-      loadBalancerConfig,
-      {
-        LB_OTLP_GRPC_PORT: String(ports.COLLECTOR_OTLP_GRPC_PORT),
-        LB_OTLP_HTTP_PORT: String(ports.COLLECTOR_OTLP_HTTP_PORT),
-        LB_HEALTH_PORT: String(ports.LB_HEALTH_PORT),
-        LB_RESOLVER: `{static: {hostnames: [${hostnames}]}}`,
-      },
-      url(ports.LB_HEALTH_PORT, '/status'),
-    );
-  } catch (err) {
-    stopping = true;
-    await Promise.all(procs.map((p) => stop(p, 'SIGKILL')));
-    throw err;
-  }
-  const balancer = lb;
+/** The load-balancing layer on the collector's OTLP ports, routing to the samplers' list. */
+function launchBalancer(start: LoadBalancedStart, samplerPorts: SamplerPorts[]): Promise<LaunchedProcess> {
+  const { ports, launch } = start;
+  const hostnames = samplerPorts.map((p) => `127.0.0.1:${p.otlpGrpc}`).join(', ');
+  return launch(
+    'lb',
+    otelcolLbBinary,
+    loadBalancerConfig,
+    {
+      LB_OTLP_GRPC_PORT: String(ports.COLLECTOR_OTLP_GRPC_PORT),
+      LB_OTLP_HTTP_PORT: String(ports.COLLECTOR_OTLP_HTTP_PORT),
+      LB_HEALTH_PORT: String(ports.LB_HEALTH_PORT),
+      LB_RESOLVER: `{static: {hostnames: [${hostnames}]}}`,
+    },
+    url(ports.LB_HEALTH_PORT, '/status'),
+  );
+}
 
-  const samplers: Sampler[] = samplerPorts.map((p, i) => ({
-    index: i,
+/** Sampler i as the tier's user sees it, following its supervised process across restarts. */
+function samplerOf(index: number, p: SamplerPorts, supervised: Supervised): Sampler {
+  return {
+    index,
     ports: p,
     otlpHttpUrl: url(p.otlpHttp, '/v1/traces'),
     metricsUrl: url(p.metrics, '/metrics'),
-    pid: () => procs[i]!.pid,
-    restarts: () => restarts[i]!,
+    pid: () => supervised.current().pid,
+    restarts: () => supervised.restarts(),
     async kill() {
-      await stop(procs[i]!, 'SIGKILL', 5_000);
+      await stop(supervised.current(), 'SIGKILL', 5_000);
     },
-    healthy: (timeoutMs = 30_000) => waitForHealthUrl(url(p.health, '/status'), () => true, () => procs[i]!.describeTail(), timeoutMs),
-  }));
-  return {
-    otlpHttpUrl: url(ports.COLLECTOR_OTLP_HTTP_PORT, '/v1/traces'),
-    queryUrl: url(ports.JAEGER_QUERY_PORT),
-    metricsUrl: samplers[0]!.metricsUrl,
-    ports,
-    samplers,
-    pids: () => ({ collector: balancer.pid, query: query()?.pid }),
-    async stopQuery() {
-      const q = query();
-      if (q) await stop(q, 'SIGTERM', 10_000);
-      setQuery(undefined);
-    },
-    async startQuery() {
-      if (query()?.running) throw new Error('the query tier is still running');
-      setQuery(await startQueryTier());
-    },
-    async stop() {
-      stopping = true;
-      await stop(balancer, 'SIGTERM', 10_000);
-      await Promise.all(procs.map((p) => stop(p, 'SIGTERM', 10_000)));
-      const q = query();
-      if (q) await stop(q, 'SIGTERM', 10_000);
-    },
+    healthy: (timeoutMs = 30_000) => waitForHealthUrl(url(p.health, '/status'), () => true, () => supervised.current().describeTail(), timeoutMs),
   };
 }

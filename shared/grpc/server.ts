@@ -4,6 +4,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from '../logging/logger';
 import { contractFileDescriptors, contractRegistry } from './contracts';
+import { GRPC_SERVICES, grpcFileDescriptors } from './grpc-descriptors';
 import { watchReadiness } from './readiness-watch';
 import { guardRequestDecoding } from './request-decoding';
 import { noRetryOfAnsweredUnavailable } from './retry-pushback';
@@ -63,10 +64,11 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const health = new HealthImplementation(statuses);
   health.addToServer(server);
 
-  // Reflection (for grpcurl and ghz) serves buf's own descriptors of every contract, listing only
-  // the services bound here. proto-loader's regenerated descriptors drop the imports, so a client
-  // could not resolve auth.v1.TokenPair inside user.v1 from them.
-  new ReflectionService(contractDescriptors(), { services: options.services.map((s) => s.name) }).addToServer(server);
+  // Reflection (for grpcurl and ghz) describes every service this port serves: the ones bound
+  // here, from buf's own descriptors of the contracts (proto-loader's regenerated ones drop the
+  // imports, so a client could not resolve auth.v1.TokenPair inside user.v1 from them), and
+  // health and reflection, from the .proto files their packages ship.
+  new ReflectionService(reflectedDescriptors(), { services: [...options.services.map((s) => s.name), ...GRPC_SERVICES] }).addToServer(server);
 
   let port: number;
   try {
@@ -115,9 +117,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
 }
 
 /**
- * The contracts as @grpc/reflection reads them: a package definition whose only use is its
- * `fileDescriptorProtos`, taken as is from the FileDescriptorSet.
+ * The descriptors as @grpc/reflection reads them: a package definition whose only use is its
+ * `fileDescriptorProtos`, our contracts' and gRPC's own, taken as they are.
  */
-function contractDescriptors(): PackageDefinition {
-  return { contracts: { format: 'FileDescriptorSet', fileDescriptorProtos: contractFileDescriptors() } } as unknown as PackageDefinition;
+function reflectedDescriptors(): PackageDefinition {
+  const fileDescriptorProtos = [...contractFileDescriptors(), ...grpcFileDescriptors()];
+  return { descriptors: { format: 'FileDescriptorSet', fileDescriptorProtos } } as unknown as PackageDefinition;
 }

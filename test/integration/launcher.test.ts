@@ -9,10 +9,12 @@ import { freePort, launchProcess, stop, waitForReady, type LaunchedProcess } fro
 import { PROCESS_SPECS, stopOrder } from '../../scripts/stack/process-spec';
 import { REPLICATED } from '../../scripts/stack/replicas';
 import { projectRoot } from '../../shared/paths';
+import { failures, loadGets } from '../support/get-load';
 import { get, post } from '../support/http';
 import { sleep } from '../support/stack';
 import { startJsEnv } from '../support/start-env';
 import { freeCollectorTierPorts } from '../../scripts/stack/collector-tier';
+import { MAX_RESTARTS } from '../../scripts/stack/supervisor';
 
 /** Whether a pid still names a live process. */
 function alive(pid: number): boolean {
@@ -197,14 +199,90 @@ describe('launcher: npm start (dist/scripts/start.js)', function () {
     await expectAllGone(pids);
   });
 
-  it('stops the others and exits 1 when one process dies unexpectedly', async () => {
+  /** The pid of the process now running `label` (the last one the launcher reported starting). */
+  function pidOf(label: string): number | undefined {
+    const pattern = new RegExp(`^\\[start\\]\\s+${label} started \\(pid (\\d+)\\)`);
+    return lines.flatMap((l) => pattern.exec(l)?.[1] ?? []).map(Number).at(-1);
+  }
+
+  /** The ports `label` logged ready on, in order (one per start). */
+  function readyPorts(label: string): number[] {
+    return lines.flatMap((l) => (l.startsWith(`[${label}]`) && l.includes('"msg":"ready"') ? [Number(JSON.parse(l.slice(l.indexOf('{'))).port)] : []));
+  }
+
+  /** Waits until `label` has logged ready `count` times. */
+  async function untilReady(label: string, count: number, withinMs = 30_000): Promise<void> {
+    const giveUp = Date.now() + withinMs;
+    while (readyPorts(label).length < count) {
+      if (Date.now() > giveUp) throw new Error(`${label} was not ready ${count} times within ${withinMs} ms`);
+      if (child?.exitCode !== null) throw new Error('start.js exited');
+      await sleep(50);
+    }
+  }
+
+  it('restarts a killed process on its port, and stops the others with exit 1 once it exits too often to keep restarting', async () => {
     await launch();
-    await bannerUrl();
+    const url = await bannerUrl();
+    const firstPort = readyPorts('user')[0];
+    for (let restart = 1; restart <= MAX_RESTARTS; restart++) {
+      process.kill(pidOf('user')!, 'SIGKILL');
+      await untilReady('user', restart + 1);
+      expect(readyPorts('user')[restart], `restart ${restart}'s port`).to.equal(firstPort);
+      if (restart === 1) expect((await get(`${url}/ready`)).status, 'the stack serves after a restart').to.equal(200);
+    }
+    expect(lines.filter((l) => /^\[start\]\s+user exited \(signal SIGKILL\); restarting it on port (\d+)$/.exec(l)?.[1] === String(firstPort))).to.have.length(MAX_RESTARTS);
     const pids = childPids();
-    expect(pids).to.have.length(PROCESS_SPECS.length);
-    process.kill(pids[PROCESS_SPECS.findIndex((spec) => spec.name === 'user')]!, 'SIGKILL');
+    process.kill(pidOf('user')!, 'SIGKILL');
     expect(await exited).to.equal(1);
-    expect(lines.some((l) => /user exited unexpectedly \(signal SIGKILL\)/.test(l))).to.equal(true);
+    expect(lines.some((l) => l.includes(`user exited (signal SIGKILL) ${MAX_RESTARTS} times within a minute: not restarted again`))).to.equal(true);
+    expect(lines.some((l) => l.includes('user cannot run again; stopping the others'))).to.equal(true);
+    await expectAllGone(pids);
+  });
+
+  it('--replicas 2: one user and one auth instance killed under load are restarted on their ports, the others keep serving, and no GET fails', async () => {
+    await launch(['--replicas', '2']);
+    const url = await bannerUrl();
+    const who = await post(`${url}/api/v1/auth/register`, { email: 'restart@example.test', password: 'correct horse battery', name: 'R' });
+    expect(who.status).to.equal(201);
+    const victims = ['user-1', 'auth-1'];
+    const method: Record<string, string> = { 'user-1': '/user.v1.UserService/GetUser', 'auth-1': '/auth.v1.AuthService/ValidateToken' };
+    const killed = victims.map((label) => pidOf(label)!);
+    // After the kill: until each victim is ready again and has served a call of the load.
+    let killedYet = false;
+    let back = false;
+    const servesAgain = (label: string) => {
+      const own = lines.filter((l) => l.startsWith(`[${label}]`));
+      const restarted = own.map((l) => l.includes('"msg":"ready"')).lastIndexOf(true);
+      return own.slice(restarted).some((l) => l.includes(`"rpc":"${method[label]}"`));
+    };
+    const watcher = (async () => {
+      const giveUp = Date.now() + 60_000;
+      while (!back && Date.now() < giveUp) {
+        await sleep(100);
+        back = killedYet && victims.every((label) => readyPorts(label).length === 2 && servesAgain(label));
+      }
+    })();
+    const results = await loadGets(`${url}/api/v1/users/${who.body.user.id}`, who.body.accessToken, () => !back && child?.exitCode === null, 10, (done) => {
+      if (done !== 100) return;
+      killedYet = true;
+      for (const pid of killed) process.kill(pid, 'SIGKILL');
+    });
+    back = true;
+    await watcher;
+    expect(child?.exitCode, 'the launcher is still running').to.equal(null);
+    for (const label of victims) {
+      expect(readyPorts(label), `${label} ready again on its port`).to.have.length(2);
+      expect(readyPorts(label)[1]).to.equal(readyPorts(label)[0]);
+      expect(pidOf(label), `${label} runs as a new process`).to.not.be.oneOf(killed);
+      expect(lines.some((l) => l.includes(`${label} exited (signal SIGKILL); restarting it on port ${readyPorts(label)[0]}`)), `${label} restart message`).to.equal(true);
+      expect(servesAgain(label), `${label} serves again`).to.equal(true);
+    }
+    expect(results.length).to.be.greaterThan(100);
+    expect(failures(results), `of ${results.length} GETs`).to.deep.equal({});
+
+    const pids = childPids();
+    child!.kill('SIGINT');
+    expect(await exited).to.equal(0);
     await expectAllGone(pids);
   });
 

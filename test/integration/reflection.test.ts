@@ -1,6 +1,11 @@
 // Server reflection is what lets grpcurl and ghz call the services without proto files.
 import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { promisify } from 'node:util';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
+import { credentials, loadPackageDefinition, type GrpcObject, type ServiceClientConstructor } from '@grpc/grpc-js';
+import { loadFileDescriptorSetFromBuffer, loadSync } from '@grpc/proto-loader';
 import { expect } from 'chai';
 import { ghzBinary } from '../../scripts/stack/go-tools';
 import { registerAccount } from '../support/accounts';
@@ -17,6 +22,88 @@ async function ghzCall(address: string, call: string, data: unknown, token: stri
   const { stdout } = await run(ghzBinary, ['--insecure', '--call', call, '-d', JSON.stringify(data), '-m', JSON.stringify({ authorization: `Bearer ${token}` }), '-n', '20', '-c', '2', '-O', 'json', address], { timeout: 30_000 });
   return JSON.parse(stdout) as GhzReport;
 }
+
+/** One answer of `grpc.reflection.v1.ServerReflection/ServerReflectionInfo`, as proto-loader decodes it. */
+interface ReflectionAnswer {
+  listServicesResponse?: { service: Array<{ name: string }> };
+  fileDescriptorResponse?: { fileDescriptorProto: Buffer[] };
+  errorResponse?: { errorCode: number; errorMessage: string };
+}
+
+/** The client constructor at a dotted path of a loaded package (`grpc.health.v1.Health`). */
+function clientAt(pkg: GrpcObject, name: string): ServiceClientConstructor {
+  return name.split('.').reduce((o: any, part) => o[part], pkg) as ServiceClientConstructor;
+}
+
+/**
+ * Asks a server's reflection service, as grpcurl does: one stream, one request after the other,
+ * an answer to each. The reflection contract is the one @grpc/reflection ships.
+ */
+async function reflect(address: string, requests: object[]): Promise<ReflectionAnswer[]> {
+  const proto = path.join(path.dirname(require.resolve('@grpc/reflection/package.json')), 'build/proto/grpc/reflection/v1/reflection.proto');
+  const Reflection = clientAt(loadPackageDefinition(loadSync(proto)), 'grpc.reflection.v1.ServerReflection');
+  const client = new Reflection(address, credentials.createInsecure());
+  try {
+    const stream = client.ServerReflectionInfo!();
+    const answers: ReflectionAnswer[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on('data', (answer: ReflectionAnswer) => answers.push(answer));
+      stream.on('error', reject);
+      stream.on('end', resolve);
+    });
+    for (const request of requests) stream.write({ host: '', ...request });
+    stream.end();
+    await done;
+    return answers;
+  } finally {
+    client.close();
+  }
+}
+
+describe('gRPC server reflection (a reflection client without proto files)', function () {
+  this.timeout(60_000);
+  const stack = useStack();
+  const grpcServices = ['grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'];
+
+  it('lists every service each port serves: its own, health and reflection', async () => {
+    for (const [address, own] of [
+      [stack().userAddr, 'user.v1.UserService'],
+      [stack().authAddr, 'auth.v1.AuthService'],
+    ] as const) {
+      const [answer] = await reflect(address, [{ listServices: '*' }]);
+      const names = answer!.listServicesResponse!.service.map((s) => s.name).sort();
+      expect(names, address).to.deep.equal([own, ...grpcServices].sort());
+    }
+  });
+
+  it('describes grpc.health.v1.Health well enough to call Check with nothing but what reflection returned', async () => {
+    const [answer] = await reflect(stack().userAddr, [{ fileContainingSymbol: 'grpc.health.v1.Health' }]);
+    expect(answer!.errorResponse).to.equal(undefined);
+    const files = answer!.fileDescriptorResponse!.fileDescriptorProto.map((bytes) => fromBinary(FileDescriptorProtoSchema, bytes));
+    expect(files.map((f) => f.name)).to.deep.equal(['grpc/health/v1/health.proto']);
+    expect(files[0]!.service.find((s) => s.name === 'Health')?.method.map((m) => m.name)).to.include.members(['Check', 'Watch']);
+    const set = Buffer.from(toBinary(FileDescriptorSetSchema, create(FileDescriptorSetSchema, { file: files })));
+    const Health = clientAt(loadPackageDefinition(loadFileDescriptorSetFromBuffer(set, { enums: String })), 'grpc.health.v1.Health');
+    const client = new Health(stack().userAddr, credentials.createInsecure());
+    try {
+      const response = await new Promise<{ status: string }>((resolve, reject) =>
+        client.Check!({ service: 'user.v1.UserService' }, (err: Error | null, res: { status: string }) => (err ? reject(err) : resolve(res))),
+      );
+      expect(response.status).to.equal('SERVING');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('describes the reflection service itself (v1 and v1alpha)', async () => {
+    const answers = await reflect(stack().authAddr, [
+      { fileContainingSymbol: 'grpc.reflection.v1.ServerReflection' },
+      { fileContainingSymbol: 'grpc.reflection.v1alpha.ServerReflection' },
+    ]);
+    const names = answers.map((a) => a.fileDescriptorResponse?.fileDescriptorProto.map((b) => fromBinary(FileDescriptorProtoSchema, b).name));
+    expect(names).to.deep.equal([['grpc/reflection/v1/reflection.proto'], ['grpc/reflection/v1alpha/reflection.proto']]);
+  });
+});
 
 describe('gRPC server reflection (ghz without proto files)', function () {
   this.timeout(60_000);

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { parseJsonLine } from '../../scripts/stack/launch';
 import type { ProcessName } from '../../scripts/stack/process-spec';
 import { registerAccount, type Account } from '../support/accounts';
+import { failures, loadGets } from '../support/get-load';
 import { get, post, type HttpResult } from '../support/http';
 import { KIND, type StoredSpan } from '../support/jaeger';
 import { sharedJaeger } from '../support/shared-jaeger';
@@ -15,22 +16,6 @@ import { sleep, useStack } from '../support/stack';
 const GETS = 300;
 const CONCURRENCY = 15;
 
-/** Runs `total` GETs of `path` with `concurrency` in flight; `during(done)` runs as they complete. */
-async function load(url: string, token: string, total: number, concurrency: number, during?: (done: number) => Promise<void> | void) {
-  const results: HttpResult[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < total) {
-      next++;
-      const res = await get(url, { token, timeoutMs: 10_000 });
-      results.push(res);
-      await during?.(results.length);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return results;
-}
-
 /** `rpc` log lines of `method` per `service_instance_id`, among `lines`. */
 function servedBy(lines: readonly string[], method: string): Map<string, number> {
   const counts = new Map<string, number>();
@@ -41,13 +26,6 @@ function servedBy(lines: readonly string[], method: string): Map<string, number>
     counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   return counts;
-}
-
-/** The status codes among `results` that are not 200, with how often each came. */
-function failures(results: readonly HttpResult[]): Record<number, number> {
-  const out: Record<number, number> = {};
-  for (const r of results) if (r.status !== 200) out[r.status] = (out[r.status] ?? 0) + 1;
-  return out;
 }
 
 const traceIdOf = (res: HttpResult) => /^00-([0-9a-f]{32})-/.exec(res.headers.get('traceresponse') ?? '')?.[1];
@@ -72,7 +50,7 @@ describe('replicas: 2 user + 2 auth instances behind one gateway (real processes
     const from = stack().logs(name).length;
     const giveUp = Date.now() + 10_000;
     for (;;) {
-      expect(failures(await load(url(), alice.accessToken, 20, 4))).to.deep.equal({});
+      expect(failures(await loadGets(url(), alice.accessToken, 20, 4))).to.deep.equal({});
       await sleep(100);
       if ((servedBy(stack().logs(name).slice(from), method).get(`${name}-${index}`) ?? 0) > 0) return;
       if (Date.now() > giveUp) throw new Error(`${name}-${index} served nothing within 10 s of being ready again`);
@@ -92,7 +70,7 @@ describe('replicas: 2 user + 2 auth instances behind one gateway (real processes
   it(`spreads ${GETS} GETs (concurrency ${CONCURRENCY}) so that each instance serves at least 30% of its service's calls`, async () => {
     const userFrom = stack().logs('user').length;
     const authFrom = stack().logs('auth').length;
-    const results = await load(url(), alice.accessToken, GETS, CONCURRENCY);
+    const results = await loadGets(url(), alice.accessToken, GETS, CONCURRENCY);
     expect(failures(results)).to.deep.equal({});
     for (const r of results) if (traceIdOf(r)) traceIds.push(traceIdOf(r)!);
     await sleep(300); // the last rpc lines
@@ -123,7 +101,7 @@ describe('replicas: 2 user + 2 auth instances behind one gateway (real processes
 
   it('fails no GET while one user instance drains (SIGTERM) and none once it is back', async () => {
     let stopped: Promise<number | null> | undefined;
-    const results = await load(url(), alice.accessToken, 200, CONCURRENCY, (done) => {
+    const results = await loadGets(url(), alice.accessToken, 200, CONCURRENCY, (done) => {
       if (done === 50) stopped = stack().stopService('user', 1);
     });
     expect(await stopped).to.equal(0);
@@ -134,7 +112,7 @@ describe('replicas: 2 user + 2 auth instances behind one gateway (real processes
 
   it('fails no GET when one user and one auth instance are killed (SIGKILL) under load, and the retried hops show in their traces', async () => {
     let killed: Promise<unknown> | undefined;
-    const results = await load(url(), alice.accessToken, GETS, CONCURRENCY, (done) => {
+    const results = await loadGets(url(), alice.accessToken, GETS, CONCURRENCY, (done) => {
       if (done === 100) killed = Promise.all([stack().killService('user', 1), stack().killService('auth', 1)]);
     });
     await killed;

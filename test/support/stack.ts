@@ -102,30 +102,69 @@ process.on('exit', () => {
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const replicas = options.replicas ?? 1;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-'));
   const counts = perProcess((name) => (REPLICATED.includes(name) ? replicas : 1));
+  const layout: StackLayout = {
+    dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'stack-')),
+    counts,
+    ports: await stackPorts(counts),
+    database: options.database ?? 'sqlite',
+    pgDatabases: [],
+  };
+  const envs = await instanceEnvs(options, layout);
+  const instances = stackInstances(counts, envs, readyTimeoutMs);
+  const stack = stackOf(layout, envs, instances);
+  live.add(stack);
+  try {
+    // One at a time, each ready before the next: callers after what they call, and instances
+    // sharing a SQLite file never migrate it at the same moment.
+    for (const spec of PROCESS_SPECS) {
+      for (let i = 0; i < counts[spec.name]; i++) await instances.launch(spec.name, i);
+    }
+    await waitForGatewayReady(stack.gatewayUrl, readyTimeoutMs);
+  } catch (err) {
+    const logs = stack.dumpLogs();
+    await stack.stop();
+    throw new Error(`${(err as Error).message}\n${logs}`);
+  }
+  return stack;
+}
+
+/** Where a stack's processes listen and keep their data. */
+interface StackLayout {
+  dataDir: string;
+  /** Instances of each process. */
+  counts: Record<ProcessName, number>;
+  /** Each instance's port, by process. */
+  ports: Record<ProcessName, number[]>;
+  database: TestDatabase;
+  /** The PostgreSQL databases made for it (dropped by stop()). */
+  pgDatabases: string[];
+}
+
+/** A free port for every instance. */
+async function stackPorts(counts: Record<ProcessName, number>): Promise<Record<ProcessName, number[]>> {
   const ports = {} as Record<ProcessName, number[]>;
   const picked = await freePorts(PROCESS_SPECS.reduce((n, spec) => n + counts[spec.name], 0));
   for (const spec of PROCESS_SPECS) ports[spec.name] = picked.splice(0, counts[spec.name]);
-  const targetOf = (name: ProcessName) => targetFor(ports[name].map((port) => ({ host: '127.0.0.1', port })));
-  const authAddr = targetOf('auth');
-  const userAddr = targetOf('user');
-  const gatewayUrl = `http://127.0.0.1:${ports.gateway[0]!}`;
+  return ports;
+}
 
+/** A target naming every instance of a process of `layout`. */
+const targetIn = (layout: StackLayout) => (name: ProcessName) => targetFor(layout.ports[name].map((port) => ({ host: '127.0.0.1', port })));
+
+/** The environment of every instance: tracing, its database, where its callees are, then the test's own. */
+async function instanceEnvs(options: StackOptions, layout: StackLayout): Promise<Record<ProcessName, Array<Record<string, string>>>> {
   const tracing: Record<string, string> =
     options.sharedTracing === false
       ? {}
       : { ...(await sharedJaeger()).envFor('otlp'), OTEL_BSP_SCHEDULE_DELAY: '200' } as Record<string, string>;
-  const database = options.database ?? 'sqlite';
-  const pgDatabases: string[] = [];
   const dbEnv = async (prefix: string | undefined): Promise<Record<string, string>> => {
     if (prefix === undefined) return {};
-    if (database === 'sqlite') return { [`${prefix}_DB_PATH`]: path.join(dataDir, `${prefix.toLowerCase()}.db`) };
+    if (layout.database === 'sqlite') return { [`${prefix}_DB_PATH`]: path.join(layout.dataDir, `${prefix.toLowerCase()}.db`) };
     const url = await (await sharedPostgres()).createDatabase(prefix.toLowerCase());
-    pgDatabases.push(url);
+    layout.pgDatabases.push(url);
     return { [`${prefix}_DB_URL`]: url };
   };
-  const envs = {} as Record<ProcessName, Array<Record<string, string>>>;
   const particular: Partial<Record<ProcessName, Record<string, string>>> = {
     auth: { JWT_SECRET: crypto.randomBytes(32).toString('base64url') },
     // Every test registers from 127.0.0.1: no registration limit unless a test sets one.
@@ -133,12 +172,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   const own = {} as Record<ProcessName, Record<string, string>>;
   for (const spec of PROCESS_SPECS) {
-    own[spec.name] = { ...(await dbEnv(spec.servicePrefix)), ...callerEnv(spec, targetOf), ...particular[spec.name] };
+    own[spec.name] = { ...(await dbEnv(spec.servicePrefix)), ...callerEnv(spec, targetIn(layout)), ...particular[spec.name] };
   }
+  const envs = {} as Record<ProcessName, Array<Record<string, string>>>;
   for (const spec of PROCESS_SPECS) {
-    envs[spec.name] = ports[spec.name].map((port, index) => ({
+    envs[spec.name] = layout.ports[spec.name].map((port, index) => ({
       NODE_ENV: 'test',
-      ...(counts[spec.name] > 1 ? { SERVICE_INSTANCE_ID: instanceId(spec.name, index) } : {}),
+      ...(layout.counts[spec.name] > 1 ? { SERVICE_INSTANCE_ID: instanceId(spec.name, index) } : {}),
       ...tracing,
       ...options.env,
       [spec.hostEnv]: '127.0.0.1',
@@ -147,12 +187,25 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...options.envFor?.[spec.name],
     }));
   }
+  return envs;
+}
 
+/** A stack's instances: started (and started again) by name and index, with their output kept. */
+interface StackInstances {
+  launch(name: ProcessName, index: number): Promise<void>;
+  /** The current process of an instance; throws for one that was never started. */
+  instance(name: ProcessName, index?: number): LaunchedProcess;
+  current: Record<ProcessName, LaunchedProcess[]>;
+  processes: Record<ProcessName, LaunchedProcess>;
+  allLogs: Record<ProcessName, string[]>;
+}
+
+/** Keeps every instance's current process and output; `launch` resolves once the instance is ready. */
+function stackInstances(counts: Record<ProcessName, number>, envs: Record<ProcessName, Array<Record<string, string>>>, readyTimeoutMs: number): StackInstances {
   const allLogs = perProcess((): string[] => []);
   const current = perProcess((): LaunchedProcess[] => []);
   const processes = {} as Record<ProcessName, LaunchedProcess>;
   const echo = Boolean(process.env.STACK_ECHO);
-
   const launch = async (name: ProcessName, index: number) => {
     const label = counts[name] > 1 ? instanceId(name, index) : name;
     const proc = launchProcess({
@@ -176,16 +229,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (!proc) throw new Error(`${name} has no instance ${index}`);
     return proc;
   };
+  return { launch, instance, current, processes, allLogs };
+}
 
+/** The {@link Stack} a test uses, over its layout and instances. */
+function stackOf(layout: StackLayout, envs: Record<ProcessName, Array<Record<string, string>>>, instances: StackInstances): Stack {
+  const { current, instance, allLogs } = instances;
+  const targetOf = targetIn(layout);
   let stopped = false;
   const stack: Stack = {
-    gatewayUrl,
-    userAddr,
-    authAddr,
+    gatewayUrl: `http://127.0.0.1:${layout.ports.gateway[0]!}`,
+    userAddr: targetOf('user'),
+    authAddr: targetOf('auth'),
     addrOf: targetOf,
-    dataDir,
-    database,
-    processes,
+    dataDir: layout.dataDir,
+    database: layout.database,
+    processes: instances.processes,
     instances: (name) => [...current[name]],
     envOf: (name, index = 0) => ({ ...envs[name][index] }),
     async stop() {
@@ -195,10 +254,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         await Promise.all(current[spec.name].map((proc) => stop(proc, 'SIGTERM', 10_000)));
       }
       live.delete(stack);
-      fs.rmSync(dataDir, { recursive: true, force: true });
-      if (pgDatabases.length > 0) {
+      fs.rmSync(layout.dataDir, { recursive: true, force: true });
+      if (layout.pgDatabases.length > 0) {
         const pg = await sharedPostgres();
-        await Promise.all(pgDatabases.map((url) => pg.dropDatabase(url).catch(() => undefined)));
+        await Promise.all(layout.pgDatabases.map((url) => pg.dropDatabase(url).catch(() => undefined)));
       }
     },
     stopService: (name, index) => stop(instance(name, index), 'SIGTERM', 10_000),
@@ -209,7 +268,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     async startService(name, index = 0) {
       if (instance(name, index).running) throw new Error(`${name} instance ${index} is still running; stopService it first`);
-      await launch(name, index);
+      await instances.launch(name, index);
     },
     pause(name, index) {
       if (!sendSignal(instance(name, index), 'SIGSTOP')) throw new Error(`${name} is not running`);
@@ -225,20 +284,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }).join('\n');
     },
   };
-  live.add(stack);
-
-  try {
-    // One at a time, each ready before the next: callers after what they call, and instances
-    // sharing a SQLite file never migrate it at the same moment.
-    for (const spec of PROCESS_SPECS) {
-      for (let i = 0; i < counts[spec.name]; i++) await launch(spec.name, i);
-    }
-    await waitForGatewayReady(gatewayUrl, readyTimeoutMs);
-  } catch (err) {
-    const logs = stack.dumpLogs();
-    await stack.stop();
-    throw new Error(`${(err as Error).message}\n${logs}`);
-  }
   return stack;
 }
 
