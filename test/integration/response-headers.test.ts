@@ -4,6 +4,7 @@ import { restRoutes, type RestRoute } from '../../gateway/rest/routes';
 import { appRouter, proceduresOf, type ProcedurePath } from '../../gateway/trpc/app-router';
 import { registerAccount, uniqueEmail, GOOD_PASSWORD, type Account } from '../support/accounts';
 import { request, type HttpResult } from '../support/http';
+import { rawExchange } from '../support/raw-http';
 import { useStack } from '../support/stack';
 
 // The procedures whose success answer carries tokens (RFC 6749 §5.1: no-store, Pragma no-cache).
@@ -142,5 +143,46 @@ describe('gateway response headers: nosniff and no-store on every route (real pr
       expect(res.status, what).to.equal(status);
       expectEdgeHeaders(res, what);
     }
+  });
+});
+
+// Requests Node's HTTP parser refuses never reach the app; the server's clientError listener
+// answers them (gateway/http-tracing/client-error.ts). Raw sockets: no HTTP client sends these.
+describe('gateway response headers on requests the HTTP parser refuses (real processes, raw sockets)', function () {
+  this.timeout(60_000);
+  const stack = useStack({ sharedTracing: false });
+
+  const cases: Array<[string, () => string, number]> = [
+    ['a 100 KB query string', () => `GET /api/v1/users?q=${'a'.repeat(100 * 1024)} HTTP/1.1\r\nHost: x\r\n\r\n`, 431],
+    ['headers over the limit', () => `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20 * 1024)}\r\n\r\n`, 431],
+    [
+      'Transfer-Encoding with Content-Length',
+      () => 'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      400,
+    ],
+    ['a malformed request line', () => 'GET /health HTTP/9.9 extra\r\nHost: x\r\n\r\n', 400],
+    ['a header with no colon', () => 'GET /health HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n', 400],
+    ['a bad chunk size', () => 'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n', 400],
+  ];
+
+  for (const [what, request, status] of cases) {
+    it(`${what}: ${status} with nosniff, no-store and a JSON error body`, async () => {
+      const res = await rawExchange(stack().gatewayUrl, request());
+      const shown = `${what}: ${res.status} ${JSON.stringify(res.headers)}`;
+      expect(res.status, shown).to.equal(status);
+      expect(res.headers['x-content-type-options'], shown).to.equal('nosniff');
+      expect(res.headers['cache-control'], shown).to.equal('no-store');
+      expect(res.headers.pragma, shown).to.equal('no-cache');
+      expect(res.headers.connection, shown).to.equal('close');
+      expect(res.headers['content-type'], shown).to.match(/^application\/json/);
+      const body = JSON.parse(res.body) as { error: { code: string; message: string } };
+      expect(body.error.message, shown).to.match(/^request: /);
+    });
+  }
+
+  it('the server still answers well-formed requests afterwards', async () => {
+    const res = await request('GET', `${stack().gatewayUrl}/health`);
+    expect(res.status).to.equal(200);
+    expectEdgeHeaders(res, '/health');
   });
 });
