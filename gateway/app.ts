@@ -14,6 +14,7 @@ import { createRestRouter } from './rest/rest-router';
 import { responseHeaders } from './response-headers';
 import { appRouter } from './trpc/app-router';
 import { limitBatch } from './trpc/batch-limit';
+import { readTrpcRequest } from './trpc/read-request';
 import { retryAfterSeconds } from './trpc/grpc-error';
 import { createContextFactory } from './trpc/context';
 import { NOT_JSON_BODY } from './trpc/error-message';
@@ -63,6 +64,8 @@ export function createApp(deps: AppDeps): Express {
         if (hasNonJsonBody(req)) throw new TRPCError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: NOT_JSON_BODY });
         return createContext(req);
       },
+      // The body checked and read as on REST, before tRPC sees it (read-request.ts).
+      middleware: readTrpcRequest,
       allowBatching: true,
       maxBatchSize: deps.config.TRPC_MAX_BATCH,
       maxBodySize: JSON_BODY_LIMIT_BYTES,

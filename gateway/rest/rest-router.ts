@@ -6,6 +6,7 @@ import { buildInput } from './build-input';
 import { sendError } from './errors';
 import { jsonBody } from './json-body';
 import { requireJsonBody } from './require-json-body';
+import { requireUtf8Url } from './require-utf8-url';
 import { restRoutes, type RestRoute } from './routes';
 
 /** What the REST routes need from the app. */
@@ -78,7 +79,7 @@ export function inRegistrationOrder(routes: readonly RestRoute[]): RestRoute[] {
  */
 export function createRestRouter(deps: RestRouterDeps, routes: readonly RestRoute[] = restRoutes): Router {
   const router = Router();
-  router.use('/api', jsonBody);
+  router.use('/api', requireUtf8Url, jsonBody);
   for (const route of inRegistrationOrder(routes)) {
     if (route.input.body) router[route.method](route.path, requireJsonBody, handlerFor(route, deps));
     else router[route.method](route.path, handlerFor(route, deps));
