@@ -1,12 +1,14 @@
+import { TRPCError } from '@trpc/server';
 import { Router, type Request, type RequestHandler } from 'express';
 import type { Logger } from '../../shared/logging/logger';
-import { createCaller, type ProcedurePath } from '../trpc/app-router';
+import { createCaller, procedureSchemas, type ProcedurePath } from '../trpc/app-router';
 import type { Context } from '../trpc/context';
 import { buildInput } from './build-input';
 import { sendError } from './errors';
 import { jsonBody } from './json-body';
 import { requireJsonBody } from './require-json-body';
-import { requireUtf8Url } from './require-utf8-url';
+import { requireUtf8Path } from './require-utf8-path';
+import { queryUtf8Problem } from './utf8';
 import { restRoutes, type RestRoute } from './routes';
 
 /** What the REST routes need from the app. */
@@ -28,8 +30,12 @@ function procedureAt(caller: Caller, path: ProcedurePath): ProcedureFn {
 
 /** The express handler of one table row: build the input, call the procedure, send the result. */
 function handlerFor(route: RestRoute, deps: RestRouterDeps): RequestHandler {
+  // A route whose procedure takes input may read the query: it must be UTF-8 (percent-decoded).
+  const readsQuery = procedureSchemas[route.procedure].input !== undefined;
   return async (req, res) => {
     try {
+      const queryProblem = readsQuery ? queryUtf8Problem(req.originalUrl) : undefined;
+      if (queryProblem) throw new TRPCError({ code: 'BAD_REQUEST', message: queryProblem });
       const input = buildInput(route.input, {
         params: req.params as Record<string, string | undefined>,
         query: req.query as Record<string, unknown>,
@@ -79,7 +85,7 @@ export function inRegistrationOrder(routes: readonly RestRoute[]): RestRoute[] {
  */
 export function createRestRouter(deps: RestRouterDeps, routes: readonly RestRoute[] = restRoutes): Router {
   const router = Router();
-  router.use('/api', requireUtf8Url, jsonBody);
+  router.use('/api', requireUtf8Path, jsonBody);
   for (const route of inRegistrationOrder(routes)) {
     if (route.input.body) router[route.method](route.path, requireJsonBody, handlerFor(route, deps));
     else router[route.method](route.path, handlerFor(route, deps));

@@ -1,5 +1,3 @@
-import type { IncomingMessage } from 'node:http';
-
 // Fatal: a byte sequence that is not UTF-8 throws instead of becoming U+FFFD, so two different
 // invalid inputs can never turn into the same text (two passwords into one).
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -46,16 +44,24 @@ const SAFE_NAME = /^[A-Za-z0-9_.-]{1,40}$/;
 const PLAIN_ASCII = /^[\x00-\x24\x26-\x7f]*$/;
 
 /**
- * What is wrong with a request target (`/path?query`) whose percent-decoded text would not be
- * UTF-8, naming the part: `path: ...`, or the query parameter (`input: ...` for tRPC's GET input).
- * Undefined when it is fine. Decoders elsewhere (express, URLSearchParams) would turn such bytes
- * into U+FFFD silently.
+ * What is wrong with the path of a request target (`/path?query`) whose percent-decoded text would
+ * not be UTF-8: `path: ...`; undefined when it is fine. Decoders elsewhere (express's path
+ * parameters, URLSearchParams) would turn such bytes into U+FFFD silently, or fail.
  */
-export function urlUtf8Problem(url: string): string | undefined {
+export function pathUtf8Problem(url: string): string | undefined {
   if (PLAIN_ASCII.test(url)) return undefined;
   const queryAt = url.indexOf('?');
   const path = queryAt < 0 ? url : url.slice(0, queryAt);
-  if (!isUtf8(percentDecodedBytes(path))) return 'path: not valid UTF-8 once percent-decoded';
+  return isUtf8(percentDecodedBytes(path)) ? undefined : 'path: not valid UTF-8 once percent-decoded';
+}
+
+/**
+ * The same for the query of a request target, naming the parameter (`input: ...` for tRPC's GET
+ * input; `query: ...` when the name itself is not plain).
+ */
+export function queryUtf8Problem(url: string): string | undefined {
+  if (PLAIN_ASCII.test(url)) return undefined;
+  const queryAt = url.indexOf('?');
   if (queryAt < 0) return undefined;
   for (const pair of url.slice(queryAt + 1).split('&')) {
     const [name = '', value = ''] = pair.split(/=(.*)/s);
@@ -66,9 +72,4 @@ export function urlUtf8Problem(url: string): string | undefined {
     return `${SAFE_NAME.test(decoded) ? decoded : 'query'}: not valid UTF-8 once percent-decoded`;
   }
   return undefined;
-}
-
-/** {@link urlUtf8Problem} of an incoming request's target. */
-export function requestUrlProblem(req: IncomingMessage): string | undefined {
-  return urlUtf8Problem(req.url ?? '/');
 }

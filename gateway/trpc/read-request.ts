@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TRPCError } from '@trpc/server';
 import { bodyRefusal, jsonText } from '../rest/json-body';
-import { urlUtf8Problem } from '../rest/utf8';
+import { pathUtf8Problem, queryUtf8Problem } from '../rest/utf8';
 
 /**
  * tRPC's `middleware` for `/trpc`, run before tRPC reads anything: a target whose percent-decoded
@@ -10,7 +10,8 @@ import { urlUtf8Problem } from '../rest/utf8';
  * call of the request as its error, in tRPC's shape (400, 413 or 415 naming the problem).
  */
 export function readTrpcRequest(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, next: (err?: unknown) => void): void {
-  const problem = urlUtf8Problem(req.originalUrl ?? req.url ?? '/');
+  const url = req.originalUrl ?? req.url ?? '/';
+  const problem = pathUtf8Problem(url) ?? queryUtf8Problem(url);
   if (problem) return next(new TRPCError({ code: 'BAD_REQUEST', message: problem }));
   jsonText(req as Parameters<typeof jsonText>[0], res as Parameters<typeof jsonText>[1], (err?: unknown) => {
     if (err === undefined) return next();
