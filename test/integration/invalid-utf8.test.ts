@@ -52,6 +52,15 @@ describe('text that is not UTF-8 is refused at the gateway (real processes)', fu
     expect(replaced.status).to.equal(401);
   });
 
+  it('a JSON body declaring another charset is 415, REST and tRPC', async () => {
+    const body = Buffer.from(JSON.stringify({ email: uniqueEmail('utf16'), password: GOOD_PASSWORD }), 'utf16le');
+    for (const path of ['/api/v1/auth/login', '/trpc/auth.login']) {
+      const res = await postBytes(url(path), body, { 'content-type': 'application/json; charset=utf-16le' });
+      expect(res.status, path).to.equal(415);
+      expect(res.body.error.message, path).to.equal('body: unsupported encoding');
+    }
+  });
+
   it('valid UTF-8 beyond ASCII still passes, body and URL', async () => {
     const created = await post(url('/api/v1/auth/register'), { email: uniqueEmail('utf8-ok'), password: 'pässwörd 李 😀', name: 'Zoë' });
     expect(created.status, JSON.stringify(created.body)).to.equal(201);
