@@ -2,27 +2,16 @@ import { TRPCError } from '@trpc/server';
 import { expect } from 'chai';
 import { gatewayConfigSchema } from '../../gateway/config';
 import { createGatewayClients, type GatewayClients } from '../../gateway/grpc-clients';
-import { appRouter, proceduresOf } from '../../gateway/trpc/app-router';
+import { appRouter, proceduresOf, type ProcedurePath } from '../../gateway/trpc/app-router';
 import { callService } from '../../gateway/trpc/call-service';
 import { readAuth, type Context } from '../../gateway/trpc/context';
 import { createCallerFactory, isProtectedProcedure, protectedProcedure, router } from '../../gateway/trpc/init';
 import { loginInput, refreshTokenInput } from '../../gateway/trpc/inputs';
 import { loadConfig } from '../../shared/config/load-config';
-import { registerAccount, tamperSignature, type Account } from '../support/accounts';
+import { registerAccount, tamperSignature } from '../support/accounts';
 import { get } from '../support/http';
+import { inputFor } from '../support/procedure-inputs';
 import { useStack } from '../support/stack';
-
-/** A valid input of each protected procedure for `account`: the test refuses to skip one it lacks. */
-function validInputs(account: Account): Record<string, unknown> {
-  return {
-    'auth.logout': { refreshToken: account.refreshToken },
-    'auth.me': undefined,
-    'users.list': { limit: 10, offset: 0 },
-    'users.get': { id: account.id },
-    'users.update': { id: account.id, name: 'Mallory' },
-    'users.delete': { id: account.id },
-  };
-}
 
 /** Calls procedure `path` of the gateway over HTTP as tRPC does (GET for a query, POST otherwise). */
 async function callTrpc(gatewayUrl: string, path: string, type: string, input: unknown, token: string): Promise<{ status: number; body: any }> {
@@ -47,12 +36,12 @@ describe('protected procedures and tampered tokens (real processes)', function (
 
   it('every protected procedure of the router answers 401 to a token with one signature character changed', async () => {
     const account = await registerAccount(stack().gatewayUrl, { name: 'Victim' });
-    const inputs = validInputs(account);
     const tampered = tamperSignature(account.accessToken);
     const protectedPaths = Object.entries(proceduresOf(appRouter)).filter(([, proc]) => isProtectedProcedure(proc));
-    expect(protectedPaths.map(([path]) => path), 'a valid input for every protected procedure').to.have.members(Object.keys(inputs));
+    expect(protectedPaths.map(([path]) => path)).to.include.members(['auth.me', 'users.delete']);
     for (const [path, proc] of protectedPaths) {
-      const res = await callTrpc(stack().gatewayUrl, path, proc._def.type, inputs[path], tampered);
+      const { input } = inputFor(path as ProcedurePath, account);
+      const res = await callTrpc(stack().gatewayUrl, path, proc._def.type, input, tampered);
       expect(res.status, `${path}: ${JSON.stringify(res.body)}`).to.equal(401);
       expect(res.body.error.data.code, path).to.equal('UNAUTHORIZED');
     }

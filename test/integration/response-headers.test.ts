@@ -1,9 +1,9 @@
-import crypto from 'node:crypto';
 import { expect } from 'chai';
 import { restRoutes, type RestRoute } from '../../gateway/rest/routes';
 import { appRouter, proceduresOf, type ProcedurePath } from '../../gateway/trpc/app-router';
-import { registerAccount, uniqueEmail, GOOD_PASSWORD, type Account } from '../support/accounts';
+import { registerAccount } from '../support/accounts';
 import { request, type HttpResult } from '../support/http';
+import { inputFor } from '../support/procedure-inputs';
 import { rawExchange } from '../support/raw-http';
 import { useStack } from '../support/stack';
 
@@ -16,42 +16,6 @@ function expectEdgeHeaders(res: HttpResult, what: string): void {
   expect(res.headers.get('x-content-type-options'), shown).to.equal('nosniff');
   expect(res.headers.get('cache-control'), shown).to.equal('no-store');
   expect(res.headers.get('pragma'), shown).to.equal('no-cache');
-}
-
-type Input = Record<string, unknown> | undefined;
-
-/**
- * Inputs that succeed for `account` (a fresh one per call, since logout and delete end it). A
- * procedure without one here gets {@link derivedInput}.
- */
-const INPUTS: Partial<Record<ProcedurePath, (account: Account) => Input>> = {
-  'auth.register': () => ({ email: uniqueEmail('headers'), password: GOOD_PASSWORD, name: 'Header Check' }),
-  'auth.login': (account) => ({ email: account.email, password: account.password }),
-  'auth.refresh': (account) => ({ refreshToken: account.refreshToken }),
-  'auth.logout': (account) => ({ refreshToken: account.refreshToken }),
-  'auth.me': () => undefined,
-  'users.list': () => ({ limit: 5 }),
-  'users.get': (account) => ({ id: account.id }),
-  'users.delete': (account) => ({ id: account.id }),
-  'users.update': (account) => ({ id: account.id, name: 'Renamed' }),
-};
-
-/**
- * The input of a procedure with no entry in {@link INPUTS} (a service added since): its REST
- * row's example and a made-up UUID for each path parameter, so a read of one record may answer
- * 404. Headers are what this test checks; each service's own tests check its answers.
- */
-function derivedInput(procedure: ProcedurePath): Input {
-  const route = restRoutes.find((r) => r.procedure === procedure);
-  if (!route) throw new Error(`${procedure} has no REST row`);
-  const params = Object.fromEntries((route.input.params ?? []).map((name) => [name, crypto.randomUUID()]));
-  return route.example || route.input.params?.length ? { ...route.example, ...params } : undefined;
-}
-
-/** An input for `procedure` as `account`, and the statuses a signed-in call may answer with besides its success. */
-function inputFor(procedure: ProcedurePath, account: Account): { input: Input; alsoFine: number[] } {
-  const known = INPUTS[procedure];
-  return known ? { input: known(account), alsoFine: [] } : { input: derivedInput(procedure), alsoFine: [404] };
 }
 
 /** The REST request of `route` for `input`: path parameters in the path, the rest in the body or query. */
