@@ -13,6 +13,8 @@ import { buildOpenApiDocument } from './rest/openapi';
 import { createRestRouter } from './rest/rest-router';
 import { responseHeaders } from './response-headers';
 import { appRouter } from './trpc/app-router';
+import { limitBatch } from './trpc/batch-limit';
+import { readTrpcRequest } from './trpc/read-request';
 import { retryAfterSeconds } from './trpc/grpc-error';
 import { createContextFactory } from './trpc/context';
 import { NOT_JSON_BODY } from './trpc/error-message';
@@ -52,6 +54,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     '/trpc',
     mountRoute('/trpc'),
+    limitBatch(appRouter, deps.config.TRPC_MAX_BATCH),
     createExpressMiddleware({
       router: appRouter,
       createContext: ({ req }) => {
@@ -61,7 +64,10 @@ export function createApp(deps: AppDeps): Express {
         if (hasNonJsonBody(req)) throw new TRPCError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: NOT_JSON_BODY });
         return createContext(req);
       },
+      // The body checked and read as on REST, before tRPC sees it (read-request.ts).
+      middleware: readTrpcRequest,
       allowBatching: true,
+      maxBatchSize: deps.config.TRPC_MAX_BATCH,
       maxBodySize: JSON_BODY_LIMIT_BYTES,
       // A throttled or overloaded call tells the client when to retry, as on REST. A request tRPC
       // cannot even read (a text/plain body, no Content-Type) gets a JSON error body that tRPC

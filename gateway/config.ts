@@ -1,10 +1,13 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { commonConfig } from '../shared/config/common';
-import { addressListProblem, grpcTarget, list, port } from '../shared/config/fields';
+import { addressListProblem, grpcTarget, list, port, positiveInt } from '../shared/config/fields';
 import { loadConfigOrExit } from '../shared/config/load-config';
 import { projectRoot } from '../shared/paths';
 import { trustedCallersProblem, TRUST_EVERY_CALLER } from '../shared/telemetry/edge-trust';
+
+/** TRPC_MAX_BATCH when unset; a client's batching link should send no more (`maxItems`). */
+export const DEFAULT_TRPC_MAX_BATCH = 10;
 
 /** The gateway's config keys (environment names; config.yaml spells them as nested keys). */
 export const gatewayConfigSchema = z.object({
@@ -16,6 +19,11 @@ export const gatewayConfigSchema = z.object({
   USER_SERVICE_URL: grpcTarget('127.0.0.1:50051'),
   /** The auth service's instances, as a gRPC target. */
   AUTH_SERVICE_URL: grpcTarget('127.0.0.1:50052'),
+  /**
+   * Most procedure calls one tRPC batch request (`/trpc/a,b,c?batch=1`) may name; a longer batch is
+   * refused before any of them runs, so one request costs at most this many procedures' work.
+   */
+  TRPC_MAX_BATCH: positiveInt(DEFAULT_TRPC_MAX_BATCH),
   /**
    * Proxies whose X-Forwarded-For is believed (addresses, CIDRs, `loopback`, ...): the client
    * address the login and registration throttles count. Empty: the socket's peer, the header ignored.

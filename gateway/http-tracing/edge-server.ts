@@ -1,11 +1,13 @@
 import { Server, type IncomingMessage, type RequestListener } from 'node:http';
 import { distrustTraceContext } from '../../shared/telemetry/edge-trust';
+import { answerClientError } from './client-error';
 
 /**
  * The gateway's HTTP server. Before a request is handed on (to the stock http instrumentation
  * when auto instrumentation patched `Server.prototype.emit`, then to the app), the trace context
  * headers of a caller `trusted` does not accept are taken off it (shared/telemetry/edge-trust.ts),
  * so whatever makes the request's span starts a new trace, the same under every tracing mode.
+ * A request its HTTP parser refuses is answered with the gateway's headers too (client-error.ts).
  */
 export class EdgeServer extends Server {
   constructor(
@@ -13,6 +15,7 @@ export class EdgeServer extends Server {
     private readonly trusted: (req: IncomingMessage) => boolean,
   ) {
     super(app);
+    this.on('clientError', answerClientError);
   }
 
   override emit(event: string | symbol, ...args: unknown[]): boolean {

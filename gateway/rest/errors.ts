@@ -5,7 +5,7 @@ import type { Logger } from '../../shared/logging/logger';
 import { fromTrpcCode } from '../../shared/errors/status-map';
 import { publicMessage } from '../trpc/error-message';
 import { retryAfterSeconds, toTRPCError } from '../trpc/grpc-error';
-import { JSON_BODY_LIMIT_BYTES } from './json-body';
+import { bodyRefusal } from './json-body';
 
 /** The body of every REST error response. */
 export interface RestErrorBody {
@@ -36,32 +36,17 @@ export const notFound: RequestHandler = (_req, res) => {
   sendErrorBody(res, 404, 'NOT_FOUND', 'route not found');
 };
 
-interface BodyParserError extends Error {
-  type?: string;
-  status?: number;
-}
-
 /**
- * The last error handler: body-parser failures become 4xx JSON naming the body, anything else a
- * JSON 500 `internal error` (express's own handler would send an HTML page, with the stack
- * outside production).
+ * The last error handler: body-parser failures become 4xx JSON naming the body (bodyRefusal),
+ * anything else a JSON 500 `internal error` (express's own handler would send an HTML page, with
+ * the stack outside production).
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (err: BodyParserError, _req, res, next) => {
+  return (err: Error & { type?: string }, _req, res, next) => {
     if (res.headersSent) return next(err);
-    switch (err?.type) {
-      case 'entity.parse.failed':
-        return sendErrorBody(res, 400, 'BAD_REQUEST', 'body: malformed JSON');
-      case 'entity.too.large':
-        return sendErrorBody(res, 413, 'PAYLOAD_TOO_LARGE', `body: larger than ${JSON_BODY_LIMIT_BYTES} bytes`);
-      case 'encoding.unsupported':
-      case 'charset.unsupported':
-        return sendErrorBody(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'body: unsupported encoding');
-      case 'request.aborted':
-        return sendErrorBody(res, 400, 'BAD_REQUEST', 'body: request aborted');
-      default:
-        logger.error({ err }, 'unhandled error');
-        return sendErrorBody(res, 500, 'INTERNAL_SERVER_ERROR', 'internal error');
-    }
+    const refusal = bodyRefusal(err);
+    if (refusal) return sendErrorBody(res, refusal.status, refusal.code, refusal.message);
+    logger.error({ err }, 'unhandled error');
+    return sendErrorBody(res, 500, 'INTERNAL_SERVER_ERROR', 'internal error');
   };
 }

@@ -66,7 +66,7 @@ export function openApiPath(expressPath: string): string {
  */
 export function errorStatuses(route: RestRoute, hasInput: boolean): Array<[number, string]> {
   const statuses = new Map<number, string>();
-  if (hasInput) statuses.set(400, 'Invalid input; the message names the field.');
+  if (hasInput) statuses.set(400, 'Invalid input, or text (body, path, query) that is not UTF-8; the message names the field.');
   if (route.protected) statuses.set(401, 'Missing, invalid, expired or logged-out bearer token.');
   for (const [status, description] of Object.entries(route.errors ?? {})) statuses.set(Number(status), description);
   if (route.input.body) {

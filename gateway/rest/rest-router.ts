@@ -1,3 +1,4 @@
+import { TRPCError } from '@trpc/server';
 import { Router, type Request, type RequestHandler } from 'express';
 import type { Logger } from '../../shared/logging/logger';
 import { createCaller, procedureSchemas, type ProcedurePath, type ProcedureSchemas } from '../trpc/app-router';
@@ -7,6 +8,8 @@ import { sendError } from './errors';
 import { jsonBody } from './json-body';
 import { queryParameters } from './query-parameters';
 import { requireJsonBody } from './require-json-body';
+import { requireUtf8Path } from './require-utf8-path';
+import { queryUtf8Problem } from './utf8';
 import { restRoutes, type RestRoute } from './routes';
 
 /** What the REST routes need from the app. */
@@ -28,11 +31,14 @@ function procedureAt(caller: Caller, path: ProcedurePath): ProcedureFn {
 
 /**
  * The express handler of one table row: build the input (from `sources`, the row's with its query
- * parameters typed), call the procedure, send the result.
+ * parameters typed), call the procedure, send the result. `readsQuery`: the procedure takes input,
+ * so its query must be UTF-8 (percent-decoded).
  */
-function handlerFor(route: RestRoute, sources: InputSources, deps: RestRouterDeps): RequestHandler {
+function handlerFor(route: RestRoute, sources: InputSources, readsQuery: boolean, deps: RestRouterDeps): RequestHandler {
   return async (req, res) => {
     try {
+      const queryProblem = readsQuery ? queryUtf8Problem(req.originalUrl) : undefined;
+      if (queryProblem) throw new TRPCError({ code: 'BAD_REQUEST', message: queryProblem });
       const input = buildInput(sources, {
         params: req.params as Record<string, string | undefined>,
         query: req.query as Record<string, unknown>,
@@ -88,9 +94,10 @@ export function createRestRouter(
   schemas: Readonly<Record<ProcedurePath, ProcedureSchemas>> = procedureSchemas,
 ): Router {
   const router = Router();
-  router.use('/api', jsonBody);
+  router.use('/api', requireUtf8Path, jsonBody);
   for (const route of inRegistrationOrder(routes)) {
-    const handler = handlerFor(route, { ...route.input, query: queryParameters(route, schemas[route.procedure].input) }, deps);
+    const input = schemas[route.procedure].input;
+    const handler = handlerFor(route, { ...route.input, query: queryParameters(route, input) }, input !== undefined, deps);
     if (route.input.body) router[route.method](route.path, requireJsonBody, handler);
     else router[route.method](route.path, handler);
   }

@@ -4,6 +4,7 @@ import type { TraceParent } from '../../shared/telemetry/tracing';
 import { requestParent } from '../http-tracing/request-tracing';
 import type { GatewayConfig } from '../config';
 import type { GatewayClients } from '../grpc-clients';
+import type { BearerCheck } from './bearer-check';
 
 /** What the request said about credentials. */
 export interface RequestAuth {
@@ -25,6 +26,11 @@ export interface Context {
    * for the calls it makes. Undefined for a caller built without a request (the active context).
    */
   trace: TraceParent | undefined;
+  /**
+   * Set by `protectedProcedure` only: the caller's bearer token and whether a service has verified
+   * it yet (call-service.ts does not act for an unverified caller).
+   */
+  bearer?: BearerCheck | undefined;
 }
 
 /** The parts of the gateway a context is built from. */

@@ -26,7 +26,8 @@ export function publicMessage(error: TRPCError): string {
   if (error.cause instanceof z.core.$ZodError) return describeZodError(error.cause);
   if (error.code === 'INTERNAL_SERVER_ERROR') return 'internal error';
   // tRPC's own wording for these ("Unsupported content-type \"text/plain", "Missing content-type
-  // header") says less than the REST answer does; one message for both.
-  if (error.code === 'UNSUPPORTED_MEDIA_TYPE') return NOT_JSON_BODY;
+  // header") says less than the REST answer does; one message for both. The gateway's own body
+  // refusals (`body: ...`, read-request.ts) already say what REST says.
+  if (error.code === 'UNSUPPORTED_MEDIA_TYPE' && !error.message.startsWith('body: ')) return NOT_JSON_BODY;
   return error.message;
 }

@@ -1,6 +1,8 @@
-import { initTRPC, TRPCError } from '@trpc/server';
+import { initTRPC, TRPCError, type AnyProcedure } from '@trpc/server';
 import { tracing } from '../../shared/telemetry/active-config';
 import type { Tracing } from '../../shared/telemetry/tracing';
+import { BearerCheck } from './bearer-check';
+import { verifyBearer } from './call-service';
 import type { Context } from './context';
 import { publicMessage } from './error-message';
 
@@ -42,11 +44,28 @@ export function tracedProcedure(traced: () => Tracing) {
 export const procedure = tracedProcedure(tracing);
 
 /**
- * A procedure that needs a bearer token. Without an Authorization header the gateway answers
- * UNAUTHORIZED itself; any header that is present is left for the auth service to judge, so a
- * bad token shows up in the trace where it was rejected.
+ * The middleware of {@link protectedProcedure}. Without an Authorization header the gateway answers
+ * UNAUTHORIZED itself; a header that is present is judged by a service, so a bad token shows up in
+ * the trace where it was rejected. Which service: the first protected RPC the procedure makes with
+ * the token, or, before any other call and at the latest before the procedure's answer leaves, the
+ * auth service's ValidateToken (call-service.ts). A procedure needing a user therefore never
+ * answers a tampered token, whether the RPCs it calls check tokens or not (docs/security.md).
  */
-export const protectedProcedure = procedure.use(({ ctx, next }) => {
+const requireBearer = t.middleware(async ({ ctx, next }) => {
   if (!ctx.auth.present) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing bearer token' });
-  return next({ ctx: { token: ctx.auth.token } });
+  const bearer = new BearerCheck(ctx.auth.token);
+  const result = await next({ ctx: { token: ctx.auth.token, bearer } });
+  // A procedure that made no call with the token: nothing was done on the caller's behalf, but its
+  // answer may still be about them.
+  if (result.ok && !bearer.done) await verifyBearer({ ...ctx, bearer }, bearer);
+  return result;
 });
+
+/** A procedure that needs a bearer token, verified by a service before it answers ({@link requireBearer}). */
+export const protectedProcedure = procedure.use(requireBearer);
+
+/** Whether a procedure of a router was built on {@link protectedProcedure}. */
+export function isProtectedProcedure(procedure: AnyProcedure): boolean {
+  const [middleware] = requireBearer._middlewares;
+  return (procedure._def as unknown as { middlewares: unknown[] }).middlewares.includes(middleware);
+}

@@ -1,11 +1,11 @@
-import crypto from 'node:crypto';
 import { expect } from 'chai';
 import { restRoutes, type RestRoute } from '../../gateway/rest/routes';
-import { appRouter, procedureSchemas, proceduresOf, type ProcedurePath } from '../../gateway/trpc/app-router';
-import { registerAccount, type Account } from '../support/accounts';
+import { appRouter, proceduresOf, type ProcedurePath } from '../../gateway/trpc/app-router';
+import { registerAccount } from '../support/accounts';
 import { request, type HttpResult } from '../support/http';
+import { inputFor } from '../support/procedure-inputs';
+import { rawExchange } from '../support/raw-http';
 import { useStack } from '../support/stack';
-import { validInputOf } from '../support/valid-values';
 
 // The procedures whose success answer carries tokens (RFC 6749 §5.1: no-store, Pragma no-cache).
 const TOKEN_PROCEDURES: ReadonlySet<ProcedurePath> = new Set(['auth.register', 'auth.login', 'auth.refresh']);
@@ -16,45 +16,6 @@ function expectEdgeHeaders(res: HttpResult, what: string): void {
   expect(res.headers.get('x-content-type-options'), shown).to.equal('nosniff');
   expect(res.headers.get('cache-control'), shown).to.equal('no-store');
   expect(res.headers.get('pragma'), shown).to.equal('no-cache');
-}
-
-type Input = Record<string, unknown> | undefined;
-
-/**
- * Inputs that succeed for `account` (a fresh one per call, since logout and delete end it): the
- * ones that must be the account's own. A procedure without one here gets {@link derivedInput}.
- */
-const INPUTS: Partial<Record<ProcedurePath, (account: Account) => Input>> = {
-  'auth.login': (account) => ({ email: account.email, password: account.password }),
-  'auth.refresh': (account) => ({ refreshToken: account.refreshToken }),
-  'auth.logout': (account) => ({ refreshToken: account.refreshToken }),
-  'users.get': (account) => ({ id: account.id }),
-  'users.delete': (account) => ({ id: account.id }),
-  'users.update': (account) => ({ id: account.id, name: 'Renamed' }),
-};
-
-/**
- * The input of a procedure with no entry in {@link INPUTS}: a valid value for each field it cannot
- * do without (test/support/valid-values.ts; fresh, so a registration is never a conflict) over
- * its REST row's example, and a made-up UUID for each path parameter, so a call on one record may
- * answer 404, or 403 when it is someone else's to change. Headers are what this test checks; each
- * procedure's own tests check its answers.
- */
-function derivedInput(procedure: ProcedurePath): Input {
-  const route = restRoutes.find((r) => r.procedure === procedure);
-  if (!route) throw new Error(`${procedure} has no REST row`);
-  const schema = procedureSchemas[procedure].input;
-  if (!schema) return undefined;
-  const valid = validInputOf(schema, 'required');
-  if (!valid) throw new Error(`${procedure}: its input is not an object; give it an entry in INPUTS`);
-  const params = Object.fromEntries((route.input.params ?? []).map((name) => [name, crypto.randomUUID()]));
-  return { ...route.example, ...valid, ...params };
-}
-
-/** An input for `procedure` as `account`, and the statuses a signed-in call may answer with besides its success. */
-function inputFor(procedure: ProcedurePath, account: Account): { input: Input; alsoFine: number[] } {
-  const known = INPUTS[procedure];
-  return known ? { input: known(account), alsoFine: [] } : { input: derivedInput(procedure), alsoFine: [403, 404] };
 }
 
 /** The REST request of `route` for `input`: path parameters in the path, the rest in the body or query. */
@@ -146,5 +107,46 @@ describe('gateway response headers: nosniff and no-store on every route (real pr
       expect(res.status, what).to.equal(status);
       expectEdgeHeaders(res, what);
     }
+  });
+});
+
+// Requests Node's HTTP parser refuses never reach the app; the server's clientError listener
+// answers them (gateway/http-tracing/client-error.ts). Raw sockets: no HTTP client sends these.
+describe('gateway response headers on requests the HTTP parser refuses (real processes, raw sockets)', function () {
+  this.timeout(60_000);
+  const stack = useStack({ sharedTracing: false });
+
+  const cases: Array<[string, () => string, number]> = [
+    ['a 100 KB query string', () => `GET /api/v1/users?q=${'a'.repeat(100 * 1024)} HTTP/1.1\r\nHost: x\r\n\r\n`, 431],
+    ['headers over the limit', () => `GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20 * 1024)}\r\n\r\n`, 431],
+    [
+      'Transfer-Encoding with Content-Length',
+      () => 'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      400,
+    ],
+    ['a malformed request line', () => 'GET /health HTTP/9.9 extra\r\nHost: x\r\n\r\n', 400],
+    ['a header with no colon', () => 'GET /health HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n', 400],
+    ['a bad chunk size', () => 'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n', 400],
+  ];
+
+  for (const [what, request, status] of cases) {
+    it(`${what}: ${status} with nosniff, no-store and a JSON error body`, async () => {
+      const res = await rawExchange(stack().gatewayUrl, request());
+      const shown = `${what}: ${res.status} ${JSON.stringify(res.headers)}`;
+      expect(res.status, shown).to.equal(status);
+      expect(res.headers['x-content-type-options'], shown).to.equal('nosniff');
+      expect(res.headers['cache-control'], shown).to.equal('no-store');
+      expect(res.headers.pragma, shown).to.equal('no-cache');
+      expect(res.headers.connection, shown).to.equal('close');
+      expect(res.headers['content-type'], shown).to.match(/^application\/json/);
+      const body = JSON.parse(res.body) as { error: { code: string; message: string } };
+      expect(body.error.message, shown).to.match(/^request: /);
+    });
+  }
+
+  it('the server still answers well-formed requests afterwards', async () => {
+    const res = await request('GET', `${stack().gatewayUrl}/health`);
+    expect(res.status).to.equal(200);
+    expectEdgeHeaders(res, '/health');
   });
 });

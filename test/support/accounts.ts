@@ -38,12 +38,27 @@ export async function registerAccount(gatewayUrl: string, fields: { email?: stri
   };
 }
 
-/** The token with one character of its JWT payload changed (signature left as is). */
-export function tamperPayload(token: string): string {
+// One middle character of a base64url part changed: every one of its 6 bits is data (the last
+// character's low bits are padding a decoder may ignore), so the bytes really change.
+function flipMiddle(part: string): string {
+  const i = Math.floor(part.length / 2);
+  return `${part.slice(0, i)}${part[i] === 'A' ? 'B' : 'A'}${part.slice(i + 1)}`;
+}
+
+function jwtParts(token: string): [string, string, string] {
   const [header, payload, signature] = token.split('.');
   if (!header || !payload || signature === undefined) throw new Error('not a JWT');
-  // A middle character: every one of its 6 bits is payload data, so the bytes really change.
-  const i = Math.floor(payload.length / 2);
-  const flipped = payload[i] === 'A' ? 'B' : 'A';
-  return `${header}.${payload.slice(0, i)}${flipped}${payload.slice(i + 1)}.${signature}`;
+  return [header, payload, signature];
+}
+
+/** The token with one character of its JWT payload changed (signature left as is). */
+export function tamperPayload(token: string): string {
+  const [header, payload, signature] = jwtParts(token);
+  return `${header}.${flipMiddle(payload)}.${signature}`;
+}
+
+/** The token with one character of its signature changed (header and payload left as they are). */
+export function tamperSignature(token: string): string {
+  const [header, payload, signature] = jwtParts(token);
+  return `${header}.${payload}.${flipMiddle(signature)}`;
 }

@@ -1,5 +1,6 @@
 import { rememberAuthorization, rememberSecretsIn } from './secrets';
 import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
+import { DEFAULT_TRPC_MAX_BATCH } from '../../gateway/config';
 import type { AppRouter } from '../../gateway/trpc/app-router';
 
 /** Options of {@link createTestTrpcClient}. */
@@ -19,6 +20,8 @@ export function createTestTrpcClient(gatewayUrl: string, options: TestTrpcClient
     links: [
       httpBatchLink({
         url: `${gatewayUrl}/trpc`,
+        // The gateway refuses longer batches; the link splits bigger ones into several requests.
+        maxItems: DEFAULT_TRPC_MAX_BATCH,
         headers: () => {
           const token = options.getToken?.();
           return token ? { authorization: `Bearer ${token}` } : {};
