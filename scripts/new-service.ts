@@ -4,6 +4,7 @@
 // deploy/k8s). What it creates and edits: scripts/new-service/plan.ts and docs/extending.md.
 import { execFileSync } from 'node:child_process';
 import { projectRoot } from '../shared/paths';
+import { nextSteps } from './new-service/next-steps';
 import { planService, RefusedName, writePlan } from './new-service/plan';
 
 const USAGE = 'usage: npm run new:service -- <name>   (e.g. orders)';
@@ -22,21 +23,10 @@ function main(argv: readonly string[]): number {
     return err instanceof RefusedName ? 1 : 3;
   }
   writePlan(projectRoot, plan);
-  const { name, Name, Entity, port } = plan.names;
   process.stdout.write(`created:\n${plan.create.map((f) => `  ${f.path}`).join('\n')}\nedited:\n${plan.edit.map((f) => `  ${f.path}`).join('\n')}\n`);
   // The generated TypeScript for the new contract (gen/), as `npm run gen` makes it.
   execFileSync('npm', ['run', '--silent', 'gen'], { cwd: projectRoot, stdio: 'inherit' });
-  process.stdout.write(
-    [
-      `${name}.v1.${Name}Service is ready on port ${port}, with Create${Entity} and Get${Entity}.`,
-      'Next:',
-      '  npm start                                  # runs it with the others',
-      `  npm test -- test/unit/services/${name} test/integration/${name}.test.ts`,
-      `  curl -s -X POST localhost:8080/api/v1/${name} -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"name":"first"}'`,
-      'docs/extending.md says what each file is for, and how to add an RPC or a field.',
-      '',
-    ].join('\n'),
-  );
+  process.stdout.write(`${nextSteps(plan).join('\n')}\n`);
   return 0;
 }
 

@@ -5,11 +5,9 @@
 // `npm start -- --replicas N` runs N instances of each service (scripts/stack/replicas.ts);
 // `--collector` runs the two-tier trace pipeline of deploy/ instead of one Jaeger, `--collector N`
 // N tail-sampling collectors behind a load balancer routing by trace id (collector-hook.ts).
-import path from 'node:path';
-import { rawConfig } from '../shared/config/load-config';
-import { projectRoot } from '../shared/paths';
 import { wantsColor } from './color';
 import { PROCESS_SPECS, specFor, stopOrder, urlEnvOf, type StackProcess } from './stack/process-spec';
+import { configuredAddress, localHttpUrl } from './stack/placement';
 import { parseStartArgs, planInstances, type InstancePlan, type ServicePlacement } from './stack/replicas';
 import {
   describeExit,
@@ -90,19 +88,14 @@ function envFor(plan: InstancePlan): Record<string, string> {
 
 /** Where a service is configured to listen: environment over its config.yaml over the default, as it reads it. */
 function placementOf(spec: StackProcess): ServicePlacement {
-  const raw = rawConfig({ file: path.join(projectRoot, spec.folder, 'config.yaml') });
-  const port = raw[spec.portEnv] ?? String(spec.defaultPort);
-  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) throw new Error(`${spec.portEnv}: must be a port number, got "${port}"`);
-  return { name: spec.name, hostEnv: spec.hostEnv, portEnv: spec.portEnv, host: raw[spec.hostEnv] ?? '127.0.0.1', port: Number(port), calls: spec.calls };
+  return { name: spec.name, hostEnv: spec.hostEnv, portEnv: spec.portEnv, ...configuredAddress(spec), calls: spec.calls };
 }
 
 /** The gateway's base URL, from its ready line (the port it really bound). */
 function gatewayUrl(record: Record<string, unknown>): string {
   const port = typeof record.port === 'number' || typeof record.port === 'string' ? String(record.port) : process.env.GATEWAY_PORT ?? '8080';
-  const rawHost = typeof record.host === 'string' ? record.host : process.env.GATEWAY_HOST ?? '127.0.0.1';
-  // A wildcard bind is reachable on loopback; say so instead of printing 0.0.0.0.
-  const host = rawHost === '0.0.0.0' || rawHost === '::' ? '127.0.0.1' : rawHost;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const host = typeof record.host === 'string' ? record.host : process.env.GATEWAY_HOST ?? '127.0.0.1';
+  return localHttpUrl(host, port);
 }
 
 /** What to print once every process is ready. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import type { ProcessSpec } from '../stack/process-spec';
 
 // What `npm run new:service -- <name>` writes: the files under templates/ (paths and contents
 // with the placeholders below filled in), and a few lines added to the lists of processes, the
@@ -32,6 +33,8 @@ export interface PlannedFile {
 /** Everything the generator will write. */
 export interface Plan {
   names: ServiceNames;
+  /** Its entry in scripts/stack/process-spec.ts. */
+  process: ProcessSpec;
   /** New files; none of them exists yet. */
   create: PlannedFile[];
   /** Existing files with the new service added to their lists. */
@@ -152,12 +155,19 @@ function insertBeforeClose(file: string, text: string, opening: RegExp, close: s
   return `${text.slice(0, end + 1)}${insertion.replace(/\n$/, '')}\n${text.slice(end + 1)}`;
 }
 
+/** The new service's entry in the process list: its own folder, env prefix and port, calling auth. */
+export function processSpecOf(n: ServiceNames): ProcessSpec {
+  return { name: n.name, folder: `services/${n.name}`, hostEnv: `${n.NAME}_SERVICE_HOST`, portEnv: `${n.NAME}_SERVICE_PORT`, defaultPort: n.port, servicePrefix: n.NAME, calls: ['auth'] };
+}
+
 /** Every list the new service joins, each edit a function of the file's text. */
 function listEdits(n: ServiceNames, snippet: (file: string) => string): Record<string, (text: string, file: string) => string> {
   const { name, Name, NAME, port } = n;
+  const spec = processSpecOf(n);
+  const calls = spec.calls.map((c) => `'${c}'`).join(', ');
   return {
     'scripts/stack/process-spec.ts': (text, file) =>
-      insertAt(file, text, /^ {2}\{ name: '\w+', folder: 'services\//, `  { name: '${name}', folder: 'services/${name}', hostEnv: '${NAME}_SERVICE_HOST', portEnv: '${NAME}_SERVICE_PORT', defaultPort: ${port}, servicePrefix: '${NAME}', calls: ['auth'] },`),
+      insertAt(file, text, /^ {2}\{ name: '\w+', folder: 'services\//, `  { name: '${spec.name}', folder: '${spec.folder}', hostEnv: '${spec.hostEnv}', portEnv: '${spec.portEnv}', defaultPort: ${spec.defaultPort}, servicePrefix: '${spec.servicePrefix}', calls: [${calls}] },`),
     'gateway/config.ts': (text, file) =>
       insertAt(file, text, /^ {2}[A-Z_]+_SERVICE_URL: grpcTarget\(/, `  /** The ${name} service's instances, as a gRPC target. */\n  ${NAME}_SERVICE_URL: grpcTarget('127.0.0.1:${port}'),`),
     'gateway/config.yaml': (text, file) =>
@@ -215,7 +225,7 @@ export function planService(root: string, name: string): Plan {
   const snippet = (file: string) => fill(fs.readFileSync(path.join(root, 'scripts/new-service/snippets', file), 'utf8'), names);
   const edit = Object.entries(listEdits(names, snippet)).map(([file, change]) => ({ path: file, content: change(read(root, file), file) }));
   for (const file of [...create, ...edit]) checkYaml(file);
-  return { names, create, edit };
+  return { names, process: processSpecOf(names), create, edit };
 }
 
 /** Writes a plan's files. */

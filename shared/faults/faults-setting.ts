@@ -1,8 +1,13 @@
 import { z } from 'zod';
+import { contractMethodPaths } from '../grpc/contracts';
 import { FaultSyntaxError, parseFaults, type FaultPlan } from './fault-rules';
-import { PROJECT_GRPC_METHODS } from './project-methods';
 
-/** The FAULTS config field: parsed into a plan at start, so a bad rule stops the process there. Unset means no faults. */
+/**
+ * The FAULTS config field: parsed into a plan at start, so a bad rule stops the process there.
+ * Unset means no faults. A rule may name any RPC of the contracts (gen/descriptors.binpb), every
+ * service's, so one setting can be handed to every process (`FAULTS=... npm start`); each service
+ * applies the rules for the methods it serves.
+ */
 export const faultsSetting = () =>
   z
     .string()
@@ -10,7 +15,7 @@ export const faultsSetting = () =>
     .transform((text, ctx): FaultPlan | undefined => {
       if (text === undefined || text.trim() === '') return undefined;
       try {
-        return parseFaults(text, PROJECT_GRPC_METHODS);
+        return parseFaults(text, contractMethodPaths());
       } catch (err) {
         if (!(err instanceof FaultSyntaxError)) throw err;
         ctx.addIssue({ code: 'custom', message: err.message });

@@ -30,3 +30,18 @@ export function contractRegistry(): FileRegistry {
   registry ??= createFileRegistry(fromBinary(FileDescriptorSetSchema, fs.readFileSync(descriptorSetPath)));
   return registry;
 }
+
+/**
+ * Every RPC the contracts declare, as `package.Service/Method` (`user.v1.UserService/GetUser`),
+ * read from `registry` (by default gen/descriptors.binpb): a service `npm run new:service` adds is
+ * in it as soon as `npm run gen` has run.
+ */
+export function contractMethodPaths(registry: FileRegistry = contractRegistry()): string[] {
+  const paths: string[] = [];
+  for (const file of registry.files) {
+    for (const service of file.services) {
+      for (const method of service.methods) paths.push(`${service.typeName}/${method.name}`);
+    }
+  }
+  return paths;
+}

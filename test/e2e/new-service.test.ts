@@ -98,7 +98,10 @@ describe('npm run new:service, as docs/extending.md runs it, in a throwaway copy
       const placed = await startJsEnv(path.join(copy, '.data'));
       expect(placed.env, 'the copy places the new service').to.have.property(`${NAME.toUpperCase()}_SERVICE_PORT`);
       gatewayUrl = `http://127.0.0.1:${placed.gatewayPort}`;
-      stack = await startNpmStart({ root: copy, env, placed: placed.env, dataDir: path.join(copy, '.data'), timeoutMs: 90_000 });
+      // A FAULTS rule naming the new service's method, as its config.yaml shows: every process
+      // must accept it (a refused rule stops the stack before the banner).
+      const faults = `${NAME}.v1.${Name}Service/Create${Entity}:delay=1ms`;
+      stack = await startNpmStart({ root: copy, env: { ...env, FAULTS: faults }, placed: placed.env, dataDir: path.join(copy, '.data'), timeoutMs: 90_000 });
     });
 
     after(async () => {
@@ -109,7 +112,7 @@ describe('npm run new:service, as docs/extending.md runs it, in a throwaway copy
       if (this.currentTest?.state === 'failed') process.stderr.write(`\nnpm start output:\n${stack?.lines.slice(-80).join('\n')}\n`);
     });
 
-    it(`starts ${NAME} after auth, and the gateway last`, () => {
+    it(`starts ${NAME} after auth, and the gateway last, with a FAULTS rule for one of its methods`, () => {
       const started = stack!.lines.map((l) => /^\[start\]\s+(\w+) started \(pid/.exec(l)?.[1]).filter(Boolean);
       expect(started[0]).to.equal('auth');
       expect(started.slice(-2)).to.deep.equal([NAME, 'gateway']);
@@ -124,6 +127,11 @@ describe('npm run new:service, as docs/extending.md runs it, in a throwaway copy
       const created = await post(`${gatewayUrl}/api/v1/${NAME}`, { name: 'First one' }, { token });
       expect(created.status, JSON.stringify(created.body)).to.equal(201);
       expect(Object.keys(created.body).sort()).to.deep.equal(['createdAt', 'id', 'name']);
+      // The FAULTS rule reached the new service: its rpc log line of the create carries the delay.
+      const createRpc = `"rpc":"/${NAME}.v1.${Name}Service/Create${Entity}"`;
+      let createLine: string | undefined;
+      for (const until = Date.now() + 5_000; !createLine && Date.now() < until; await sleep(100)) createLine = stack!.lines.find((l) => l.includes(createRpc));
+      expect(createLine, `no ${createRpc} log line`).to.include('"fault":{"delay_ms":1}');
       const missing = await get(`${gatewayUrl}/api/v1/${NAME}/${crypto.randomUUID()}`, { token });
       expect(missing.status).to.equal(404);
       const read = await get(`${gatewayUrl}/api/v1/${NAME}/${created.body.id}`, { token });

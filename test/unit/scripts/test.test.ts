@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { compiledSpec, looksLikeTestPath, mochaArgs, TestPathError, type MochaRc } from '../../../scripts/test';
+import { compiledSpec, looksLikeTestPath, mochaArgs, namedSpecs, TestPathError, toolsFor, TOOLS_FOR_TESTS, type MochaRc } from '../../../scripts/test';
 import { projectRoot } from '../../../shared/paths';
 
 const mocharc = JSON.parse(fs.readFileSync(path.join(projectRoot, '.mocharc.json'), 'utf8')) as MochaRc;
@@ -42,5 +42,64 @@ describe('scripts/test.ts: npm test -- <files>', () => {
     expect(looksLikeTestPath('test')).to.equal(true);
     expect(looksLikeTestPath('--exit')).to.equal(false);
     expect(looksLikeTestPath('GET user')).to.equal(false);
+  });
+
+  describe('the Go tools it has scripts/tools.sh build first', () => {
+    const toolsOf = (...paths: string[]) => toolsFor(namedSpecs(paths, { ...opts, isDir: (p) => !p.endsWith('.ts') && !p.endsWith('.js') }));
+
+    it('all of them for the whole suite, with or without mocha flags', () => {
+      expect(toolsOf()).to.deep.equal(['all']);
+      expect(toolsFor(namedSpecs(['--grep', 'launcher'], opts))).to.deep.equal(['all']);
+      expect(toolsOf('test')).to.deep.equal(['jaeger', 'ghz', 'otelcol-lb']);
+    });
+
+    it('none for unit tests, except the one that runs the real binaries', () => {
+      expect(toolsOf('test/unit/shared/faults/fault-rules.test.ts')).to.deep.equal([]);
+      expect(toolsOf('test/unit/scripts', 'test/unit/shared/faults/fault-rules.test.ts')).to.deep.equal([]);
+      expect(toolsOf('test/unit/deploy/jaeger-config.test.ts')).to.deep.equal(['jaeger', 'otelcol-lb']);
+      expect(toolsOf('test/unit')).to.deep.equal(['jaeger', 'otelcol-lb']);
+    });
+
+    it('Jaeger and ghz for tests that run processes, the load balancer only where the collector tier runs', () => {
+      expect(toolsOf('test/e2e/faults.test.ts', 'test/unit/shared/faults')).to.deep.equal(['jaeger', 'ghz']);
+      expect(toolsOf('test/integration/trpc.test.ts')).to.deep.equal(['jaeger', 'ghz']);
+      expect(toolsOf('test/integration/launcher.test.ts')).to.deep.equal(['jaeger', 'ghz', 'otelcol-lb']);
+      expect(toolsOf('test/e2e/collector-lb.test.ts')).to.deep.equal(['jaeger', 'ghz', 'otelcol-lb']);
+      expect(toolsOf('test/e2e/')).to.deep.equal(['jaeger', 'ghz', 'otelcol-lb']);
+      expect(toolsOf('dist/test/integration/trpc.test.js')).to.deep.equal(['jaeger', 'ghz']);
+    });
+
+    // A test that starts what needs a tool, named in its own source, is given that tool: a new
+    // unit test that starts a stack, or a test that starts the collector tier, fails here.
+    const NEEDS: Record<string, RegExp> = {
+      jaeger: /\b(useStack|startStack|sharedJaeger|startJaeger|startNpmStart|startCollectorTier|jaegerBinary)\b/,
+      ghz: /\b(ghzBinary|startNpmStart)\b/,
+      'otelcol-lb': /\b(otelcolLbBinary|startCollectorTier)\b|\blaunch\(\['--collector', '[1-9]/,
+    };
+    const testFiles = (dir: string): string[] =>
+      fs.readdirSync(path.join(projectRoot, dir), { withFileTypes: true }).flatMap((e) => {
+        const rel = `${dir}/${e.name}`;
+        if (e.isDirectory()) return testFiles(rel);
+        return e.name.endsWith('.test.ts') ? [rel] : [];
+      });
+
+    it('gives every test file the tools its source starts (TOOLS_FOR_TESTS)', () => {
+      // This file names the patterns without starting anything.
+      const files = testFiles('test').filter((f) => f !== 'test/unit/scripts/test.test.ts');
+      expect(files.length).to.be.greaterThan(100);
+      const real = { cwd: projectRoot, root: projectRoot, isDir: () => false, exists: () => true };
+      let starting = 0;
+      for (const file of files) {
+        const text = fs.readFileSync(path.join(projectRoot, file), 'utf8');
+        const given = toolsFor(namedSpecs([file], real));
+        for (const [tool, uses] of Object.entries(NEEDS)) {
+          if (!uses.test(text)) continue;
+          starting++;
+          expect(given, `${file} starts what needs ${tool}: add it to TOOLS_FOR_TESTS (scripts/test.ts)`).to.include(tool);
+        }
+      }
+      expect(starting, 'tests found starting a tool').to.be.greaterThan(20);
+      expect(TOOLS_FOR_TESTS.at(-1)!.path, 'a last entry that takes every other test').to.equal('test/');
+    });
   });
 });

@@ -1,9 +1,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createFileRegistry, fromBinary, type FileRegistry } from '@bufbuild/protobuf';
+import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
 import { fill, namesFor, planService, RefusedName, singular, type Plan } from '../../../../scripts/new-service/plan';
+import { parseFaults } from '../../../../shared/faults/fault-rules';
+import { contractMethodPaths } from '../../../../shared/grpc/contracts';
+import { isPublicMethod } from '../../../../shared/grpc/method-auth';
 import { projectRoot } from '../../../../shared/paths';
 import { unusedServiceName } from '../../../support/service-name';
 
@@ -13,6 +19,26 @@ import { unusedServiceName } from '../../../support/service-name';
 const edited = (plan: Plan, file: string) => plan.edit.find((f) => f.path === file)!.content;
 
 const NAME = unusedServiceName();
+
+/**
+ * The project's contracts plus `file` (a new .proto), through `buf lint` and `buf build` as
+ * `npm run lint:proto` and `npm run gen` run them, in a scratch folder; the descriptors it builds.
+ */
+function contractsWith(file: { path: string; content: string }): FileRegistry {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'contracts-'));
+  try {
+    fs.cpSync(path.join(projectRoot, 'proto'), path.join(dir, 'proto'), { recursive: true });
+    fs.copyFileSync(path.join(projectRoot, 'buf.yaml'), path.join(dir, 'buf.yaml'));
+    fs.mkdirSync(path.dirname(path.join(dir, file.path)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file.path), file.content);
+    const buf = path.join(projectRoot, 'node_modules/.bin/buf');
+    execFileSync(buf, ['lint'], { cwd: dir, stdio: 'pipe' });
+    execFileSync(buf, ['build', '--exclude-source-info', '-o', 'descriptors.binpb'], { cwd: dir, stdio: 'pipe' });
+    return createFileRegistry(fromBinary(FileDescriptorSetSchema, fs.readFileSync(path.join(dir, 'descriptors.binpb'))));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('npm run new:service: the plan (scripts/new-service/plan.ts)', () => {
   it('spells a name every way the templates need, one record singular', () => {
@@ -67,6 +93,36 @@ describe('npm run new:service: the plan (scripts/new-service/plan.ts)', () => {
     expect(compose.volumes).to.have.property(`${n}-data`);
     const gatewayDeployment = parseAllDocuments(edited(plan, 'deploy/k8s/gateway.yaml')).map((d) => d.toJS()).find((d) => d?.kind === 'Deployment');
     expect(gatewayDeployment.spec.template.spec.containers[0].env).to.deep.include({ name: `${N}_SERVICE_URL`, value: `dns:///${n}:${port}` });
+  });
+
+  it('writes a contract that passes buf lint and builds, every RPC protected, and {public: true} builds as written', () => {
+    const plan = planService(projectRoot, NAME);
+    const { name, Name, Entity } = plan.names;
+    const proto = plan.create.find((f) => f.path === `proto/${name}/v1/${name}.proto`)!;
+    const service = `/${name}.v1.${Name}Service`;
+    const asGenerated = contractsWith(proto);
+    expect(isPublicMethod(`${service}/Create${Entity}`, asGenerated)).to.equal(false);
+    expect(isPublicMethod(`${service}/Get${Entity}`, asGenerated)).to.equal(false);
+    // What docs/extending.md tells a reader to write to let anyone call an RPC.
+    const flipped = proto.content.replace(/(rpc Get\w+\([^)]*\) returns \([^)]*\) \{\n\s*option \(common\.v1\.auth\) = \{public: )false/, '$1true');
+    expect(flipped).not.to.equal(proto.content);
+    const opened = contractsWith({ ...proto, content: flipped });
+    expect(isPublicMethod(`${service}/Get${Entity}`, opened)).to.equal(true);
+    expect(isPublicMethod(`${service}/Create${Entity}`, opened)).to.equal(false);
+  });
+
+  it("writes a config.yaml whose FAULTS example the FAULTS parser accepts once the new contract is in the descriptors", () => {
+    const plan = planService(projectRoot, NAME);
+    const { name, Name, Entity } = plan.names;
+    const registry = contractsWith(plan.create.find((f) => f.path === `proto/${name}/v1/${name}.proto`)!);
+    expect(contractMethodPaths(registry)).to.include.members([`${name}.v1.${Name}Service/Create${Entity}`, 'user.v1.UserService/GetUser']);
+    const config = plan.create.find((f) => f.path === `services/${name}/config.yaml`)!.content;
+    const example = /FAULTS in the environment,\n# e\.g\. "([^"]+)"/.exec(config)?.[1];
+    expect(example, 'the FAULTS example in config.yaml').to.be.a('string');
+    const faults = parseFaults(example!, contractMethodPaths(registry));
+    expect([...faults.keys()]).to.deep.equal([`${name}.v1.${Name}Service/Get${Entity}`]);
+    // Before `npm run gen` has described the new service, the same example is refused.
+    expect(() => parseFaults(example!, contractMethodPaths())).to.throw(/is not a method of this project/);
   });
 
   for (const [name, why] of [

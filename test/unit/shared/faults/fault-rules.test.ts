@@ -1,9 +1,11 @@
 import { status } from '@grpc/grpc-js';
 import { expect } from 'chai';
+import { AuthServiceService } from '../../../../gen/auth/v1/auth';
+import { UserServiceService } from '../../../../gen/user/v1/user';
 import { FaultSyntaxError, parseFaults } from '../../../../shared/faults/fault-rules';
-import { PROJECT_GRPC_METHODS } from '../../../../shared/faults/project-methods';
+import { contractMethodPaths } from '../../../../shared/grpc/contracts';
 
-const parse = (text: string) => parseFaults(text, PROJECT_GRPC_METHODS);
+const parse = (text: string) => parseFaults(text, contractMethodPaths());
 const failure = (text: string): string => {
   try {
     parse(text);
@@ -15,9 +17,17 @@ const failure = (text: string): string => {
 };
 
 describe('FAULTS parser', () => {
-  it('knows every method of both contracts', () => {
-    expect(PROJECT_GRPC_METHODS).to.include.members(['user.v1.UserService/GetUser', 'auth.v1.AuthService/ValidateToken', 'auth.v1.AuthService/Login']);
-    expect(PROJECT_GRPC_METHODS.every((m) => /^(user|auth)\.v1\.\w+Service\/\w+$/.test(m))).to.equal(true);
+  it('knows every method of the contracts, read from gen/descriptors.binpb rather than listed', () => {
+    const generated = [UserServiceService, AuthServiceService].flatMap((d) => Object.values(d).map((m) => m.path.slice(1)));
+    expect(contractMethodPaths()).to.include.members(generated);
+    expect(contractMethodPaths().every((m) => /^\w+\.v\d+\.\w+Service\/\w+$/.test(m))).to.equal(true);
+  });
+
+  it('knows a method only through the contracts it is given', () => {
+    expect(() => parseFaults('user.v1.UserService/GetUser:delay=1ms', ['inventory.v1.InventoryService/GetInventory'])).to.throw(
+      FaultSyntaxError,
+      '"user.v1.UserService/GetUser" is not a method of this project (one of inventory.v1.InventoryService/GetInventory)',
+    );
   });
 
   it("parses the issue's example: a fixed delay, and an error with a probability", () => {

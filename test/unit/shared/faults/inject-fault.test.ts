@@ -4,10 +4,10 @@ import type { TraceParent } from '../../../../shared/telemetry/tracing';
 import { expect } from 'chai';
 import { parseFaults } from '../../../../shared/faults/fault-rules';
 import { drawFault, InjectedFaultError, withFault, type FaultTarget } from '../../../../shared/faults/inject-fault';
-import { PROJECT_GRPC_METHODS } from '../../../../shared/faults/project-methods';
+import { contractMethodPaths } from '../../../../shared/grpc/contracts';
 import { toGrpcError } from '../../../../shared/grpc/handler';
 
-const ruleOf = (text: string) => parseFaults(`user.v1.UserService/GetUser:${text}`, PROJECT_GRPC_METHODS).get('user.v1.UserService/GetUser')!;
+const ruleOf = (text: string) => parseFaults(`user.v1.UserService/GetUser:${text}`, contractMethodPaths()).get('user.v1.UserService/GetUser')!;
 
 /** A deterministic generator (mulberry32), so probability checks are exact for a seed. */
 function seeded(seed: number): () => number {
