@@ -1,6 +1,6 @@
 // `npm run new:service -- <name>`: adds a gRPC service in the shape of the user and auth services
 // (contract, generated code, database and migrations, config, handlers, gateway procedures and
-// REST routes, tests, and its place in npm start, the Dockerfile, docker-compose.yml and
+// REST routes, tests, and its place in npm start, the Dockerfile, both Compose files and
 // deploy/k8s). What it creates and edits: scripts/new-service/plan.ts and docs/extending.md.
 import { execFileSync } from 'node:child_process';
 import { projectRoot } from '../shared/paths';

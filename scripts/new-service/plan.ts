@@ -189,6 +189,9 @@ function listEdits(n: ServiceNames, snippet: (file: string) => string): Record<s
       const depends = replaceOnce(file, env, /(\n {4}depends_on: \[)([^\]]*)(\]\n(?![\s\S]*\n {4}depends_on:))/, (_m, a: string, list: string, z: string) => `${a}${list}, ${name}-service${z}`);
       return `${depends.replace(/\n*$/, '\n')}  ${name}-data:\n`;
     },
+    // The collector tier's overlay points every traced service at the load balancer.
+    'docker-compose.collector.yml': (text, file) =>
+      insertAt(file, text, /^ {2}gateway:$/, `  ${name}-service:\n    environment: *collector-tracing\n    depends_on: [otelcol-lb]`, 'before'),
     'deploy/k8s/gateway.yaml': (text, file) => {
       const lines = text.split('\n');
       const last = lines.map((l) => /^ +- name: [A-Z_]+_SERVICE_URL$/.test(l)).lastIndexOf(true);

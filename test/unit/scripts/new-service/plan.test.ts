@@ -73,7 +73,7 @@ describe('npm run new:service: the plan (scripts/new-service/plan.ts)', () => {
     ]);
     for (const file of plan.create) expect(file.content, file.path).not.to.match(/__\w+__/);
     expect(plan.edit.map((f) => f.path).sort()).to.deep.equal(
-      ['Dockerfile', 'deploy/k8s/examples/secrets.example.yaml', 'deploy/k8s/gateway.yaml', 'docker-compose.yml', 'gateway/config.ts', 'gateway/config.yaml', 'gateway/grpc-clients.ts', 'gateway/rest/routes.ts', 'gateway/trpc/app-router.ts', 'scripts/stack/process-spec.ts'].sort(),
+      ['Dockerfile', 'deploy/k8s/examples/secrets.example.yaml', 'deploy/k8s/gateway.yaml', 'docker-compose.collector.yml', 'docker-compose.yml', 'gateway/config.ts', 'gateway/config.yaml', 'gateway/grpc-clients.ts', 'gateway/rest/routes.ts', 'gateway/trpc/app-router.ts', 'scripts/stack/process-spec.ts'].sort(),
     );
     // Each edit only adds lines (and extends a one-line list), never removes one.
     for (const file of plan.edit) {
@@ -91,6 +91,9 @@ describe('npm run new:service: the plan (scripts/new-service/plan.ts)', () => {
     expect(compose.services.gateway!.environment).to.include({ [`${N}_SERVICE_URL`]: `dns:///${n}-service:${port}` });
     expect(compose.services.gateway!.depends_on).to.include(`${n}-service`);
     expect(compose.volumes).to.have.property(`${n}-data`);
+    const overlay = parseAllDocuments(edited(plan, 'docker-compose.collector.yml'))[0]!.toJS() as { services: Record<string, { environment: Record<string, string>; depends_on: string[] }> };
+    expect(overlay.services[`${n}-service`]!.environment).to.deep.equal(overlay.services.gateway!.environment);
+    expect(overlay.services[`${n}-service`]!.depends_on).to.deep.equal(['otelcol-lb']);
     const gatewayDeployment = parseAllDocuments(edited(plan, 'deploy/k8s/gateway.yaml')).map((d) => d.toJS()).find((d) => d?.kind === 'Deployment');
     expect(gatewayDeployment.spec.template.spec.containers[0].env).to.deep.include({ name: `${N}_SERVICE_URL`, value: `dns:///${n}:${port}` });
   });
