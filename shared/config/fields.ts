@@ -1,6 +1,5 @@
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
-import { parseTarget } from '../grpc/target';
 
 // Field builders for environment-style config. Environment values are strings, so each builder
 // parses text strictly: "1e3" is not a port and "yes" is not a boolean.
@@ -36,23 +35,6 @@ export const ratio = () =>
     .string()
     .regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, 'must be a number from 0 to 1')
     .transform(Number);
-
-/**
- * A gRPC channel target: `host:port`, `dns:///name:port` (every address the name resolves to), or
- * a list of instances `ipv4:a.b.c.d:port,...` / `ipv6:[addr]:port,...` (shared/grpc/target.ts).
- */
-export const grpcTarget = (fallback: string) =>
-  z
-    .string()
-    .trim()
-    .superRefine((value, ctx) => {
-      try {
-        parseTarget(value);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      }
-    })
-    .default(fallback);
 
 /** A comma-separated list, trimmed, empty entries dropped. */
 export const list = (fallback: string[] = []) =>

@@ -4,7 +4,7 @@ import { ConfigError, readConfigFile } from '../config/load-config';
 import { createDiagLogger, diagLevel } from './diag-logger';
 import { droppedSpans, exportStats } from './export-stats';
 import { setTracing, setTracingConfig, tracingConfig } from './active-config';
-import { OffTracing } from './span-tracing';
+import { OffTracing } from './off-tracing';
 import { resolveTracingConfig, type TracingConfig } from './tracing-config';
 
 /** Options of {@link startTelemetry}. */
@@ -30,7 +30,7 @@ export { tracingConfig };
  * those modules before they are first required. The default `lean` loads none (lean-tracing.ts
  * makes the same spans at the choke points). With tracing disabled nothing is started at all;
  * the caller's W3C traceparent, tracestate and baggage are still passed downstream, by hand
- * (span-tracing.ts).
+ * (off-tracing.ts).
  */
 export function startTelemetry(options: StartTelemetryOptions): TracingConfig {
   const already = tracingConfig();

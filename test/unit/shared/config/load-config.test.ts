@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { z } from 'zod';
 import { ConfigError, flattenYaml, loadConfig } from '../../../../shared/config/load-config';
-import { bool, grpcTarget, list, port, positiveInt } from '../../../../shared/config/fields';
+import { bool, list, port, positiveInt } from '../../../../shared/config/fields';
+import { grpcTarget } from '../../../../shared/grpc/target';
 import { commonConfig } from '../../../../shared/config/common';
 
 const schema = z.object({
