@@ -36,6 +36,24 @@ export const ratio = () =>
     .regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, 'must be a number from 0 to 1')
     .transform(Number);
 
+/**
+ * One of `values`; the message names them and the value given. `ignoreCase`: any spelling is
+ * accepted, and the value comes out lower-case.
+ */
+export const oneOf = <const T extends readonly [string, ...string[]]>(values: T, options: { ignoreCase?: boolean } = {}) => {
+  const normalise = (v: string) => (options.ignoreCase ? v.toLowerCase() : v);
+  const expected = values.length === 2 ? `${values[0]} or ${values[1]}` : `one of ${values.join(', ')}`;
+  return z
+    .string()
+    .superRefine((value, ctx) => {
+      if (!(values as readonly string[]).includes(normalise(value))) ctx.addIssue({ code: 'custom', message: `must be ${expected}, got "${value}"` });
+    })
+    .transform((value) => normalise(value) as T[number]);
+};
+
+/** An absolute URL (a collector's endpoint). */
+export const url = () => z.string().refine((value) => URL.canParse(value), { message: 'must be a URL' });
+
 /** A comma-separated list, trimmed, empty entries dropped. */
 export const list = (fallback: string[] = []) =>
   z
