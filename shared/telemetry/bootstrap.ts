@@ -1,6 +1,8 @@
+import path from 'node:path';
 import { diag } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ConfigError, readConfigFile } from '../config/load-config';
+import { projectRoot } from '../paths';
 import { createDiagLogger, diagLevel } from './diag-logger';
 import { droppedSpans, exportStats } from './export-stats';
 import { setTracing, setTracingConfig, tracingConfig } from './active-config';
@@ -18,6 +20,26 @@ export interface StartTelemetryOptions {
   spanProcessors?: SpanProcessor[];
 }
 
+/**
+ * The config.yaml and fallback service.name of the process whose main module is `main`
+ * (`process.argv[1]`): `dist/<folder>/main.js` reads `<folder>/config.yaml` (whose
+ * `tracing.service_name` names it) and falls back to `gateway` or `<name>-service` for
+ * `services/<name>`; any other entry point (a script, an ESM app) is named after its file and
+ * reads CONFIG_FILE only.
+ */
+export function entryDefaults(main: string | undefined): Pick<StartTelemetryOptions, 'defaultServiceName' | 'configFile'> {
+  const entry = main ?? 'node';
+  const folder = path.relative(path.join(projectRoot, 'dist'), path.dirname(entry)).split(path.sep).join('/');
+  if (folder === '' || folder.startsWith('..') || path.isAbsolute(folder)) {
+    return { defaultServiceName: path.basename(entry, path.extname(entry)) };
+  }
+  const name = path.posix.basename(folder);
+  return {
+    defaultServiceName: folder.startsWith('services/') ? `${name}-service` : name,
+    configFile: path.join(projectRoot, folder, 'config.yaml'),
+  };
+}
+
 // The running SDK; the SDK packages are loaded only when tracing is enabled.
 let started: { shutdown(): Promise<void> } | undefined;
 
@@ -25,7 +47,7 @@ export { tracingConfig };
 
 /**
  * Starts tracing for this process and chooses its implementation of the tracing interface
- * (tracing.ts), once. Call from the preload (`node --require`), before any other module: with
+ * (tracing.ts), once. Called by the preload (preload.ts), before any other module: with
  * `instrumentation: auto` the stock http, express, grpc-js and pino instrumentations must patch
  * those modules before they are first required. The default `lean` loads none (lean-tracing.ts
  * makes the same spans at the choke points). With tracing disabled nothing is started at all;
