@@ -91,12 +91,15 @@ export function startTelemetry(options: StartTelemetryOptions): TracingConfig {
 
 /**
  * Flushes spans still queued and stops tracing; call last in a graceful shutdown. Never throws
- * and never takes longer than `timeoutMs`: a collector that is down must not hold up an exit.
+ * and never takes longer than `timeoutMs`, by default the configured export timeout
+ * (OTEL_BSP_EXPORT_TIMEOUT): a collector that is down must not hold up an exit longer than one
+ * export may take, which is what the Kubernetes manifests' grace periods allow for.
  */
-export async function shutdownTelemetry(timeoutMs = 5000): Promise<void> {
+export async function shutdownTelemetry(timeoutMs?: number): Promise<void> {
   const p = started;
   started = undefined;
   if (!p) return;
+  timeoutMs ??= tracingConfig()!.batch.exportTimeoutMillis;
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
