@@ -89,6 +89,15 @@ export interface StackOptions {
 }
 
 /**
+ * How the build at `root` starts a process: its own process-spec.ts, since another build may keep
+ * its node flags and preload elsewhere than this one (`--against`).
+ */
+function nodeArgsOf(root: string): typeof nodeArgs {
+  if (root === projectRoot) return nodeArgs;
+  return (require(path.join(root, 'dist', 'scripts', 'stack', 'process-spec.js')) as { nodeArgs: typeof nodeArgs }).nodeArgs;
+}
+
+/**
  * Starts one stack process with the command line scripts/stack/launch uses (process-spec.ts
  * nodeArgs), from `root`: absolute paths, so another build's code runs with its own modules.
  */
@@ -100,7 +109,7 @@ function launchStackProcess(name: string, folder: string, env: Record<string, st
     extra.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
   const root = options.root ?? projectRoot;
-  const args = nodeArgs(folder, { preload, extra }).map((a) => (a.startsWith('./dist/') ? path.join(root, a) : a));
+  const args = nodeArgsOf(root)(folder, { preload, extra }).map((a) => (a.startsWith('./dist/') ? path.join(root, a) : a));
   return spawnTracked({ name, command: process.execPath, args, env, onLine });
 }
 

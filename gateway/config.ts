@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { commonConfig } from '../shared/config/common';
-import { addressListProblem, grpcTarget, list, port, positiveInt } from '../shared/config/fields';
+import { addressListProblem, list, port, positiveInt } from '../shared/config/fields';
+import { grpcTarget } from '../shared/grpc/target';
 import { loadConfigOrExit } from '../shared/config/load-config';
 import { projectRoot } from '../shared/paths';
 import { trustedCallersProblem, TRUST_EVERY_CALLER } from '../shared/telemetry/edge-trust';

@@ -1,4 +1,4 @@
-// Entry point of the gateway: node --require ./dist/gateway/telemetry.js ./dist/gateway/main.js
+// Entry point of the gateway, started after the tracing preload (the node flags: docs/tracing.md).
 import { createLogger } from '../shared/logging/logger';
 import { runProcess } from '../shared/process/run-process';
 import { loadGatewayConfig } from './config';

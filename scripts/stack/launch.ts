@@ -155,9 +155,9 @@ export function spawnCommand(options: SpawnCommandOptions): LaunchedProcess {
 }
 
 /**
- * Starts `node <heap flags> --require ./dist/<folder>/telemetry.js ./dist/<folder>/main.js` from
- * the repo root (process-spec.ts nodeArgs). The tracing preload loads before main so that, with
- * auto instrumentation, its instrumentations patch modules first.
+ * Starts `node <node flags> ./dist/<folder>/main.js` from the repo root (process-spec.ts
+ * nodeArgs: the Dockerfile's NODE_OPTIONS). The tracing preload among them loads before main so
+ * that, with auto instrumentation, its instrumentations patch modules first.
  */
 export function launchProcess(options: LaunchOptions): LaunchedProcess {
   return spawnCommand({ ...options, command: process.execPath, args: nodeArgs(options.folder) });

@@ -1,3 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from '../../shared/paths';
+
 /** How to start one process, which environment keys place it on the network, and what it calls. */
 export interface ProcessSpec {
   /** Short name used in output prefixes and APIs. */
@@ -79,18 +83,30 @@ export function callerEnv(spec: { calls: readonly ProcessName[] }, targetOf: (na
   return env;
 }
 
-/**
- * V8 heap flags every service runs with. The Node the project runs on sizes the young generation
- * from the machine's memory, so on a large machine a busy service holds far more RSS than the same
- * code on older Node; 16 MiB semi-spaces (their old default) bring it back without costing throughput
- * (bench/README.md, "What each lever bought"). A slower-growing old generation lowers the peak further
- * but costs CPU on every request (bench/README.md, "Removed configurations"): a deployment's
- * choice, not the default.
- */
-export const NODE_HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=16'];
+/** The tracing preload: the first module every process loads (shared/telemetry/preload.ts). */
+const PRELOAD = ['--require', './dist/shared/telemetry/preload.js'] as const;
 
-/** The node arguments that start one process: NODE_HEAP_FLAGS, the tracing preload, then main. */
+/**
+ * The node flags every process starts with, read from the one place they are kept: the
+ * Dockerfile's `ENV NODE_OPTIONS="..."`, so `npm start` and the images run the same flags (the
+ * V8 heap settings and the tracing preload; the Dockerfile says why each).
+ */
+export function nodeFlags(): string[] {
+  const file = path.join(projectRoot, 'Dockerfile');
+  const options = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(fs.readFileSync(file, 'utf8'))?.[1];
+  if (options === undefined) throw new Error(`${file}: no ENV NODE_OPTIONS="..." line`);
+  return options.split(/\s+/).filter(Boolean);
+}
+
+/**
+ * The node arguments that start one process: the node flags (without the tracing preload when
+ * `preload` is false), `extra`, then main.
+ */
 export function nodeArgs(folder: string, options: { preload?: boolean; extra?: readonly string[] } = {}): string[] {
-  const dist = (file: string) => `./dist/${folder}/${file}`;
-  return [...NODE_HEAP_FLAGS, ...(options.extra ?? []), ...(options.preload === false ? [] : ['--require', dist('telemetry.js')]), dist('main.js')];
+  let flags = nodeFlags();
+  if (options.preload === false) {
+    const at = flags.findIndex((flag, i) => flag === PRELOAD[0] && flags[i + 1] === PRELOAD[1]);
+    if (at !== -1) flags = [...flags.slice(0, at), ...flags.slice(at + 2)];
+  }
+  return [...flags, ...(options.extra ?? []), `./dist/${folder}/main.js`];
 }

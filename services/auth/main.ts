@@ -1,4 +1,4 @@
-// Entry point of the auth service: node --require ./dist/services/auth/telemetry.js ./dist/services/auth/main.js
+// Entry point of the auth service, started after the tracing preload (the node flags: docs/tracing.md).
 import { databaseSettings, describeDatabase } from '../../shared/config/database';
 import { loadConfigOrExit } from '../../shared/config/load-config';
 import { createLogger } from '../../shared/logging/logger';

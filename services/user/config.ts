@@ -2,7 +2,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { commonConfig } from '../../shared/config/common';
 import { databaseKeys } from '../../shared/config/database';
-import { grpcTarget, list, port, positiveInt } from '../../shared/config/fields';
+import { list, port, positiveInt } from '../../shared/config/fields';
+import { grpcTarget } from '../../shared/grpc/target';
 import { faultsSetting, refuseFaultsInProduction } from '../../shared/faults/faults-setting';
 import { projectRoot } from '../../shared/paths';
 

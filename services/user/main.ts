@@ -1,4 +1,4 @@
-// Entry point of the user service: node --require ./dist/services/user/telemetry.js ./dist/services/user/main.js
+// Entry point of the user service, started after the tracing preload (the node flags: docs/tracing.md).
 import { databaseSettings, describeDatabase } from '../../shared/config/database';
 import { loadConfigOrExit } from '../../shared/config/load-config';
 import { createLogger } from '../../shared/logging/logger';

@@ -1,6 +1,5 @@
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
-import { parseTarget } from '../grpc/target';
 
 // Field builders for environment-style config. Environment values are strings, so each builder
 // parses text strictly: "1e3" is not a port and "yes" is not a boolean.
@@ -38,21 +37,22 @@ export const ratio = () =>
     .transform(Number);
 
 /**
- * A gRPC channel target: `host:port`, `dns:///name:port` (every address the name resolves to), or
- * a list of instances `ipv4:a.b.c.d:port,...` / `ipv6:[addr]:port,...` (shared/grpc/target.ts).
+ * One of `values`; the message names them and the value given. `ignoreCase`: any spelling is
+ * accepted, and the value comes out lower-case.
  */
-export const grpcTarget = (fallback: string) =>
-  z
+export const oneOf = <const T extends readonly [string, ...string[]]>(values: T, options: { ignoreCase?: boolean } = {}) => {
+  const normalise = (v: string) => (options.ignoreCase ? v.toLowerCase() : v);
+  const expected = values.length === 2 ? `${values[0]} or ${values[1]}` : `one of ${values.join(', ')}`;
+  return z
     .string()
-    .trim()
     .superRefine((value, ctx) => {
-      try {
-        parseTarget(value);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      }
+      if (!(values as readonly string[]).includes(normalise(value))) ctx.addIssue({ code: 'custom', message: `must be ${expected}, got "${value}"` });
     })
-    .default(fallback);
+    .transform((value) => normalise(value) as T[number]);
+};
+
+/** An absolute URL (a collector's endpoint). */
+export const url = () => z.string().refine((value) => URL.canParse(value), { message: 'must be a URL' });
 
 /** A comma-separated list, trimmed, empty entries dropped. */
 export const list = (fallback: string[] = []) =>

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
-/** Where a config value came from, for error messages and `describeSource`. */
+/** Where a config value came from, for error messages ({@link formatIssues}). */
 export type ConfigSource = 'env' | 'file' | 'default';
 
 /** Raised when configuration is invalid; the message names every bad key. */
@@ -64,15 +64,30 @@ export function rawConfig(options: LoadConfigOptions = {}): Record<string, strin
   return merged;
 }
 
-/** Formats zod issues as `KEY: message` lines, naming the config.yaml spelling too. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+/**
+ * Formats zod issues as `KEY: message` lines. Without `sourceOf` each names the config.yaml
+ * spelling too (the value may have come from either); with it, the one place the value came from.
+ */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], sourceOf?: (key: string) => ConfigSource): string {
   return issues
     .map((issue) => {
       const key = issue.path.map(String).join('.') || '(root)';
       const yamlKey = key.toLowerCase().replace(/^([a-z0-9]+)_/, '$1.');
+      const source = sourceOf?.(key);
+      if (source === 'env') return `  ${key}: ${issue.message}`;
+      if (source === 'file') return `  ${yamlKey} in config.yaml: ${issue.message}`;
       return `  ${key} (or ${yamlKey} in config.yaml): ${issue.message}`;
     })
     .join('\n');
+}
+
+/** Validates `values` against `schema`; a ConfigError names every bad key ({@link formatIssues}). */
+export function parseConfig<S extends z.ZodType>(schema: S, values: Record<string, string | undefined>, sourceOf?: (key: string) => ConfigSource): z.output<S> {
+  const result = schema.safeParse(values);
+  if (!result.success) {
+    throw new ConfigError(`invalid configuration:\n${formatIssues(result.error.issues, sourceOf)}`);
+  }
+  return result.data;
 }
 
 /**
@@ -80,11 +95,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
  * environment-style keys. Throws a ConfigError naming every bad key.
  */
 export function loadConfig<S extends z.ZodObject>(schema: S, options: LoadConfigOptions = {}): z.output<S> {
-  const result = schema.safeParse(rawConfig(options));
-  if (!result.success) {
-    throw new ConfigError(`invalid configuration:\n${formatIssues(result.error.issues)}`);
-  }
-  return result.data;
+  return parseConfig(schema, rawConfig(options));
 }
 
 /**

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { z } from 'zod';
 
 /** One `host:port` of a target; `host` is a name, an IPv4 address or an IPv6 address (no brackets). */
 export interface TargetAddress {
@@ -90,3 +91,21 @@ export function targetFor(addresses: readonly TargetAddress[]): string {
   if (!scheme) throw new TargetError(`${addresses.map(formatAddress).join(',')}: several instances need IP addresses of one family`);
   return `${scheme}:${addresses.map(formatAddress).join(',')}`;
 }
+
+/**
+ * A config field holding a gRPC channel target, beside shared/config/fields.ts's builders:
+ * `host:port`, `dns:///name:port` (every address the name resolves to), or a list of instances
+ * `ipv4:a.b.c.d:port,...` / `ipv6:[addr]:port,...` ({@link parseTarget}).
+ */
+export const grpcTarget = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .superRefine((value, ctx) => {
+      try {
+        parseTarget(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .default(fallback);

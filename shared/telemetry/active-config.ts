@@ -1,5 +1,5 @@
 import { resolveServiceInstanceId } from './instance-id';
-import { OffTracing } from './span-tracing';
+import { OffTracing } from './off-tracing';
 import { tracer } from './spans';
 import type { TracingConfig } from './tracing-config';
 import type { Tracing } from './tracing';

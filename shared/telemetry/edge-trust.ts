@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { TraceFlags, type SpanContext } from '@opentelemetry/api';
 import proxyaddr from 'proxy-addr';
 import { addressListProblem } from '../config/fields';
-import { parseTraceparentFast } from './lean/w3c-propagator';
+import { parseTraceparentFast } from './trace-headers';
 
 // Trace context at a trust boundary. A caller that is not trusted must not choose the trace id,
 // the sampling decision, tracestate or baggage of what it asks for (W3C Trace Context, "Security

@@ -3,14 +3,10 @@
 // has to be registered first, then the same bootstrap runs as for CommonJS (`--require`).
 // The service name comes from TRACING_SERVICE_NAME / OTEL_SERVICE_NAME (default: the entry file).
 import { createRequire, register } from 'node:module';
-import path from 'node:path';
 
 register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
 
 const require = createRequire(import.meta.url);
-const { startTelemetry } = require('./bootstrap.js') as typeof import('./bootstrap.js');
+const { entryDefaults, startTelemetry } = require('./bootstrap.js') as typeof import('./bootstrap.js');
 
-startTelemetry({
-  defaultServiceName: path.basename(process.argv[1] ?? 'node', path.extname(process.argv[1] ?? '')),
-  configFile: process.env.CONFIG_FILE,
-});
+startTelemetry(entryDefaults(process.argv[1]));

@@ -127,6 +127,6 @@ export function startSdk(
     return { shutdown: () => provider.shutdown(), tracing: new LeanTracing() };
   }
   const sdk = (require('./start-auto') as typeof import('./start-auto')).startAuto(config, { instrumentations, processors, resource: processResource(config), diagOptions });
-  const { AutoTracing } = require('./span-tracing') as typeof import('./span-tracing');
+  const { AutoTracing } = require('./auto-tracing') as typeof import('./auto-tracing');
   return { shutdown: () => sdk.shutdown(), tracing: new AutoTracing() };
 }

@@ -1,10 +1,46 @@
-import { TraceState } from '@opentelemetry/core';
-import { parseTraceparentFast } from './lean/w3c-propagator';
+import type { SpanContext } from '@opentelemetry/api';
+import { parseTraceParent, TraceState } from '@opentelemetry/core';
+
+const INVALID_TRACE_ID = '0'.repeat(32);
+const INVALID_SPAN_ID = '0'.repeat(16);
+
+/** Whether `s[from, to)` is lower-case hex. */
+function isLowerHex(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+/**
+ * A `traceparent` value as a span context, by the W3C rules the stock propagator applies. The
+ * common shape (`00-<32 hex>-<16 hex>-<2 hex>`, 55 characters) is checked by character codes;
+ * anything else (another version, surrounding space, extra fields) goes to the stock parser, so
+ * every input gets the stock answer (the unit test runs both over the W3C cases).
+ */
+export function parseTraceparentFast(value: string): SpanContext | null {
+  if (
+    value.length === 55 &&
+    value.charCodeAt(0) === 48 &&
+    value.charCodeAt(1) === 48 &&
+    value.charCodeAt(2) === 45 &&
+    value.charCodeAt(35) === 45 &&
+    value.charCodeAt(52) === 45
+  ) {
+    if (!isLowerHex(value, 3, 35) || !isLowerHex(value, 36, 52) || !isLowerHex(value, 53, 55)) return null;
+    const traceId = value.substring(3, 35);
+    const spanId = value.substring(36, 52);
+    if (traceId === INVALID_TRACE_ID || spanId === INVALID_SPAN_ID) return null;
+    return { traceId, spanId, traceFlags: parseInt(value.substring(53, 55), 16) };
+  }
+  return parseTraceParent(value);
+}
 
 /**
  * The W3C trace context a request arrived with, carried by hand from the incoming request to the
  * calls it makes when tracing is off: then no instrumentation and no context manager are loaded,
- * so the choke points pass the caller's trace along themselves (span-tracing.ts).
+ * so the choke points pass the caller's trace along themselves (off-tracing.ts).
  */
 export interface TraceHeaders {
   /** `00-<trace-id>-<parent-id>-<flags>`, validated and re-serialised as version 00. */

@@ -1,8 +1,14 @@
-import { ConfigError } from '../config/load-config';
+import { z } from 'zod';
+import { bool, oneOf, positiveInt, ratio, url } from '../config/fields';
+import { parseConfig, type ConfigSource } from '../config/load-config';
 import { resolveServiceInstanceId } from './instance-id';
 
+const EXPORTERS = ['otlp', 'jaeger', 'console', 'none'] as const;
+const INSTRUMENTATIONS = ['lean', 'auto'] as const;
+const PROTOCOLS = ['grpc', 'http/protobuf'] as const;
+
 /** Where spans go. */
-export type ExporterKind = 'otlp' | 'jaeger' | 'console' | 'none';
+export type ExporterKind = (typeof EXPORTERS)[number];
 
 /**
  * How spans are made. `lean`: by the project's own code at the few places every request passes
@@ -10,10 +16,10 @@ export type ExporterKind = 'otlp' | 'jaeger' | 'console' | 'none';
  * stock http, express, grpc and pino instrumentations make the HTTP and gRPC spans, for users who
  * add libraries only auto-instrumentation covers. Both give the same trace.
  */
-export type InstrumentationMode = 'lean' | 'auto';
+export type InstrumentationMode = (typeof INSTRUMENTATIONS)[number];
 
 /** OTLP transport: protobuf over HTTP (port 4318) or gRPC (port 4317). */
-export type OtlpProtocol = 'http/protobuf' | 'grpc';
+export type OtlpProtocol = (typeof PROTOCOLS)[number];
 
 /** The resolved tracing configuration of one process. */
 export interface TracingConfig {
@@ -42,128 +48,110 @@ export interface TracingConfigSources {
   defaultServiceName: string;
 }
 
-const EXPORTERS: readonly ExporterKind[] = ['otlp', 'jaeger', 'console', 'none'];
+// OTEL_TRACES_SAMPLER's values: [rate of new traces (undefined: OTEL_TRACES_SAMPLER_ARG), parent-based].
+const SAMPLERS = {
+  always_on: [1, false],
+  always_off: [0, false],
+  traceidratio: [undefined, false],
+  parentbased_always_on: [1, true],
+  parentbased_always_off: [0, true],
+  parentbased_traceidratio: [undefined, true],
+} as const;
+
+/** The keys of config.yaml's `tracing:` section; `TRACING_*` in the environment overrides each. */
+const TRACING_KEYS = {
+  TRACING_ENABLED: bool(true),
+  TRACING_SERVICE_NAME: z.string().optional(),
+  TRACING_INSTRUMENTATION: oneOf(INSTRUMENTATIONS, { ignoreCase: true }).default('lean'),
+  TRACING_EXPORTER: oneOf(EXPORTERS, { ignoreCase: true }).optional(),
+  TRACING_OTLP_PROTOCOL: oneOf(PROTOCOLS).optional(),
+  TRACING_COLLECTOR_URL: url().optional(),
+  TRACING_SAMPLING_RATE: ratio().optional(),
+};
+
+/** The standard OpenTelemetry variables honoured, from the environment only. */
+const OTEL_KEYS = {
+  OTEL_SDK_DISABLED: bool(false),
+  OTEL_SERVICE_NAME: z.string().optional(),
+  OTEL_TRACES_EXPORTER: oneOf(EXPORTERS, { ignoreCase: true }).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: oneOf(PROTOCOLS).optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: oneOf(PROTOCOLS).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url().optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url().optional(),
+  OTEL_TRACES_SAMPLER: oneOf(Object.keys(SAMPLERS) as [keyof typeof SAMPLERS, ...Array<keyof typeof SAMPLERS>], { ignoreCase: true }).optional(),
+  OTEL_TRACES_SAMPLER_ARG: ratio().optional(),
+  OTEL_BSP_MAX_QUEUE_SIZE: positiveInt(2048),
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: positiveInt(512),
+  // Shorter than the specification's 5000, so traces show up within a second.
+  OTEL_BSP_SCHEDULE_DELAY: positiveInt(1000),
+  OTEL_BSP_EXPORT_TIMEOUT: positiveInt(10000),
+};
+
+/** Every tracing setting, validated as one object (the fields of shared/config/fields.ts). */
+const tracingSchema = z.object({ ...TRACING_KEYS, ...OTEL_KEYS }).refine((c) => c.OTEL_BSP_MAX_EXPORT_BATCH_SIZE <= c.OTEL_BSP_MAX_QUEUE_SIZE, {
+  path: ['OTEL_BSP_MAX_EXPORT_BATCH_SIZE'],
+  message: 'must not exceed OTEL_BSP_MAX_QUEUE_SIZE',
+});
+
 const DEFAULT_ENDPOINTS = {
   'otlp/http/protobuf': 'http://localhost:4318/v1/traces',
   'otlp/grpc': 'http://localhost:4317',
   jaeger: 'http://localhost:14268/api/traces',
 } as const;
 
-const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
-
-function parseBool(key: string, value: string): boolean {
-  if (/^(true|1)$/i.test(value)) return true;
-  if (/^(false|0)$/i.test(value)) return false;
-  throw new ConfigError(`invalid configuration:\n  ${key}: must be true or false, got "${value}"`);
-}
-
-function parseRatio(key: string, value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
-    throw new ConfigError(`invalid configuration:\n  ${key}: must be a number from 0 to 1, got "${value}"`);
-  }
-  return n;
-}
-
-function parsePositive(key: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) {
-    throw new ConfigError(`invalid configuration:\n  ${key}: must be a positive whole number, got "${value}"`);
-  }
-  return n;
-}
-
-function parseExporter(key: string, value: string): ExporterKind {
-  const v = value.toLowerCase();
-  if (!(EXPORTERS as readonly string[]).includes(v)) {
-    throw new ConfigError(`invalid configuration:\n  ${key}: must be one of ${EXPORTERS.join(', ')}, got "${value}"`);
-  }
-  return v as ExporterKind;
-}
-
-function parseInstrumentation(key: string, value: string): InstrumentationMode {
-  const v = value.toLowerCase();
-  if (v === 'lean' || v === 'auto') return v;
-  throw new ConfigError(`invalid configuration:\n  ${key}: must be lean or auto, got "${value}"`);
-}
-
-function parseProtocol(key: string, value: string): OtlpProtocol {
-  if (value === 'grpc' || value === 'http/protobuf') return value;
-  throw new ConfigError(`invalid configuration:\n  ${key}: must be grpc or http/protobuf, got "${value}"`);
-}
-
-/** The first defined value among `[key, value]` pairs, with the key it came from. */
-function first(...pairs: Array<[string, string | undefined]>): [string, string] | undefined {
-  for (const [key, value] of pairs) {
-    const v = nonEmpty(value);
-    if (v !== undefined) return [key, v];
-  }
-  return undefined;
-}
+/** A value as set: trimmed, and a blank one is no value. */
+const given = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
 
 /**
  * Resolves tracing settings. Precedence, highest first:
  * `OTEL_SDK_DISABLED=true` (always disables) > `TRACING_*` environment > standard `OTEL_*`
  * environment > the `tracing:` section of config.yaml > built-in defaults.
- * Invalid values throw a ConfigError naming the key.
+ * Invalid values throw a ConfigError naming the key and where it was set, as every config error.
  */
 export function resolveTracingConfig({ env, file, defaultServiceName }: TracingConfigSources): TracingConfig {
-  const yamlKey = (k: string) => `tracing.${k} (config.yaml)`;
+  // TRACING_* from the environment over config.yaml (as every setting), OTEL_* from the environment.
+  const values: Record<string, string | undefined> = {};
+  const sources: Record<string, ConfigSource> = {};
+  for (const key of Object.keys(TRACING_KEYS)) {
+    const fromEnv = given(env[key]);
+    values[key] = fromEnv ?? given(file[key]);
+    sources[key] = fromEnv !== undefined ? 'env' : 'file';
+  }
+  for (const key of Object.keys(OTEL_KEYS)) {
+    values[key] = given(env[key]);
+    sources[key] = 'env';
+  }
+  const c = parseConfig(tracingSchema, values, (key) => sources[key] ?? 'env');
+  /** A TRACING_* value when the environment set it (it beats OTEL_*); else undefined. */
+  const tracingEnv = <K extends keyof typeof TRACING_KEYS>(key: K) => (sources[key] === 'env' ? c[key] : undefined);
+  /** A TRACING_* value when config.yaml set it (OTEL_* beats it); else undefined. */
+  const tracingFile = <K extends keyof typeof TRACING_KEYS>(key: K) => (sources[key] === 'file' ? c[key] : undefined);
 
-  const enabledFrom = first(['TRACING_ENABLED', env.TRACING_ENABLED], [yamlKey('enabled'), file.TRACING_ENABLED]);
-  const sdkDisabled = nonEmpty(env.OTEL_SDK_DISABLED);
-  const enabled =
-    !(sdkDisabled !== undefined && parseBool('OTEL_SDK_DISABLED', sdkDisabled)) &&
-    (enabledFrom ? parseBool(...enabledFrom) : true);
-
-  const serviceName =
-    first(
-      ['TRACING_SERVICE_NAME', env.TRACING_SERVICE_NAME],
-      ['OTEL_SERVICE_NAME', env.OTEL_SERVICE_NAME],
-      [yamlKey('service_name'), file.TRACING_SERVICE_NAME],
-    )?.[1] ?? defaultServiceName;
-
+  const enabled = !c.OTEL_SDK_DISABLED && c.TRACING_ENABLED;
+  const serviceName = tracingEnv('TRACING_SERVICE_NAME') ?? c.OTEL_SERVICE_NAME ?? tracingFile('TRACING_SERVICE_NAME') ?? defaultServiceName;
   const serviceInstanceId = resolveServiceInstanceId(env, file);
 
-  const instrumentationFrom = first(
-    ['TRACING_INSTRUMENTATION', env.TRACING_INSTRUMENTATION],
-    [yamlKey('instrumentation'), file.TRACING_INSTRUMENTATION],
-  );
-  const instrumentation = instrumentationFrom ? parseInstrumentation(...instrumentationFrom) : 'lean';
-
-  const protocolFrom = first(
-    ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL],
-    ['OTEL_EXPORTER_OTLP_PROTOCOL', env.OTEL_EXPORTER_OTLP_PROTOCOL],
-    [yamlKey('otlp_protocol'), file.TRACING_OTLP_PROTOCOL],
-  );
-
   // The collector URL: TRACING_COLLECTOR_URL, then the standard OTLP variables, then config.yaml.
-  const otlpTracesEndpoint = nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
-  const otlpBase = nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT);
-  const urlFromEnv = nonEmpty(env.TRACING_COLLECTOR_URL);
-  const urlFromFile = nonEmpty(file.TRACING_COLLECTOR_URL);
-
-  const exporterFrom = first(
-    ['TRACING_EXPORTER', env.TRACING_EXPORTER],
-    ['OTEL_TRACES_EXPORTER', env.OTEL_TRACES_EXPORTER],
-    [yamlKey('exporter'), file.TRACING_EXPORTER],
-  );
+  const urlFromEnv = tracingEnv('TRACING_COLLECTOR_URL');
+  const urlFromFile = tracingFile('TRACING_COLLECTOR_URL');
+  const otlpTracesEndpoint = c.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const otlpBase = c.OTEL_EXPORTER_OTLP_ENDPOINT;
   // Without an explicit exporter, a collector URL ending in /api/traces (Jaeger's thrift
-  // endpoint, http://jaeger:14268/api/traces) selects the Jaeger exporter, so a configuration
-  // written for Jaeger's native protocol works unchanged.
+  // endpoint, http://jaeger:14268/api/traces) selects the Jaeger exporter by itself, so a
+  // configuration written for Jaeger's native protocol works unchanged; one ending in :4317
+  // selects OTLP over gRPC.
   const candidateUrl = urlFromEnv ?? (otlpTracesEndpoint || otlpBase ? undefined : urlFromFile);
-  const exporter: ExporterKind = exporterFrom
-    ? parseExporter(...exporterFrom)
-    : candidateUrl && /\/api\/traces\/?$/.test(candidateUrl)
-      ? 'jaeger'
-      : 'otlp';
-
-  const otlpProtocol: OtlpProtocol = protocolFrom
-    ? parseProtocol(...protocolFrom)
-    : candidateUrl && /:4317\/?$/.test(candidateUrl)
-      ? 'grpc'
-      : 'http/protobuf';
+  const exporter: ExporterKind =
+    tracingEnv('TRACING_EXPORTER') ??
+    c.OTEL_TRACES_EXPORTER ??
+    tracingFile('TRACING_EXPORTER') ??
+    (candidateUrl && /\/api\/traces\/?$/.test(candidateUrl) ? 'jaeger' : 'otlp');
+  const otlpProtocol: OtlpProtocol =
+    tracingEnv('TRACING_OTLP_PROTOCOL') ??
+    c.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ??
+    c.OTEL_EXPORTER_OTLP_PROTOCOL ??
+    tracingFile('TRACING_OTLP_PROTOCOL') ??
+    (candidateUrl && /:4317\/?$/.test(candidateUrl) ? 'grpc' : 'http/protobuf');
 
   let endpoint: string;
   if (exporter === 'jaeger') {
@@ -177,51 +165,25 @@ export function resolveTracingConfig({ env, file, defaultServiceName }: TracingC
   } else {
     endpoint = urlFromFile ?? DEFAULT_ENDPOINTS[`otlp/${otlpProtocol}`];
   }
-  if (exporter === 'otlp' || exporter === 'jaeger') {
-    try {
-      new URL(endpoint);
-    } catch {
-      throw new ConfigError(`invalid configuration:\n  TRACING_COLLECTOR_URL: not a URL: "${endpoint}"`);
-    }
-  }
 
+  // TRACING_SAMPLING_RATE (parent-based), else OTEL_TRACES_SAMPLER (with its argument), else config.yaml's rate.
   let samplingRate = 1;
   let parentBased = true;
-  const rateFromEnv = nonEmpty(env.TRACING_SAMPLING_RATE);
-  const sampler = nonEmpty(env.OTEL_TRACES_SAMPLER)?.toLowerCase();
+  const rateFromEnv = tracingEnv('TRACING_SAMPLING_RATE');
   if (rateFromEnv !== undefined) {
-    samplingRate = parseRatio('TRACING_SAMPLING_RATE', rateFromEnv);
-  } else if (sampler !== undefined) {
-    const arg = nonEmpty(env.OTEL_TRACES_SAMPLER_ARG);
-    const ratio = arg === undefined ? 1 : parseRatio('OTEL_TRACES_SAMPLER_ARG', arg);
-    const table: Record<string, [number, boolean]> = {
-      always_on: [1, false],
-      always_off: [0, false],
-      traceidratio: [ratio, false],
-      parentbased_always_on: [1, true],
-      parentbased_always_off: [0, true],
-      parentbased_traceidratio: [ratio, true],
-    };
-    const row = table[sampler];
-    if (!row) {
-      throw new ConfigError(
-        `invalid configuration:\n  OTEL_TRACES_SAMPLER: must be one of ${Object.keys(table).join(', ')}, got "${sampler}"`,
-      );
-    }
-    [samplingRate, parentBased] = row;
-  } else if (nonEmpty(file.TRACING_SAMPLING_RATE) !== undefined) {
-    samplingRate = parseRatio(yamlKey('sampling_rate'), file.TRACING_SAMPLING_RATE!);
+    samplingRate = rateFromEnv;
+  } else if (c.OTEL_TRACES_SAMPLER !== undefined) {
+    const [rate, parent] = SAMPLERS[c.OTEL_TRACES_SAMPLER];
+    [samplingRate, parentBased] = [rate ?? c.OTEL_TRACES_SAMPLER_ARG ?? 1, parent];
+  } else {
+    samplingRate = tracingFile('TRACING_SAMPLING_RATE') ?? 1;
   }
 
   const batch = {
-    maxQueueSize: parsePositive('OTEL_BSP_MAX_QUEUE_SIZE', nonEmpty(env.OTEL_BSP_MAX_QUEUE_SIZE), 2048),
-    maxExportBatchSize: parsePositive('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', nonEmpty(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE), 512),
-    scheduledDelayMillis: parsePositive('OTEL_BSP_SCHEDULE_DELAY', nonEmpty(env.OTEL_BSP_SCHEDULE_DELAY), 1000),
-    exportTimeoutMillis: parsePositive('OTEL_BSP_EXPORT_TIMEOUT', nonEmpty(env.OTEL_BSP_EXPORT_TIMEOUT), 10000),
+    maxQueueSize: c.OTEL_BSP_MAX_QUEUE_SIZE,
+    maxExportBatchSize: c.OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+    scheduledDelayMillis: c.OTEL_BSP_SCHEDULE_DELAY,
+    exportTimeoutMillis: c.OTEL_BSP_EXPORT_TIMEOUT,
   };
-  if (batch.maxExportBatchSize > batch.maxQueueSize) {
-    throw new ConfigError('invalid configuration:\n  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: must not exceed OTEL_BSP_MAX_QUEUE_SIZE');
-  }
-
-  return { enabled, serviceName, serviceInstanceId, instrumentation, exporter, otlpProtocol, endpoint, samplingRate, parentBased, batch };
+  return { enabled, serviceName, serviceInstanceId, instrumentation: c.TRACING_INSTRUMENTATION, exporter, otlpProtocol, endpoint, samplingRate, parentBased, batch };
 }

@@ -4,9 +4,12 @@ import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import type { LoggerOptions } from 'pino';
 
 // The few operations a request needs from tracing, whatever makes its spans. The implementation
-// (tracing off, lean or auto instrumentation) is chosen once, when the process starts tracing
-// (bootstrap.ts); everything outside shared/telemetry calls this interface and never asks which
-// one is on.
+// is chosen once, when the process starts tracing (bootstrap.ts); everything outside
+// shared/telemetry calls this interface and never asks which one is on. Each implementation is one
+// file, over the operation and DB spans they all make alike (spans.ts):
+//   off-tracing.ts       tracing off: no span, the caller's trace context carried by hand
+//   auto-tracing.ts      the stock instrumentations make the HTTP and gRPC spans
+//   lean/lean-tracing.ts the default: the HTTP and gRPC spans made right there, nothing patched
 
 /**
  * Where a request stands in its trace: the parent of whatever it does next, and the span it is

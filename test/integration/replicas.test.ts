@@ -6,7 +6,7 @@ import { failures, loadGets } from '../support/get-load';
 import { get, post, type HttpResult } from '../support/http';
 import { KIND, type StoredSpan } from '../support/jaeger';
 import { sharedJaeger } from '../support/shared-jaeger';
-import { ATTR_PREVIOUS_ATTEMPTS } from '../../shared/telemetry/grpc-spans';
+import { ATTR_PREVIOUS_ATTEMPTS } from '../../shared/telemetry/lean/lean-tracing';
 import { sleep, useStack } from '../support/stack';
 
 // Two instances each of user and auth behind one gateway, real processes and sockets: the

@@ -3,7 +3,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { REDACTED_QUERY_PARAMS } from '../untraced';
 
 // The HTTP server span's request attributes, exactly as @opentelemetry/instrumentation-http
-// 0.223 computes them (stable semconv). Its own function parses every request URL with
+// computes them (stable semconv). Its own function parses every request URL with
 // `new URL()` and looks for forwarding headers on every request, which profiling showed to be
 // the largest part of a recorded request's span in the gateway. The common request (no forwarding headers, a plain Host, a URL of unreserved
 // characters and percent-encoded octets, as tRPC's `?input=%7B...%7D` is) is computed directly

@@ -106,7 +106,7 @@ class LeanTracer implements Tracer {
 }
 
 /**
- * The tracer provider of lean tracing. Measured against the SDK's (sdk-trace 2.12, which
+ * The tracer provider of lean tracing. Measured against the SDK's (sdk-trace-base's, which
  * NodeSDK builds): its startSpan sanitises the attributes three times, records `otel.sdk.span.*`
  * metrics through a meter even when nothing reads them, and allocates closures per span; for
  * spans that carry a handful of attributes that was most of what a span cost

@@ -7,7 +7,8 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from '@opentelemetry/api';
-import { isTracingSuppressed, parseTraceParent, TraceState, W3CBaggagePropagator } from '@opentelemetry/core';
+import { isTracingSuppressed, TraceState, W3CBaggagePropagator } from '@opentelemetry/core';
+import { parseTraceparentFast } from '../trace-headers';
 
 const TRACEPARENT = 'traceparent';
 const TRACESTATE = 'tracestate';
@@ -16,40 +17,6 @@ const INVALID_TRACE_ID = '0'.repeat(32);
 const INVALID_SPAN_ID = '0'.repeat(16);
 
 const baggagePropagator = new W3CBaggagePropagator();
-const parseSlow = parseTraceParent;
-
-/** Whether `s[from, to)` is lower-case hex. */
-function isLowerHex(s: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
-  }
-  return true;
-}
-
-/**
- * A `traceparent` value as a span context, by the W3C rules the stock propagator applies. The
- * common shape (`00-<32 hex>-<16 hex>-<2 hex>`, 55 characters) is checked by character codes;
- * anything else (another version, surrounding space, extra fields) goes to the stock parser, so
- * every input gets the stock answer (the unit test runs both over the W3C cases).
- */
-export function parseTraceparentFast(value: string): SpanContext | null {
-  if (
-    value.length === 55 &&
-    value.charCodeAt(0) === 48 &&
-    value.charCodeAt(1) === 48 &&
-    value.charCodeAt(2) === 45 &&
-    value.charCodeAt(35) === 45 &&
-    value.charCodeAt(52) === 45
-  ) {
-    if (!isLowerHex(value, 3, 35) || !isLowerHex(value, 36, 52) || !isLowerHex(value, 53, 55)) return null;
-    const traceId = value.substring(3, 35);
-    const spanId = value.substring(36, 52);
-    if (traceId === INVALID_TRACE_ID || spanId === INVALID_SPAN_ID) return null;
-    return { traceId, spanId, traceFlags: parseInt(value.substring(53, 55), 16) };
-  }
-  return parseSlow(value);
-}
 
 /** The traceparent's flags field as the stock propagator writes it (`0` + hex: `01`, `00`, `010` for 16). */
 function flagsField(traceFlags: number): string {

@@ -2,7 +2,7 @@
  * Hand-written OTLP/protobuf encoder for spans: ReadableSpan[] -> ExportTraceServiceRequest
  * bytes, written straight into one reused buffer.
  *
- * It mirrors @opentelemetry/otlp-transformer 0.223's ProtobufTraceSerializer rule for rule
+ * It mirrors @opentelemetry/otlp-transformer's ProtobufTraceSerializer rule for rule
  * (grouping, field order, which zero/empty fields are written or skipped, int-vs-double,
  * span flags, timestamp arithmetic), so the output is byte-identical to the stock serializer;
  * test/unit/shared/telemetry/otlp/encode-trace.test.ts checks that. What it does differently is cost:

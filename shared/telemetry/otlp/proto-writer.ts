@@ -9,7 +9,7 @@
  * twice (see bench/encode-micro.ts for the measurement that chose this).
  *
  * All integer semantics (varints of negative numbers, fixed64 of an HrTime) mirror
- * @opentelemetry/otlp-transformer 0.223's ProtobufWriter so our bytes can be byte-identical.
+ * @opentelemetry/otlp-transformer's ProtobufWriter so our bytes can be byte-identical.
  */
 
 /** HrTime as defined by @opentelemetry/api: [seconds, nanoseconds]; duplicated to keep this file dependency-free. */

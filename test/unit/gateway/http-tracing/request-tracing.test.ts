@@ -6,7 +6,8 @@ import type { Request, Response } from 'express';
 import pino from 'pino';
 import { traceRequests } from '../../../../gateway/http-tracing/request-tracing';
 import { setTracing, tracing } from '../../../../shared/telemetry/active-config';
-import { AutoTracing, OffTracing } from '../../../../shared/telemetry/span-tracing';
+import { AutoTracing } from '../../../../shared/telemetry/auto-tracing';
+import { OffTracing } from '../../../../shared/telemetry/off-tracing';
 import { useContextManager } from '../../../support/context-manager';
 
 // The gateway's first middleware; a context manager is installed only for this suite so that

@@ -1,6 +1,6 @@
 import { Metadata } from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
-import { SpanParent } from '../../../../shared/telemetry/span-tracing';
+import { SpanParent } from '../../../../shared/telemetry/spans';
 import { expect } from 'chai';
 import { sql, type Kysely } from 'kysely';
 import pino from 'pino';
@@ -28,7 +28,7 @@ describe('auth Login upgrades outdated password hashes (real handlers, :memory: 
     ({
       metadata: new Metadata(),
       deadline: Date.now() + 10_000,
-      trace: new SpanParent(trace.getTracer('login-rehash-test').startSpan('Login'), undefined, undefined),
+      trace: new SpanParent(trace.getTracer('login-rehash-test').startSpan('Login'), undefined),
     }) as HandlerContext<AuthCaller>;
   const login = (email: string, password: string) => handlers.login({ email, password }, ctx());
   const storedHash = async (email: string) => (await new CredentialsRepository(db).findByEmail(email))!.passwordHash;

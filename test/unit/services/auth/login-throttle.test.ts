@@ -1,6 +1,6 @@
 import { Metadata } from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
-import { SpanParent } from '../../../../shared/telemetry/span-tracing';
+import { SpanParent } from '../../../../shared/telemetry/spans';
 import { expect } from 'chai';
 import type { Kysely } from 'kysely';
 import pino from 'pino';
@@ -127,7 +127,7 @@ describe('auth: Login refuses a delayed account before hashing', () => {
         },
         pino({ level: 'silent' }),
       );
-      const ctx = () => ({ metadata: new Metadata(), deadline: Date.now() + 10_000, trace: new SpanParent(trace.getTracer('t').startSpan('Login'), undefined, undefined) });
+      const ctx = () => ({ metadata: new Metadata(), deadline: Date.now() + 10_000, trace: new SpanParent(trace.getTracer('t').startSpan('Login'), undefined) });
       const attempt = () => handlers.login({ email: 'target@example.test', password: 'wrong password!' }, ctx()).then(() => 'ok', (e: AppError) => e.code);
       expect([await attempt(), await attempt()]).to.deep.equal(['UNAUTHENTICATED', 'UNAUTHENTICATED']);
       expect(hashes).to.equal(2);

@@ -1,6 +1,6 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import type { Span } from '@opentelemetry/api';
-import { SpanParent } from '../../../../shared/telemetry/span-tracing';
+import { SpanParent } from '../../../../shared/telemetry/spans';
 import { expect } from 'chai';
 import type { Kysely } from 'kysely';
 import pino from 'pino';
@@ -62,7 +62,7 @@ describe('user service: operation span attributes', () => {
 
   const ctx = (metadata: Metadata = new Metadata()) => {
     const recorded = recordingSpan();
-    const context: HandlerContext<Caller> = { metadata, deadline: undefined, trace: new SpanParent(recorded.span, undefined, undefined) };
+    const context: HandlerContext<Caller> = { metadata, deadline: undefined, trace: new SpanParent(recorded.span, undefined) };
     return { context, attributes: recorded.attributes };
   };
 

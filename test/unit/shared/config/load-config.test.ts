@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { z } from 'zod';
 import { ConfigError, flattenYaml, loadConfig } from '../../../../shared/config/load-config';
-import { bool, grpcTarget, list, port, positiveInt } from '../../../../shared/config/fields';
+import { bool, list, oneOf, port, positiveInt, url } from '../../../../shared/config/fields';
+import { grpcTarget } from '../../../../shared/grpc/target';
 import { commonConfig } from '../../../../shared/config/common';
 
 const schema = z.object({
@@ -51,6 +52,13 @@ describe('config loader', () => {
 
   it('treats an empty environment value as unset', () => {
     expect(loadConfig(schema, { env: { GATEWAY_PORT: '' } }).GATEWAY_PORT).to.equal(8080);
+  });
+
+  it('oneOf names the choices and the value given; url wants an absolute URL', () => {
+    const choice = z.object({ MODE: oneOf(['lean', 'auto'], { ignoreCase: true }), KIND: oneOf(['a', 'b', 'c']), AT: url().optional() });
+    expect(loadConfig(choice, { env: { MODE: 'AUTO', KIND: 'c', AT: 'http://x:1/p' } })).to.deep.equal({ MODE: 'auto', KIND: 'c', AT: 'http://x:1/p' });
+    expect(() => loadConfig(choice, { env: { MODE: 'magic', KIND: 'C' } })).to.throw(ConfigError, /MODE .*must be lean or auto, got "magic"[^]*KIND .*must be one of a, b, c, got "C"/);
+    expect(() => loadConfig(choice, { env: { MODE: 'lean', KIND: 'a', AT: 'not a url' } })).to.throw(ConfigError, /AT .*must be a URL/);
   });
 
   const bad: Array<[Record<string, string>, RegExp]> = [

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { SpanKind } from '@opentelemetry/api';
@@ -119,6 +120,31 @@ describe('telemetry bootstrap configuration, in a real process', () => {
     );
     expect(stdout).to.contain("name: 'grpc.user.v1.UserService/GetUser'");
     expect(stdout).to.contain("name: 'probe-root'");
+  });
+
+  it('at shutdown waits for the last export up to OTEL_BSP_EXPORT_TIMEOUT, as the Kubernetes grace periods count it', async function () {
+    this.timeout(30_000);
+    // A collector that answers after 5.5 s: longer than a fixed 5 s cut, within the 8 s configured.
+    const posts: number[] = [];
+    const collector = http.createServer((req, res) => {
+      req.resume();
+      posts.push(Date.now());
+      setTimeout(() => res.end(), 5500);
+    });
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    const { port } = collector.address() as { port: number };
+    try {
+      const { stderr } = await run(process.execPath, ['--require', path.join(fixtures, 'preload.js'), path.join(fixtures, 'probe.js')], {
+        // A one-minute batch delay: only the shutdown flush exports.
+        env: { ...process.env, TRACING_COLLECTOR_URL: `http://127.0.0.1:${port}/v1/traces`, OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_BSP_EXPORT_TIMEOUT: '8000' },
+        timeout: 25_000,
+      });
+      expect(posts, 'one POST, at shutdown').to.have.length(1);
+      const stats = JSON.parse(stderr.split('\n').find((l) => l.includes('"telemetry stats"'))!) as { spans: { ended: number; exported: number; failed: number } };
+      expect(stats.spans.exported, 'spans exported before exit').to.equal(stats.spans.ended).and.be.greaterThan(0);
+    } finally {
+      collector.close();
+    }
   });
 
   it('an invalid tracing setting stops the process at start, naming the key', async () => {

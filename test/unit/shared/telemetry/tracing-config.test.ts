@@ -72,6 +72,19 @@ describe('tracing config', () => {
     expect(c.batch).to.deep.equal({ maxQueueSize: 4096, maxExportBatchSize: 256, scheduledDelayMillis: 200, exportTimeoutMillis: 3000 });
   });
 
+  it('TRACING_OTLP_PROTOCOL ranks as every TRACING_* key: the environment beats OTEL_*, config.yaml does not', () => {
+    expect(resolve({ TRACING_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })).to.include({ otlpProtocol: 'grpc', endpoint: 'http://localhost:4317' });
+    expect(resolve({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }, { TRACING_OTLP_PROTOCOL: 'grpc' })).to.include({ otlpProtocol: 'http/protobuf' });
+    expect(resolve({}, { TRACING_OTLP_PROTOCOL: 'grpc' })).to.include({ otlpProtocol: 'grpc' });
+  });
+
+  it('names where a bad value was set, in the format of every config error; a value overridden is not checked', () => {
+    expect(() => resolve({ TRACING_SAMPLING_RATE: '2' })).to.throw(ConfigError, 'invalid configuration:\n  TRACING_SAMPLING_RATE: must be a number from 0 to 1');
+    expect(() => resolve({}, { TRACING_SAMPLING_RATE: '2' })).to.throw(ConfigError, 'invalid configuration:\n  tracing.sampling_rate in config.yaml: must be a number from 0 to 1');
+    expect(resolve({ TRACING_SAMPLING_RATE: '0.5' }, { TRACING_SAMPLING_RATE: '2' }).samplingRate).to.equal(0.5);
+    expect(() => resolve({ OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '200' })).to.throw(ConfigError, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE: must not exceed OTEL_BSP_MAX_QUEUE_SIZE');
+  });
+
   const bad: Array<[NodeJS.ProcessEnv, Record<string, string>, RegExp]> = [
     [{ TRACING_SAMPLING_RATE: '1.5' }, {}, /TRACING_SAMPLING_RATE/],
     [{ TRACING_SAMPLING_RATE: 'half' }, {}, /TRACING_SAMPLING_RATE/],

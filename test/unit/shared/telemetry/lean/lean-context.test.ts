@@ -4,7 +4,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { createContextKey, defaultTextMapGetter, propagation, ROOT_CONTEXT, trace, type Context } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { expect } from 'chai';
-import { extractFromMetadata } from '../../../../../shared/telemetry/grpc-spans';
+import { extractFromMetadata } from '../../../../../shared/telemetry/lean/lean-tracing';
 import { LEAN_ROOT_CONTEXT } from '../../../../../shared/telemetry/lean/lean-context';
 import { LeanW3CPropagator } from '../../../../../shared/telemetry/lean/w3c-propagator';
 import { formatTraceparent, spanLogFields } from '../../../../../shared/telemetry/trace-headers';

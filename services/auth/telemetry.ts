@@ -1,7 +1,0 @@
-// Preloaded with `node --require` before main.js, so the OpenTelemetry instrumentations patch
-// grpc-js, http, express and pino before any of them is first required.
-import path from 'node:path';
-import { startTelemetry } from '../../shared/telemetry/bootstrap';
-import { projectRoot } from '../../shared/paths';
-
-startTelemetry({ defaultServiceName: 'auth-service', configFile: path.join(projectRoot, 'services/auth', 'config.yaml') });
