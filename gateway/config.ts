@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { commonConfig } from '../shared/config/common';
 import { addressListProblem, grpcTarget, list, port } from '../shared/config/fields';
+import { grpcTlsKeys } from '../shared/config/grpc-tls';
 import { loadConfigOrExit } from '../shared/config/load-config';
 import { projectRoot } from '../shared/paths';
 import { trustedCallersProblem, TRUST_EVERY_CALLER } from '../shared/telemetry/edge-trust';
@@ -16,6 +17,8 @@ export const gatewayConfigSchema = z.object({
   USER_SERVICE_URL: grpcTarget('127.0.0.1:50051'),
   /** The auth service's instances, as a gRPC target. */
   AUTH_SERVICE_URL: grpcTarget('127.0.0.1:50052'),
+  /** The gateway's mutual-TLS identity (`gateway`), presented on every call to a service. */
+  ...grpcTlsKeys('gateway'),
   /**
    * Proxies whose X-Forwarded-For is believed (addresses, CIDRs, `loopback`, ...): the client
    * address the login and registration throttles count. Empty: the socket's peer, the header ignored.

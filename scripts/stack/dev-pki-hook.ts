@@ -1,0 +1,19 @@
+import { DEV_PKI_DIR } from '../../shared/config/grpc-tls';
+import { provisionDevPki } from './dev-pki';
+import { identityOf, perProcess, PROCESS_SPECS } from './process-spec';
+import type { StartHook } from './start-hook';
+
+/**
+ * `npm start` gives every process its mutual-TLS identity with no step for the user: a
+ * development CA and one certificate per process in .data/pki (git-ignored), made on the first
+ * start and reused while valid, handed to each process as GRPC_TLS_CA / GRPC_TLS_CERT /
+ * GRPC_TLS_KEY. Settings already in the environment win, as for every other setting.
+ */
+export const devPkiHook: StartHook = {
+  name: 'dev-pki',
+  async beforeStart() {
+    const pki = await provisionDevPki(DEV_PKI_DIR, { identities: PROCESS_SPECS.map((s) => identityOf(s.name)) });
+    const own = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).filter(([key]) => process.env[key] === undefined));
+    return { envFor: perProcess((name) => own(pki.envOf(identityOf(name)))) };
+  },
+};
