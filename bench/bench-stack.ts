@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, parseJsonLine, stop, waitForGatewayReady, waitForReady, type LaunchedProcess } from '../scripts/stack/launch';
-import { callerEnv, nodeArgs, PROCESS_SPECS, stopOrder, type ProcessName } from '../scripts/stack/process-spec';
+import { provisionStackPki } from '../scripts/stack/dev-pki-hook';
+import { callerEnv, identityOf, nodeArgs, PROCESS_SPECS, stopOrder, type ProcessName } from '../scripts/stack/process-spec';
 import { clusterAt } from '../scripts/stack/postgres-cluster';
 import { instanceId, REPLICATED } from '../scripts/stack/replicas';
 import { targetFor } from '../shared/grpc/target';
@@ -40,6 +41,8 @@ export interface RunningConfig {
   gatewayUrl: string;
   userAddr: string;
   authAddr: string;
+  /** The gateway's certificate files: what ghz presents to call the services directly (mutual TLS). */
+  clientTls: { ca: string; cert: string; key: string };
   account?: BenchAccount;
   /** Filled from each process's `telemetry stats` line once it has stopped. */
   spanStats: Partial<Record<ProcessName, SpanStats>>;
@@ -142,8 +145,10 @@ export async function startStack(name: ConfigName, targets: TracingTargets, opti
     user: { ADMIN_EMAILS: ADMIN_EMAIL },
   };
   const own = {} as Record<ProcessName, Record<string, string>>;
+  // Mutual TLS as npm start runs it: the checkout's development PKI, a certificate per process.
+  const pki = await provisionStackPki();
   for (const spec of PROCESS_SPECS) {
-    own[spec.name] = { ...(await database(spec.servicePrefix)), ...callerEnv(spec, targetOf), ...particular[spec.name] };
+    own[spec.name] = { ...(await database(spec.servicePrefix)), ...callerEnv(spec, targetOf), ...pki.envOf(identityOf(spec.name)), ...particular[spec.name] };
   }
 
   const spanStats: Partial<Record<ProcessName, SpanStats>> = {};
@@ -155,6 +160,7 @@ export async function startStack(name: ConfigName, targets: TracingTargets, opti
     gatewayUrl,
     userAddr,
     authAddr,
+    clientTls: pki.filesOf('gateway'),
     spanStats,
     async stop() {
       if (stopped) return;

@@ -11,6 +11,8 @@ import { round, type LoadResult } from './load-result';
 export interface GhzLoad {
   /** `host:port` of the gRPC server. */
   target: string;
+  /** PEM files ghz dials with (mutual TLS): the CA, and the certificate and key of a service allowed to call. */
+  tls: { ca: string; cert: string; key: string };
   /** `package.Service/Method`. */
   call: string;
   /** The .proto file and its import root (no reflection round trip; works against servers without reflection). */
@@ -42,7 +44,9 @@ interface GhzReport {
  */
 export function ghzArgs(load: GhzLoad, metadataFile?: string): string[] {
   const args = [
-    '--insecure',
+    '--cacert', load.tls.ca,
+    '--cert', load.tls.cert,
+    '--key', load.tls.key,
     '--call', load.call,
     '--proto', load.proto.file,
     '--import-paths', load.proto.importPath,

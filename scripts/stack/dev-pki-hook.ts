@@ -1,7 +1,16 @@
 import { DEV_PKI_DIR } from '../../shared/config/grpc-tls';
 import { provisionDevPki } from './dev-pki';
 import { identityOf, perProcess, PROCESS_SPECS } from './process-spec';
+import type { DevPki } from './dev-pki';
 import type { StartHook } from './start-hook';
+
+/**
+ * The checkout's development PKI (.data/pki) with a certificate for every process of the stack:
+ * what `npm start` and the bench give their processes.
+ */
+export function provisionStackPki(): Promise<DevPki> {
+  return provisionDevPki(DEV_PKI_DIR, { identities: PROCESS_SPECS.map((s) => identityOf(s.name)) });
+}
 
 /**
  * `npm start` gives every process its mutual-TLS identity with no step for the user: a
@@ -12,7 +21,7 @@ import type { StartHook } from './start-hook';
 export const devPkiHook: StartHook = {
   name: 'dev-pki',
   async beforeStart() {
-    const pki = await provisionDevPki(DEV_PKI_DIR, { identities: PROCESS_SPECS.map((s) => identityOf(s.name)) });
+    const pki = await provisionStackPki();
     const own = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).filter(([key]) => process.env[key] === undefined));
     return { envFor: perProcess((name) => own(pki.envOf(identityOf(name)))) };
   },
