@@ -2,7 +2,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
+import { ghzTlsFlags } from '../../bench/ghz-load';
 import { ghzBinary } from '../../scripts/stack/go-tools';
+import { testPki } from '../support/pki';
 import { registerAccount } from '../support/accounts';
 import { useStack } from '../support/stack';
 
@@ -14,7 +16,9 @@ interface GhzReport {
 }
 
 async function ghzCall(address: string, call: string, data: unknown, token: string): Promise<GhzReport> {
-  const { stdout } = await run(ghzBinary, ['--insecure', '--call', call, '-d', JSON.stringify(data), '-m', JSON.stringify({ authorization: `Bearer ${token}` }), '-n', '20', '-c', '2', '-O', 'json', address], { timeout: 30_000 });
+  // Mutual TLS as the gateway, which may call both RPCs used here.
+  const tls = ghzTlsFlags((await testPki()).filesOf('gateway'));
+  const { stdout } = await run(ghzBinary, [...tls, '--call', call, '-d', JSON.stringify(data), '-m', JSON.stringify({ authorization: `Bearer ${token}` }), '-n', '20', '-c', '2', '-O', 'json', address], { timeout: 30_000 });
   return JSON.parse(stdout) as GhzReport;
 }
 
