@@ -5,11 +5,11 @@ import type { DevPki } from './dev-pki';
 import type { StartHook } from './start-hook';
 
 /**
- * The checkout's development PKI (.data/pki) with a certificate for every process of the stack:
- * what `npm start` and the bench give their processes.
+ * A development PKI in `dir` (default the checkout's .data/pki) with a certificate for every
+ * process of the stack: what `npm start`, the bench and docker-compose.yml give their processes.
  */
-export function provisionStackPki(): Promise<DevPki> {
-  return provisionDevPki(DEV_PKI_DIR, { identities: PROCESS_SPECS.map((s) => identityOf(s.name)) });
+export function provisionStackPki(dir: string = DEV_PKI_DIR): Promise<DevPki> {
+  return provisionDevPki(dir, { identities: PROCESS_SPECS.map((s) => identityOf(s.name)) });
 }
 
 /**
