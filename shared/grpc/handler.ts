@@ -155,9 +155,11 @@ export function implement<S, C extends AuthenticatedCaller = AuthenticatedCaller
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
       const traced = tracing();
       const served = traced.serveGrpc(method.path, call.metadata);
+      // The service the peer's certificate proves; requireService checks it against the contract.
+      const peerService = serviceIdentityOf(call.getAuthContext());
       let ctx: HandlerContext<C> | undefined;
       traced
-        .inSpan(operation, attributes, served.parent, (span) => handler(call.request, (ctx = { metadata: call.metadata, deadline: deadlineMs, trace: span, peerService: serviceIdentityOf(call.getAuthContext()) })))
+        .inSpan(operation, attributes, served.parent, (span) => handler(call.request, (ctx = { metadata: call.metadata, deadline: deadlineMs, trace: span, peerService })))
         .then(
           (response) => {
             log(options.logger, method.path, GrpcStatus.OK, started, served.logFields(), undefined, ctx?.fault);
