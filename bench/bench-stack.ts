@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, parseJsonLine, stop, waitForGatewayReady, waitForReady, type LaunchedProcess } from '../scripts/stack/launch';
-import { callerEnv, nodeArgs, PROCESS_SPECS, stopOrder, type ProcessName } from '../scripts/stack/process-spec';
+import type { DevPki } from '../scripts/stack/dev-pki';
+import { provisionStackPki } from '../scripts/stack/dev-pki-hook';
+import { callerEnv, identityOf, nodeArgs, PROCESS_SPECS, stopOrder, type ProcessName } from '../scripts/stack/process-spec';
 import { clusterAt } from '../scripts/stack/postgres-cluster';
 import { instanceId, REPLICATED } from '../scripts/stack/replicas';
 import { targetFor } from '../shared/grpc/target';
@@ -40,6 +42,8 @@ export interface RunningConfig {
   gatewayUrl: string;
   userAddr: string;
   authAddr: string;
+  /** The gateway's certificate files: what ghz presents to call the services directly (mutual TLS). */
+  clientTls: { ca: string; cert: string; key: string };
   account?: BenchAccount;
   /** Filled from each process's `telemetry stats` line once it has stopped. */
   spanStats: Partial<Record<ProcessName, SpanStats>>;
@@ -121,9 +125,12 @@ export async function startStack(name: ConfigName, targets: TracingTargets, opti
   const targetOf = (role: ProcessName) => targetFor(ports[role].map((port) => ({ host: '127.0.0.1', port })));
   const gatewayUrl = `http://127.0.0.1:${ports.gateway[0]!}`;
   const common = commonEnv(name, targets);
-  const own = await ownEnvs(name, targets, dataDir, targetOf);
+  // Mutual TLS as npm start runs it: the checkout's development PKI, a certificate per process.
+  const pki = await provisionStackPki();
+  const own = await ownEnvs(name, targets, dataDir, targetOf, pki);
   const processes: RoleProcess[] = [];
-  const running = runningConfig({ name, processes, gatewayUrl, userAddr: targetOf('user'), authAddr: targetOf('auth'), spanStats: {} }, dataDir);
+  const clientTls = pki.filesOf('gateway');
+  const running = runningConfig({ name, processes, gatewayUrl, userAddr: targetOf('user'), authAddr: targetOf('auth'), clientTls, spanStats: {} }, dataDir);
   try {
     await launchAll({ name, label, ports, own, processes, spanStats: running.spanStats, options, common });
     await waitForGatewayReady(gatewayUrl, READY_TIMEOUT_MS);
@@ -159,7 +166,13 @@ function commonEnv(name: ConfigName, targets: TracingTargets): Record<string, st
 }
 
 /** Each process's own environment: its database, where its callees are, and its particular settings. */
-async function ownEnvs(name: ConfigName, targets: TracingTargets, dataDir: string, targetOf: (role: ProcessName) => string): Promise<Record<ProcessName, Record<string, string>>> {
+async function ownEnvs(
+  name: ConfigName,
+  targets: TracingTargets,
+  dataDir: string,
+  targetOf: (role: ProcessName) => string,
+  pki: DevPki,
+): Promise<Record<ProcessName, Record<string, string>>> {
   // A `-pg` configuration gets its own two databases in the harness's cluster, SQLite files otherwise.
   const database = async (prefix: string | undefined): Promise<Record<string, string>> => {
     if (prefix === undefined) return {};
@@ -177,7 +190,7 @@ async function ownEnvs(name: ConfigName, targets: TracingTargets, dataDir: strin
   };
   const own = {} as Record<ProcessName, Record<string, string>>;
   for (const spec of PROCESS_SPECS) {
-    own[spec.name] = { ...(await database(spec.servicePrefix)), ...callerEnv(spec, targetOf), ...particular[spec.name] };
+    own[spec.name] = { ...(await database(spec.servicePrefix)), ...callerEnv(spec, targetOf), ...pki.envOf(identityOf(spec.name)), ...particular[spec.name] };
   }
   return own;
 }

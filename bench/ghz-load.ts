@@ -11,6 +11,8 @@ import { round, type LoadResult } from './load-result';
 export interface GhzLoad {
   /** `host:port` of the gRPC server. */
   target: string;
+  /** PEM files ghz dials with (mutual TLS): the CA, and the certificate and key of a service allowed to call. */
+  tls: { ca: string; cert: string; key: string };
   /** `package.Service/Method`. */
   call: string;
   /** The .proto file and its import root (no reflection round trip; works against servers without reflection). */
@@ -35,6 +37,11 @@ interface GhzReport {
   errorDistribution: Record<string, number> | null;
 }
 
+/** ghz's flags for mutual TLS: trust `ca`, present `cert` and `key` (a service allowed to call). */
+export function ghzTlsFlags(tls: { ca: string; cert: string; key: string }): string[] {
+  return ['--cacert', tls.ca, '--cert', tls.cert, '--key', tls.key];
+}
+
 /**
  * The ghz command line for a load (also printed in the report so it can be rerun by hand). With
  * `metadataFile`, the metadata (the bearer token) is read from that file rather than shown in the
@@ -42,7 +49,7 @@ interface GhzReport {
  */
 export function ghzArgs(load: GhzLoad, metadataFile?: string): string[] {
   const args = [
-    '--insecure',
+    ...ghzTlsFlags(load.tls),
     '--call', load.call,
     '--proto', load.proto.file,
     '--import-paths', load.proto.importPath,

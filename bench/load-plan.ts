@@ -31,7 +31,7 @@ function need<T>(value: T | undefined, what: string): T {
 export function planLoad(load: LoadName, running: RunningConfig, shape: LoadShape): PlannedLoad {
   const ghz = (target: string, call: string, proto: GhzLoad['proto'], data: Record<string, unknown>, metadata?: Record<string, string>): PlannedLoad => ({
     tool: 'ghz',
-    ghz: { target, call, proto, data, metadata, concurrency: shape.concurrency, durationS: shape.durationS, cpus: shape.ghzCpus, rps: shape.rate },
+    ghz: { target, tls: running.clientTls, call, proto, data, metadata, concurrency: shape.concurrency, durationS: shape.durationS, cpus: shape.ghzCpus, rps: shape.rate },
   });
   const http = (method: HttpLoad['method'], pathAndQuery: string, headers: Record<string, string>, body?: string): PlannedLoad => ({
     tool: 'autocannon',

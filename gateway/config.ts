@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { commonConfig } from '../shared/config/common';
 import { addressListProblem, list, port, positiveInt } from '../shared/config/fields';
+import { grpcTlsKeys } from '../shared/config/grpc-tls';
 import { grpcTarget } from '../shared/grpc/target';
 import { loadConfigOrExit } from '../shared/config/load-config';
 import { projectRoot } from '../shared/paths';
@@ -20,6 +21,8 @@ export const gatewayConfigSchema = z.object({
   USER_SERVICE_URL: grpcTarget('127.0.0.1:50051'),
   /** The auth service's instances, as a gRPC target. */
   AUTH_SERVICE_URL: grpcTarget('127.0.0.1:50052'),
+  /** The gateway's mutual-TLS identity (`gateway`), presented on every call to a service. */
+  ...grpcTlsKeys('gateway'),
   /**
    * Most procedure calls one tRPC batch request (`/trpc/a,b,c?batch=1`) may name; a longer batch is
    * refused before any of them runs, so one request costs at most this many procedures' work.

@@ -2,6 +2,7 @@ import type { Client } from '@grpc/grpc-js';
 import { AuthServiceClient } from '../gen/auth/v1/auth';
 import { UserServiceClient } from '../gen/user/v1/user';
 import { createClient, type ClientConstructor } from '../shared/grpc/client';
+import { readServiceTls, type GrpcTlsSettings } from '../shared/grpc/tls';
 import type { GatewayConfig } from './config';
 import { createHealthClient, type HealthTarget } from './health';
 
@@ -28,19 +29,23 @@ export type GatewayClients = { readonly [K in DownstreamName]: InstanceType<Down
   close(): void;
 };
 
-/** Creates a client and a health client for each of {@link DOWNSTREAM} at its configured target. */
-export function createGatewayClients(config: Pick<GatewayConfig, Downstream[DownstreamName]['target']>): GatewayClients {
+/**
+ * Creates a client and a health client for each of {@link DOWNSTREAM} at its configured target,
+ * all over mutual TLS as the gateway (GRPC_TLS_*).
+ */
+export function createGatewayClients(config: Pick<GatewayConfig, Downstream[DownstreamName]['target']> & GrpcTlsSettings): GatewayClients {
+  const tls = readServiceTls(config);
   const names = Object.keys(DOWNSTREAM) as DownstreamName[];
   const clients = Object.fromEntries(
     names.map((name) => {
       const { Client, target } = DOWNSTREAM[name];
-      return [name, createClient(Client as ClientConstructor<InstanceType<typeof Client>>, config[target])];
+      return [name, createClient(Client as ClientConstructor<InstanceType<typeof Client>>, config[target], tls)];
     }),
   ) as { [K in DownstreamName]: InstanceType<Downstream[K]['Client']> };
   const health = Object.fromEntries(
     names.map((name) => {
       const { Client, target } = DOWNSTREAM[name];
-      return [name, { client: createHealthClient(config[target], Client.serviceName), service: Client.serviceName }];
+      return [name, { client: createHealthClient(config[target], Client.serviceName, tls), service: Client.serviceName }];
     }),
   ) as Record<DownstreamName, HealthTarget>;
   return {

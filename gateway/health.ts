@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { createClient, deadlineFor, unary } from '../shared/grpc/client';
 import { isNotServingError } from '../shared/grpc/health-checked-lb';
 import { HealthClientCtor, type HealthClient } from '../shared/grpc/health-client';
+import type { ServiceTls } from '../shared/grpc/tls';
 
 export type { HealthClient };
 
@@ -10,8 +11,8 @@ export type { HealthClient };
  * client (same options, so the same connections): a check answers for an instance that is
  * serving, and `/ready` is 200 while at least one instance of each service is.
  */
-export function createHealthClient(target: string, serviceName: string): HealthClient {
-  return createClient(HealthClientCtor, target, serviceName);
+export function createHealthClient(target: string, serviceName: string, tls: ServiceTls): HealthClient {
+  return createClient(HealthClientCtor, target, tls, serviceName);
 }
 
 /** A serving status as `/ready` reports it; `UNAVAILABLE` when the check itself failed. */

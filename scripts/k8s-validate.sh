@@ -31,6 +31,21 @@ run() {
   if [[ ${#files[@]} -eq 0 ]]; then
     mapfile -t files < <(find "$root/deploy/k8s" -name '*.yaml' | sort)
   fi
+  # cert-manager's kinds (deploy/k8s/pki.yaml) are custom resources: the bundled schemas do not
+  # know them, so such a file is left out here and checked by test/unit/deploy/k8s-cross-references
+  # (its Certificates against the pods that mount them). A file must hold only such kinds.
+  local kept=() file
+  for file in "${files[@]}"; do
+    if grep -q '^apiVersion: cert-manager\.io/' "$file"; then
+      if grep '^apiVersion:' "$file" | grep -qv 'cert-manager\.io/'; then
+        log "$file mixes cert-manager kinds with built-in ones: keep them in files of their own"; return 1
+      fi
+      log "not validated here (custom resources, checked by the cross-reference test): $file"
+    else
+      kept+=("$file")
+    fi
+  done
+  files=("${kept[@]}")
   [[ ${#files[@]} -gt 0 ]] || { log "no manifests to validate"; exit 1; }
   local output="" version status=0
   for version in $K8S_VERSIONS; do
@@ -38,7 +53,7 @@ run() {
   done
   printf '%s' "$output"
   # A kind or apiVersion the bundled schemas do not know is only a WARN there (exit 0), so it
-  # would go unchecked: every kind here is a built-in one, so a warning is a failure.
+  # would go unchecked: every kind left here is a built-in one, so a warning is a failure.
   if [[ $status -eq 0 ]] && grep -q '^WARN' <<<"$output"; then
     log "warnings above: a kind or apiVersion without a schema is not validated"; status=1
   fi

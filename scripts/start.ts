@@ -20,6 +20,7 @@ import {
   type OutputStream,
 } from './stack/launch';
 import { collectorHook } from './stack/collector-hook';
+import { devPkiHook } from './stack/dev-pki-hook';
 import { goToolsHook } from './stack/go-tools-hook';
 import { jaegerHook } from './stack/jaeger-hook';
 import type { StartContribution } from './stack/start-hook';
@@ -126,10 +127,11 @@ async function main(): Promise<void> {
     for (const { proc } of running.values()) sendSignal(proc, 'SIGKILL');
   });
 
-  // Before auth starts, in order: the Go tools, then the trace collector (one in-memory Jaeger, or
-  // with `--collector [N]` the collector tier). Their env reaches the processes, their readyLines
+  // Before auth starts, in order: the services' certificates (mutual TLS), the Go tools, then the
+  // trace collector (one in-memory Jaeger, or with `--collector [N]` the collector tier). Their
+  // env reaches the processes, their readyLines
   // are printed with the gateway address, and their afterStop runs after auth has stopped.
-  for (const hook of [goToolsHook, args.collector ? collectorHook(args.samplers) : jaegerHook]) {
+  for (const hook of [devPkiHook, goToolsHook, args.collector ? collectorHook(args.samplers) : jaegerHook]) {
     const contribution = await hook.beforeStart();
     if (contribution) contributions.push(contribution);
   }

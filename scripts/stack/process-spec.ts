@@ -66,6 +66,15 @@ export function perProcess<T>(make: (name: ProcessName) => T): Record<ProcessNam
   return Object.fromEntries(PROCESS_SPECS.map((s) => [s.name, make(s.name)])) as Record<ProcessName, T>;
 }
 
+/**
+ * The service identity of a process: what its certificate's SAN URI names
+ * (`spiffe://traced-grpc-microservices/<identity>`) and what contracts list in `callers`. A gRPC
+ * service is `<name>-service` (`user-service`, like its logs and spans), the gateway `gateway`.
+ */
+export function identityOf(name: ProcessName): string {
+  return specFor(name).servicePrefix ? `${name}-service` : name;
+}
+
 /** The env key that tells callers where a service is (`AUTH_SERVICE_URL`). */
 export function urlEnvOf(name: ProcessName): string {
   const prefix = specFor(name).servicePrefix;

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { commonConfig } from '../../shared/config/common';
 import { databaseKeys } from '../../shared/config/database';
-import { port, positiveInt } from '../../shared/config/fields';
+import { optionalPort, port, positiveInt } from '../../shared/config/fields';
+import { grpcTlsKeys } from '../../shared/config/grpc-tls';
 import { faultsSetting, refuseFaultsInProduction } from '../../shared/faults/faults-setting';
 import { projectRoot } from '../../shared/paths';
 
@@ -19,6 +20,10 @@ export const authConfigSchema = z
     ...commonConfig,
     AUTH_SERVICE_HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
     AUTH_SERVICE_PORT: port(50052),
+    /** Plaintext port serving only grpc.health.v1, for probes without a client certificate; off unless set. */
+    GRPC_HEALTH_PORT: optionalPort(),
+    /** This service's mutual-TLS identity (`auth-service`): the CA, its certificate and key. */
+    ...grpcTlsKeys('auth-service'),
     ...databaseKeys('AUTH', '.data/auth.db'),
     /** HS256 key of the access tokens. */
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),

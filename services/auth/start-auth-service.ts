@@ -2,6 +2,7 @@ import { AuthServiceService } from '../../gen/auth/v1/auth';
 import { databaseSettings } from '../../shared/config/database';
 import { openDatabase } from '../../shared/db/open-database';
 import { startGrpcServer } from '../../shared/grpc/server';
+import { readServiceTls } from '../../shared/grpc/tls';
 import type { Logger } from '../../shared/logging/logger';
 import type { RunningServer } from '../../shared/process/run-process';
 import { AccessTokens } from './access-token';
@@ -50,6 +51,8 @@ export async function startAuthService(config: AuthConfig, logger: Logger): Prom
   return startGrpcServer({
     host: config.AUTH_SERVICE_HOST,
     port: config.AUTH_SERVICE_PORT,
+    tls: readServiceTls(config),
+    healthPort: config.GRPC_HEALTH_PORT,
     services: [{ name: 'auth.v1.AuthService', definition: AuthServiceService, implementation }],
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { commonConfig } from '../../shared/config/common';
 import { databaseKeys } from '../../shared/config/database';
-import { list, port, positiveInt } from '../../shared/config/fields';
+import { list, optionalPort, port, positiveInt } from '../../shared/config/fields';
+import { grpcTlsKeys } from '../../shared/config/grpc-tls';
 import { grpcTarget } from '../../shared/grpc/target';
 import { faultsSetting, refuseFaultsInProduction } from '../../shared/faults/faults-setting';
 import { projectRoot } from '../../shared/paths';
@@ -16,6 +17,10 @@ export const userConfigSchema = z
   ...commonConfig,
   USER_SERVICE_HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
   USER_SERVICE_PORT: port(50051),
+  /** Plaintext port serving only grpc.health.v1, for probes without a client certificate; off unless set. */
+  GRPC_HEALTH_PORT: optionalPort(),
+  /** This service's mutual-TLS identity (`user-service`): the CA, its certificate and key. */
+  ...grpcTlsKeys('user-service'),
   ...databaseKeys('USER', '.data/user.db'),
   AUTH_SERVICE_URL: grpcTarget('127.0.0.1:50052'),
   /** Emails that get role `admin` when they register; compared lower-cased like stored emails. */

@@ -2,6 +2,7 @@ import { UserServiceService } from '../../gen/user/v1/user';
 import { databaseSettings } from '../../shared/config/database';
 import { openDatabase } from '../../shared/db/open-database';
 import { startGrpcServer } from '../../shared/grpc/server';
+import { readServiceTls } from '../../shared/grpc/tls';
 import type { Logger } from '../../shared/logging/logger';
 import type { RunningServer } from '../../shared/process/run-process';
 import { AuthClient } from './auth-client';
@@ -24,7 +25,8 @@ export async function startUserService(config: UserConfig, logger: Logger): Prom
     logger,
     name: USER_SERVICE_NAME,
   });
-  const auth = new AuthClient(config.AUTH_SERVICE_URL, config.GRPC_DEADLINE_MS);
+  const tls = readServiceTls(config);
+  const auth = new AuthClient(config.AUTH_SERVICE_URL, config.GRPC_DEADLINE_MS, tls);
   const users = new UserRepository(database.db);
   const registrations = new Registrations(users, auth, logger, config.REGISTRATION_STALE_AFTER_MS);
   const implementation = createUserService({
@@ -44,6 +46,8 @@ export async function startUserService(config: UserConfig, logger: Logger): Prom
   const server = await startGrpcServer({
     host: config.USER_SERVICE_HOST,
     port: config.USER_SERVICE_PORT,
+    tls,
+    healthPort: config.GRPC_HEALTH_PORT,
     services: [{ name: 'user.v1.UserService', definition: UserServiceService, implementation }],
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,

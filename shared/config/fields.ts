@@ -13,6 +13,15 @@ export const port = (fallback: number) =>
     .pipe(z.number().int().min(0, 'must be 0..65535').max(65535, 'must be 0..65535'))
     .default(fallback);
 
+/** A TCP port (1 to 65535) that is off unless set. */
+export const optionalPort = () =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'must be 1..65535').max(65535, 'must be 1..65535'))
+    .optional();
+
 /** A positive whole number (milliseconds, seconds, counts). */
 export const positiveInt = (fallback: number) =>
   z

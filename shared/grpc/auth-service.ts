@@ -2,6 +2,7 @@ import { AuthServiceClient, type ValidateTokenResponse } from '../../gen/auth/v1
 import { AppError } from '../errors/app-error';
 import { createClient, deadlineFor, unary, type CallParent, type UnaryOptions } from './client';
 import { bearerMetadata, bearerToken } from './metadata';
+import type { ServiceTls } from './tls';
 
 /** What a service needs of the auth service to authenticate its callers. */
 export interface TokenValidator {
@@ -10,7 +11,7 @@ export interface TokenValidator {
 }
 
 /**
- * One gRPC channel to auth.v1.AuthService, for the services that authenticate their callers
+ * One gRPC channel to auth.v1.AuthService, over mutual TLS as this process's service (`tls`), for the services that authenticate their callers
  * through it (a service that needs more of the auth service extends it). Every call takes the
  * call being served as its parent: its deadline, so a downstream call never outlives the request
  * that caused it, and its place in the trace. Errors are the auth service's gRPC statuses (or
@@ -23,8 +24,9 @@ export class AuthServiceChannel implements TokenValidator {
   constructor(
     address: string,
     private readonly defaultDeadlineMs: number,
+    tls: ServiceTls,
   ) {
-    this.client = createClient(AuthServiceClient, address);
+    this.client = createClient(AuthServiceClient, address, tls);
   }
 
   async validateToken(token: string, parent?: CallParent): Promise<ValidateTokenResponse> {

@@ -1,5 +1,4 @@
 import {
-  credentials,
   type CallOptions,
   type Client,
   type ClientOptions,
@@ -15,6 +14,7 @@ import type { TraceParent } from '../telemetry/tracing';
 import { registerHealthCheckedPolicy } from './health-checked-lb';
 import { refusesRetry } from './retry-pushback';
 import { isRetryableMethod, serviceConfigFor } from './service-config';
+import type { ServiceTls } from './tls';
 
 /** The constructor shape ts-proto generates for a grpc-js service client. */
 export type ClientConstructor<C extends Client> = (new (
@@ -40,13 +40,15 @@ function channelOptions(serviceName: string): Partial<ClientOptions> {
 }
 
 /**
- * Creates a gRPC client for `target` (plaintext): `host:port`, `dns:///name:port` or a list of
- * instances `ipv4:a:p,b:p` (target.ts). `serviceName` is the service whose health decides which
- * instances get calls; it defaults to the client's own. Create once per process and reuse.
+ * Creates a gRPC client for `target`: `host:port`, `dns:///name:port` or a list of instances
+ * `ipv4:a:p,b:p` (target.ts), over mutual TLS with the process's identity `tls` (the server is
+ * checked against the CA and the target's host name; our certificate tells it which service
+ * calls). `serviceName` is the service whose health decides which instances get calls; it
+ * defaults to the client's own. Create once per process and reuse.
  */
-export function createClient<C extends Client>(Ctor: ClientConstructor<C>, target: string, serviceName = Ctor.serviceName): C {
+export function createClient<C extends Client>(Ctor: ClientConstructor<C>, target: string, tls: ServiceTls, serviceName = Ctor.serviceName): C {
   if (!serviceName) throw new Error('createClient: the client constructor names no service; pass serviceName');
-  return new Ctor(target, credentials.createInsecure(), channelOptions(serviceName));
+  return new Ctor(target, tls.channel, channelOptions(serviceName));
 }
 
 /** A generated unary method of a client (unbound: grpc-js puts its `path` on it). */

@@ -17,7 +17,8 @@ import { operationKey } from '../telemetry/spans';
 import type { LogTraceFields, TraceParent } from '../telemetry/tracing';
 import type { CallParent } from './client';
 import { RETRY_AFTER_KEY, retryAfterOf } from './metadata';
-import { isPublicMethod } from './method-auth';
+import { methodAuth, type MethodAuth } from './method-auth';
+import { checkServiceCaller, serviceIdentityOf } from './service-identity';
 
 /** Who called: what a service's {@link ImplementOptions.authenticate} makes of a valid access token. */
 export interface AuthenticatedCaller {
@@ -42,6 +43,11 @@ export interface HandlerContext<C = unknown> extends CallParent {
    * its contract does not mark public; undefined for public ones. Read it with {@link callerOf}.
    */
   caller?: C | undefined;
+  /**
+   * The service that called (`gateway`, `user-service`, ...), as its mutual-TLS certificate
+   * proves it; {@link implement} has checked it against the RPC's `callers` before the handler runs.
+   */
+  peerService?: string | undefined;
 }
 
 /**
@@ -116,9 +122,11 @@ function retryAfterTrailer(seconds: number | undefined): { metadata?: Metadata }
  * Turns an object of async handlers into a grpc-js service implementation: the one place every
  * incoming call passes. Every RPC continues its caller's trace, runs in an operation span named
  * after the method (`CreateUser`, `Login`, ...), is logged once with its status and duration, and
- * has its errors mapped by {@link toGrpcError}. Every RPC its contract does not mark public
- * (`common.v1.auth`, read from the descriptors) is authenticated first by
- * `options.authenticate`, whose caller the handler gets as `ctx.caller`: a handler cannot skip it.
+ * has its errors mapped by {@link toGrpcError}. Before the handler, every call must come from a
+ * service of this system that its contract allows (`common.v1.auth`'s `callers`, read from the
+ * descriptors, against the peer's mutual-TLS certificate: {@link checkServiceCaller}); then every
+ * RPC the contract does not mark public is authenticated by `options.authenticate`, whose caller
+ * the handler gets as `ctx.caller`. A handler can skip neither.
  */
 export function implement<S, C extends AuthenticatedCaller = AuthenticatedCaller>(
   definition: ServiceDefinition,
@@ -129,10 +137,12 @@ export function implement<S, C extends AuthenticatedCaller = AuthenticatedCaller
   for (const [key, method] of Object.entries(definition)) {
     const own = (handlers as Record<string, AsyncUnary<unknown, unknown, C>>)[key];
     if (!own) throw new Error(`no handler for ${method.path}`);
-    const authenticated = isPublicMethod(method.path) ? own : requireCaller(own, method.path, options);
+    const auth = methodAuth(method.path);
+    const authenticated = auth.public ? own : requireCaller(own, method.path, options);
+    const allowed = requireService(authenticated, method.path, auth);
     // Resolved once here, so a method without a rule runs exactly the code it would without FAULTS.
     const rule = options.faults?.get(method.path.replace(/^\//, ''));
-    const handler = rule ? withFault(authenticated, rule) : authenticated;
+    const handler = rule ? withFault(allowed, rule) : allowed;
     const operation = method.path.slice(method.path.lastIndexOf('/') + 1);
     const attributes: Attributes = {
       operation: operationKey(operation),
@@ -145,9 +155,11 @@ export function implement<S, C extends AuthenticatedCaller = AuthenticatedCaller
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
       const traced = tracing();
       const served = traced.serveGrpc(method.path, call.metadata);
+      // The service the peer's certificate proves; requireService checks it against the contract.
+      const peerService = serviceIdentityOf(call.getAuthContext());
       let ctx: HandlerContext<C> | undefined;
       traced
-        .inSpan(operation, attributes, served.parent, (span) => handler(call.request, (ctx = { metadata: call.metadata, deadline: deadlineMs, trace: span })))
+        .inSpan(operation, attributes, served.parent, (span) => handler(call.request, (ctx = { metadata: call.metadata, deadline: deadlineMs, trace: span, peerService })))
         .then(
           (response) => {
             log(options.logger, method.path, GrpcStatus.OK, started, served.logFields(), undefined, ctx?.fault);
@@ -164,6 +176,17 @@ export function implement<S, C extends AuthenticatedCaller = AuthenticatedCaller
     };
   }
   return impl;
+}
+
+/**
+ * `handler` behind the contract's `callers`: it runs only for a peer proving a service identity
+ * the RPC allows (UNAUTHENTICATED / PERMISSION_DENIED otherwise, before any token is looked at).
+ */
+function requireService<C>(handler: AsyncUnary<unknown, unknown, C>, path: string, auth: MethodAuth): AsyncUnary<unknown, unknown, C> {
+  return async (request, ctx) => {
+    checkServiceCaller(path, ctx.peerService, auth);
+    return handler(request, ctx);
+  };
 }
 
 /**

@@ -95,7 +95,8 @@ class HealthWatchedSubchannel extends experimental.BaseSubchannelWrapper {
   }
 
   private watch(): void {
-    // A client on this subchannel's own connection, so the answer is about this instance.
+    // A client on this subchannel's own connection, so the answer is about this instance (the
+    // credentials argument is unused with channelOverride: the watch rides that mutual-TLS connection).
     this.client ??= new HealthClientCtor('health-watch', credentials.createInsecure(), { channelOverride: this.child.getChannel() });
     const call = this.client.Watch({ service: this.serviceName });
     this.call = call;

@@ -8,6 +8,7 @@ import { GRPC_SERVICES, grpcFileDescriptors } from './grpc-descriptors';
 import { watchReadiness } from './readiness-watch';
 import { guardRequestDecoding } from './request-decoding';
 import { noRetryOfAnsweredUnavailable } from './retry-pushback';
+import type { ServiceTls } from './tls';
 
 /** One service a server exposes. */
 export interface ServiceBinding {
@@ -21,6 +22,14 @@ export interface ServiceBinding {
 export interface GrpcServerOptions {
   host: string;
   port: number;
+  /** The process's identity: the port speaks mutual TLS only, and demands a client certificate of this system. */
+  tls: ServiceTls;
+  /**
+   * A second, plaintext port serving grpc.health.v1 only, for probes that cannot present a
+   * client certificate (Kubernetes' gRPC probes); none when undefined. It tells what `/ready`
+   * would and nothing else: no RPC of a service is reachable through it.
+   */
+  healthPort?: number | undefined;
   services: ServiceBinding[];
   logger: Logger;
   /** How long {@link RunningGrpcServer.shutdown} lets in-flight calls finish before forcing. */
@@ -70,14 +79,15 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   // health and reflection, from the .proto files their packages ship.
   new ReflectionService(reflectedDescriptors(), { services: [...options.services.map((s) => s.name), ...GRPC_SERVICES] }).addToServer(server);
 
+  const healthServer = options.healthPort === undefined ? undefined : new Server();
+  if (healthServer) health.addToServer(healthServer);
+
   let port: number;
   try {
-    port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${options.host}:${options.port}`, ServerCredentials.createInsecure(), (err, bound) =>
-        err ? reject(err) : resolve(bound),
-      ),
-    );
+    port = await bind(server, `${options.host}:${options.port}`, options.tls.server());
+    if (healthServer) await bind(healthServer, `${options.host}:${options.healthPort!}`, ServerCredentials.createInsecure());
   } catch (err) {
+    server.forceShutdown();
     await options.release?.();
     throw err;
   }
@@ -110,10 +120,17 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const shutdown = () =>
     (stopped ??= (async () => {
       await drain();
+      // Probes saw NOT_SERVING through the drain; now the plaintext health port goes too.
+      healthServer?.forceShutdown();
       await options.release?.();
     })());
 
   return { server, port, shutdown };
+}
+
+/** Binds `address` with `creds`; resolves with the port bound. */
+function bind(server: Server, address: string, creds: ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) => server.bindAsync(address, creds, (err, bound) => (err ? reject(err) : resolve(bound))));
 }
 
 /**

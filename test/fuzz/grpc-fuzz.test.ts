@@ -1,13 +1,14 @@
 import crypto from 'node:crypto';
 import { create, ScalarType, toBinary, type DescField, type DescMethod, type DescService } from '@bufbuild/protobuf';
 import { FeatureSet_FieldPresence, MethodOptions_IdempotencyLevel } from '@bufbuild/protobuf/wkt';
-import { Client, credentials, Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status as GrpcStatus, type Client, type ServiceError } from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { contractRegistry } from '../../shared/grpc/contracts';
 import { isPublicMethod } from '../../shared/grpc/method-auth';
 import { registerAccount, type Account } from '../support/accounts';
 import { get } from '../support/http';
-import { addressOfService, useStack } from '../support/stack';
+import { rightfulClients } from '../support/rightful-clients';
+import { useStack } from '../support/stack';
 import { validFieldValue } from '../support/valid-values';
 import { bytes, lengthDelimited, tag, varint, varintField, WIRE } from '../support/wire-bytes';
 
@@ -144,17 +145,16 @@ const describeCode = (r: RawResult) => `${GrpcStatus[r.code]}: ${r.details}`;
 describe('fuzz: every gRPC method, called directly with bad bytes', function () {
   this.timeout(120_000);
   const stack = useStack();
-  const clients: Record<string, Client> = {};
+  let clients: Awaited<ReturnType<typeof rightfulClients>> | undefined;
   let who: Account;
 
   before(async () => {
     who = await registerAccount(stack().gatewayUrl);
-    for (const service of new Set(RPCS.map((r) => r.service))) {
-      clients[service.typeName] = new Client(addressOfService(stack(), service.typeName), credentials.createInsecure());
-    }
+    // Each RPC as the service its contract lets call it, so the bytes reach the decoder.
+    clients = await rightfulClients(stack(), RPCS.map((r) => r.path));
   });
   after(() => {
-    for (const client of Object.values(clients)) client.close();
+    clients?.close();
   });
 
   it('derives every RPC of both services from the descriptors, with a valid request for each', () => {
@@ -194,7 +194,7 @@ describe('fuzz: every gRPC method, called directly with bad bytes', function () 
         caller = needsOwnAccount(r) ? await registerAccount(stack().gatewayUrl) : who;
       });
 
-      const call = (data: Buffer) => rawCall(clients[r.service.typeName]!, path, data, caller.accessToken);
+      const call = (data: Buffer) => rawCall(clients!.of(path), path, data, caller.accessToken);
       /** The valid request without `field` (its default, which proto3 does not send), encoded. */
       const validWithout = (field?: DescField): Buffer => {
         const request = validRequest(r);
@@ -268,7 +268,7 @@ describe('fuzz: every gRPC method, called directly with bad bytes', function () 
   }
 
   describe('out-of-range numbers the contract can carry but the service cannot take', () => {
-    const list = (fields: number[]) => rawCall(clients['user.v1.UserService']!, '/user.v1.UserService/ListUsers', bytes(fields), who.accessToken);
+    const list = (fields: number[]) => rawCall(clients!.of('/user.v1.UserService/ListUsers'), '/user.v1.UserService/ListUsers', bytes(fields), who.accessToken);
 
     it('names limit and offset outside their ranges, negative ones sent as 10-byte varints', async () => {
       const cases: Array<[number[], string]> = [
@@ -290,7 +290,7 @@ describe('fuzz: every gRPC method, called directly with bad bytes', function () 
   describe('afterwards', () => {
     it('refuses a request beyond grpc-js\'s 4 MiB limit with RESOURCE_EXHAUSTED, before any handler', async () => {
       const huge = bytes(tag(1, WIRE.len), varint(5 * ONE_MIB), Buffer.alloc(5 * ONE_MIB, 0x61));
-      const result = await rawCall(clients['user.v1.UserService']!, '/user.v1.UserService/GetUser', huge, who.accessToken);
+      const result = await rawCall(clients!.of('/user.v1.UserService/GetUser'), '/user.v1.UserService/GetUser', huge, who.accessToken);
       expect(result.code, describeCode(result)).to.equal(GrpcStatus.RESOURCE_EXHAUSTED);
     });
 

@@ -1,4 +1,4 @@
-import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status, type Client, type ServiceError } from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { contractRegistry } from '../../shared/grpc/contracts';
 import { bearerMetadata } from '../../shared/grpc/metadata';
@@ -7,7 +7,8 @@ import { AccessTokens } from '../../services/auth/access-token';
 import { DEV_JWT_SECRET } from '../../services/auth/config';
 import { registerAccount, tamperPayload, type Account } from '../support/accounts';
 import { post } from '../support/http';
-import { addressOfService, useStack } from '../support/stack';
+import { rightfulClients } from '../support/rightful-clients';
+import { useStack } from '../support/stack';
 
 // Authenticated by default: every RPC of every service in the contracts (gen/descriptors.binpb)
 // is called on the real processes, over real sockets, with no token, a tampered one and a forged
@@ -49,22 +50,21 @@ function contractMethods(): Array<{ service: string; path: string }> {
 describe('every RPC needs a valid access token unless its contract marks it public (real processes)', function () {
   this.timeout(60_000);
   const stack = useStack();
-  const clients = new Map<string, Client>();
+  let clients: Awaited<ReturnType<typeof rightfulClients>> | undefined;
   let account: Account;
   let forged: string;
 
   before(async () => {
     account = await registerAccount(stack().gatewayUrl, { name: 'Probe' });
-    for (const { service } of contractMethods()) {
-      if (!clients.has(service)) clients.set(service, new Client(addressOfService(stack(), service), credentials.createInsecure()));
-    }
+    // Each RPC as the service its contract lets call it: what is tested here is the token.
+    clients = await rightfulClients(stack(), contractMethods().map((m) => m.path));
     // Well formed, right issuer, audience, type and claims, for a real user: only the key is wrong.
     const defaults = { issuer: 'traced-grpc-microservices', audience: 'traced-grpc-microservices', ttlSeconds: 900 };
     forged = (await new AccessTokens({ secret: DEV_JWT_SECRET, ...defaults }).issue({ userId: account.id, email: account.email })).token;
   });
 
   after(() => {
-    for (const client of clients.values()) client.close();
+    clients?.close();
   });
 
   const methods = contractMethods();
@@ -78,7 +78,7 @@ describe('every RPC needs a valid access token unless its contract marks it publ
   for (const { service, path } of methods) {
     const isPublic = isPublicMethod(path);
     it(`${path}: ${isPublic ? 'public, reaches its handler without a token' : 'UNAUTHENTICATED without a valid token'}`, async () => {
-      const client = clients.get(service);
+      const client: Client | undefined = clients?.of(path);
       expect(client, `no server in the stack serves ${service}: add it to this test`).to.not.equal(undefined);
       const tokens: Record<string, string | undefined> = {
         'no token': undefined,

@@ -12,6 +12,7 @@ import { projectRoot } from '../../shared/paths';
 import { failures, loadGets } from '../support/get-load';
 import { get, post } from '../support/http';
 import { sleep } from '../support/stack';
+import { tlsEnvOf } from '../support/pki';
 import { startJsEnv } from '../support/start-env';
 import { freeCollectorTierPorts } from '../../scripts/stack/collector-tier';
 import { MAX_RESTARTS } from '../../scripts/stack/supervisor';
@@ -53,7 +54,7 @@ describe('launcher: scripts/stack/launch', function () {
     const proc = launchProcess({
       name: 'auth',
       folder: 'services/auth',
-      env: { AUTH_SERVICE_PORT: String(port), AUTH_DB_PATH: path.join(dataDir, `auth-${port}.db`), NODE_ENV: 'test', ...extraEnv },
+      env: { AUTH_SERVICE_PORT: String(port), AUTH_DB_PATH: path.join(dataDir, `auth-${port}.db`), NODE_ENV: 'test', ...(await tlsEnvOf('auth-service')), ...extraEnv },
       onLine: (line) => lines.push(line),
     });
     started.push(proc);

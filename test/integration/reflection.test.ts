@@ -4,10 +4,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
-import { credentials, loadPackageDefinition, type GrpcObject, type ServiceClientConstructor } from '@grpc/grpc-js';
+import { loadPackageDefinition, type GrpcObject, type ServiceClientConstructor } from '@grpc/grpc-js';
 import { loadFileDescriptorSetFromBuffer, loadSync } from '@grpc/proto-loader';
 import { expect } from 'chai';
+import { ghzTlsFlags } from '../../bench/ghz-load';
 import { ghzBinary } from '../../scripts/stack/go-tools';
+import { testPki, tlsAs } from '../support/pki';
 import { registerAccount } from '../support/accounts';
 import { useStack } from '../support/stack';
 
@@ -19,7 +21,9 @@ interface GhzReport {
 }
 
 async function ghzCall(address: string, call: string, data: unknown, token: string): Promise<GhzReport> {
-  const { stdout } = await run(ghzBinary, ['--insecure', '--call', call, '-d', JSON.stringify(data), '-m', JSON.stringify({ authorization: `Bearer ${token}` }), '-n', '20', '-c', '2', '-O', 'json', address], { timeout: 30_000 });
+  // Mutual TLS as the gateway, which may call both RPCs used here.
+  const tls = ghzTlsFlags((await testPki()).filesOf('gateway'));
+  const { stdout } = await run(ghzBinary, [...tls, '--call', call, '-d', JSON.stringify(data), '-m', JSON.stringify({ authorization: `Bearer ${token}` }), '-n', '20', '-c', '2', '-O', 'json', address], { timeout: 30_000 });
   return JSON.parse(stdout) as GhzReport;
 }
 
@@ -42,7 +46,8 @@ function clientAt(pkg: GrpcObject, name: string): ServiceClientConstructor {
 async function reflect(address: string, requests: object[]): Promise<ReflectionAnswer[]> {
   const proto = path.join(path.dirname(require.resolve('@grpc/reflection/package.json')), 'build/proto/grpc/reflection/v1/reflection.proto');
   const Reflection = clientAt(loadPackageDefinition(loadSync(proto)), 'grpc.reflection.v1.ServerReflection');
-  const client = new Reflection(address, credentials.createInsecure());
+  // Any service of this system may reflect: the port asks only for a certificate of its CA.
+  const client = new Reflection(address, (await tlsAs('gateway')).channel);
   try {
     const stream = client.ServerReflectionInfo!();
     const answers: ReflectionAnswer[] = [];
@@ -84,7 +89,7 @@ describe('gRPC server reflection (a reflection client without proto files)', fun
     expect(files[0]!.service.find((s) => s.name === 'Health')?.method.map((m) => m.name)).to.include.members(['Check', 'Watch']);
     const set = Buffer.from(toBinary(FileDescriptorSetSchema, create(FileDescriptorSetSchema, { file: files })));
     const Health = clientAt(loadPackageDefinition(loadFileDescriptorSetFromBuffer(set, { enums: String })), 'grpc.health.v1.Health');
-    const client = new Health(stack().userAddr, credentials.createInsecure());
+    const client = new Health(stack().userAddr, (await tlsAs('gateway')).channel);
     try {
       const response = await new Promise<{ status: string }>((resolve, reject) =>
         client.Check!({ service: 'user.v1.UserService' }, (err: Error | null, res: { status: string }) => (err ? reject(err) : resolve(res))),

@@ -1,4 +1,4 @@
-import { Server, ServerCredentials, status, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import { Server, status, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import {
   AuthServiceService,
   type DeleteCredentialsRequest,
@@ -11,6 +11,7 @@ import {
   type ValidateTokenResponse,
 } from '../../gen/auth/v1/auth';
 import { parseBearer } from '../../shared/grpc/metadata';
+import { tlsAs } from './pki';
 
 // A scripted stand-in for auth.v1.AuthService, so the user service's tests run against real gRPC
 // sockets without depending on the real auth service (covered by its own and the e2e suites).
@@ -73,8 +74,10 @@ export class FakeAuthService {
   /** Starts a fake on a free port. */
   static async start(): Promise<FakeAuthService> {
     const server = new Server();
+    // Mutual TLS as the auth service: the user service under test dials it with its own identity.
+    const creds = (await tlsAs('auth-service')).server();
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      server.bindAsync('127.0.0.1:0', creds, (err, p) => (err ? reject(err) : resolve(p))),
     );
     const fake = new FakeAuthService(server, port);
     server.addService(AuthServiceService, {

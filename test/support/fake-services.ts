@@ -3,6 +3,7 @@ import pino from 'pino';
 import type { User } from '../../gen/user/v1/user';
 import { DOWNSTREAM } from '../../gateway/grpc-clients';
 import { startGrpcServer, type RunningGrpcServer } from '../../shared/grpc/server';
+import { tlsAs } from './pki';
 
 // Scripted stand-ins for every service the gateway calls (DOWNSTREAM) on one real gRPC server, so
 // the gateway's procedures run over real sockets without the real services (those are covered by
@@ -111,6 +112,8 @@ export class FakeServices {
     const running = await startGrpcServer({
       host: '127.0.0.1',
       port: 0,
+      // One server stands in for every service; the gateway checks only that it is of this system.
+      tls: await tlsAs('user-service'),
       // Every service the gateway calls, so /ready sees each one SERVING.
       services: Object.entries(DOWNSTREAM).map(([name, { Client }]) => ({ name: Client.serviceName, definition: Client.service, implementation: implement(name, Client.service) })),
       logger: pino({ level: 'silent' }),

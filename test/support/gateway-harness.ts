@@ -6,6 +6,7 @@ import { gatewayConfigSchema, type GatewayConfig } from '../../gateway/config';
 import { createGatewayClients, type GatewayClients } from '../../gateway/grpc-clients';
 import { loadConfig } from '../../shared/config/load-config';
 import { clientAddressResolver } from '../../gateway/client-address';
+import { tlsEnvOf } from './pki';
 
 /** A port nothing listens on (bound once, then released). */
 export async function closedPort(): Promise<number> {
@@ -28,7 +29,7 @@ export interface RunningGateway {
 
 /** Starts the gateway app on 127.0.0.1:0; `env` sets config keys (service addresses, deadline). */
 export async function startGateway(env: Record<string, string>): Promise<RunningGateway> {
-  const config = loadConfig(gatewayConfigSchema, { env: { GATEWAY_PORT: '0', LOG_LEVEL: 'info', ...env } });
+  const config = loadConfig(gatewayConfigSchema, { env: { GATEWAY_PORT: '0', LOG_LEVEL: 'info', ...(await tlsEnvOf('gateway')), ...env } });
   const logs: Array<Record<string, unknown>> = [];
   const logger = pino({ level: config.LOG_LEVEL }, { write: (line: string) => void logs.push(JSON.parse(line)) });
   const clients = createGatewayClients(config);

@@ -3,12 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DOWNSTREAM } from '../../gateway/grpc-clients';
-import { callerEnv, perProcess, PROCESS_SPECS, specFor, stopOrder, type ProcessName } from '../../scripts/stack/process-spec';
+import { callerEnv, identityOf, perProcess, PROCESS_SPECS, specFor, stopOrder, type ProcessName } from '../../scripts/stack/process-spec';
 import { freePorts, launchProcess, sendSignal, stop, waitForGatewayReady, waitForReady, type LaunchedProcess } from '../../scripts/stack/launch';
 import { instanceId, REPLICATED } from '../../scripts/stack/replicas';
 import { targetFor } from '../../shared/grpc/target';
 import type { TestDatabase } from './databases';
 import { sharedPostgres } from './postgres';
+import { testPki } from './pki';
 import { sharedJaeger } from './shared-jaeger';
 
 /** The email that gets role admin in every test stack (ADMIN_EMAILS). */
@@ -171,8 +172,10 @@ async function instanceEnvs(options: StackOptions, layout: StackLayout): Promise
     user: { ADMIN_EMAILS: ADMIN_EMAIL, REGISTRATION_MAX_PER_CLIENT: '1000000' },
   };
   const own = {} as Record<ProcessName, Record<string, string>>;
+  // Each process's mutual-TLS identity, from the run's PKI (test/support/pki.ts).
+  const pki = await testPki();
   for (const spec of PROCESS_SPECS) {
-    own[spec.name] = { ...(await dbEnv(spec.servicePrefix)), ...callerEnv(spec, targetIn(layout)), ...particular[spec.name] };
+    own[spec.name] = { ...(await dbEnv(spec.servicePrefix)), ...callerEnv(spec, targetIn(layout)), ...pki.envOf(identityOf(spec.name)), ...particular[spec.name] };
   }
   const envs = {} as Record<ProcessName, Array<Record<string, string>>>;
   for (const spec of PROCESS_SPECS) {

@@ -1,4 +1,4 @@
-import { credentials, status, type ServiceError } from '@grpc/grpc-js';
+import { status, type ServiceError } from '@grpc/grpc-js';
 import { expect } from 'chai';
 import pino from 'pino';
 import {
@@ -18,6 +18,7 @@ import { bearerMetadata } from '../../shared/grpc/metadata';
 import { userConfigSchema, type UserConfig } from '../../services/user/config';
 import { startUserService, type RunningUserService } from '../../services/user/start-user-service';
 import { FakeAuthService } from './fake-auth-service';
+import { tlsAs, tlsEnvOf } from './pki';
 
 /** The email ADMIN_EMAILS names in every harness (written mixed-case on purpose). */
 export const ADMIN_EMAIL = 'admin@example.com';
@@ -50,13 +51,15 @@ export class Harness {
         AUTH_SERVICE_URL: fake.address,
         ADMIN_EMAILS: ' Admin@Example.com , boss@example.com',
         SHUTDOWN_TIMEOUT_MS: '1000',
+        ...(await tlsEnvOf('user-service')),
         ...env,
       },
     });
     const logs: string[] = [];
     const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
     const service = await startUserService(config, logger);
-    const client = new UserServiceClient(`127.0.0.1:${service.port}`, credentials.createInsecure());
+    // Called as the gateway, its one rightful caller.
+    const client = new UserServiceClient(`127.0.0.1:${service.port}`, (await tlsAs('gateway')).channel);
     return new Harness(fake, service, client, config, logs);
   }
 

@@ -158,4 +158,21 @@ describe('docker-compose.collector.yml: the tier of `npm start -- --collector 2`
     expect(model.services.prometheus!.volumes).to.include('./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
     expect(envOf(model, query!).PROMETHEUS_URL).to.equal('http://prometheus:9090');
   });
+
+  it("gives every service its own certificate from the one-shot pki service's volume, before it starts", () => {
+    const doc = parseYaml(fs.readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+      services: Record<string, { command?: string[]; volumes?: string[]; depends_on?: unknown }>;
+    };
+    expect(doc.services.pki?.command?.join(' ')).to.match(/node \.\/dist\/scripts\/pki\.js \/pki/);
+    expect(fs.existsSync(path.join(projectRoot, 'scripts/pki.ts'))).to.equal(true);
+    for (const service of Object.keys(SCHEMAS)) {
+      const env = environmentOf(['docker-compose.yml'], service);
+      expect(env, service).to.include({ GRPC_TLS_CA: '/pki/ca.crt', GRPC_TLS_CERT: `/pki/${service}.crt`, GRPC_TLS_KEY: `/pki/${service}.key` });
+      expect(doc.services[service]!.volumes, service).to.include('pki:/pki:ro');
+    }
+    // The services that the others wait for wait for the certificates themselves.
+    for (const service of ['auth-service']) {
+      expect(doc.services[service]!.depends_on, service).to.deep.include({ pki: { condition: 'service_completed_successfully' } });
+    }
+  });
 });

@@ -1423,8 +1423,10 @@ export const DeleteCredentialsResponse: MessageFns<DeleteCredentialsResponse> = 
  * AuthService owns credentials and tokens. Every call needs a valid access token in the
  * `authorization` metadata entry ("Bearer <token>", never in the message, so tokens stay out of
  * bodies) unless it is marked public (common.v1.auth); this service verifies its own tokens
- * before the handler runs. Register, UpdateCredentials and DeleteCredentials are internal: only
- * the user service calls them, and only the gateway may be reachable from outside. An RPC marked
+ * before the handler runs. Every RPC names the services that may call it (`callers`, proven by
+ * their mutual-TLS certificates): Register, UpdateCredentials and DeleteCredentials are internal,
+ * the user service's alone; the rest are the gateway's, except ValidateToken, which every service
+ * calls. An RPC marked
  * `option idempotency_level = NO_SIDE_EFFECTS;` is retried on UNAVAILABLE (see user.v1.UserService).
  */
 export type AuthServiceService = typeof AuthServiceService;
@@ -1485,7 +1487,9 @@ export const AuthServiceService = {
   /**
    * ValidateToken verifies the access token in metadata (signature, claims, revocation). Not
    * public: the token it validates is the access token the server checks before every protected
-   * call, so a missing or bad one is UNAUTHENTICATED like anywhere else.
+   * call, so a missing or bad one is UNAUTHENTICATED like anywhere else. It names no callers on
+   * purpose: every service of this system (a generated one too) authenticates its own callers
+   * with it, and it only tells the holder of a token what that token already says.
    */
   validateToken: {
     path: "/auth.v1.AuthService/ValidateToken" as const,
@@ -1537,7 +1541,9 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
   /**
    * ValidateToken verifies the access token in metadata (signature, claims, revocation). Not
    * public: the token it validates is the access token the server checks before every protected
-   * call, so a missing or bad one is UNAUTHENTICATED like anywhere else.
+   * call, so a missing or bad one is UNAUTHENTICATED like anywhere else. It names no callers on
+   * purpose: every service of this system (a generated one too) authenticates its own callers
+   * with it, and it only tells the holder of a token what that token already says.
    */
   validateToken: handleUnaryCall<ValidateTokenRequest, ValidateTokenResponse>;
   /** UpdateCredentials changes the login email of a user (internal). */
@@ -1630,7 +1636,9 @@ export interface AuthServiceClient extends Client {
   /**
    * ValidateToken verifies the access token in metadata (signature, claims, revocation). Not
    * public: the token it validates is the access token the server checks before every protected
-   * call, so a missing or bad one is UNAUTHENTICATED like anywhere else.
+   * call, so a missing or bad one is UNAUTHENTICATED like anywhere else. It names no callers on
+   * purpose: every service of this system (a generated one too) authenticates its own callers
+   * with it, and it only tells the holder of a token what that token already says.
    */
   validateToken(
     request: ValidateTokenRequest,

@@ -12,11 +12,26 @@ export const protobufPackage = "common.v1";
 export const protobufFileName = "common/v1/auth.proto";
 
 /**
- * MethodAuth says who may call an RPC. Every RPC requires a valid access token ("Bearer <token>"
- * in the `authorization` metadata entry) unless it carries `option (common.v1.auth) = { public:
- * true };`. The server checks the token before the handler runs (shared/grpc/handler.ts, reading
- * this option from gen/descriptors.binpb), so an RPC without the option is protected by default.
- * Mark an RPC public only with a comment beside it saying why it needs no user token.
+ * MethodAuth says who may call an RPC: which services (the peer's service identity) and whether
+ * an end user's access token is needed too. The server checks both before the handler runs
+ * (shared/grpc/handler.ts, reading this option from gen/descriptors.binpb), so an RPC without the
+ * option is protected by default.
+ *
+ * Services: every gRPC port of this system speaks mutual TLS and accepts only a peer whose client
+ * certificate is signed by the system's CA and names a service of this system in a SAN URI
+ * `spiffe://traced-grpc-microservices/<service>` (shared/grpc/service-identity.ts). Reaching a
+ * port is therefore never enough: the caller must hold a service's private key. `callers` narrows
+ * that to the named services (`gateway`, `user-service`, `auth-service`, `<name>-service`);
+ * anyone else gets PERMISSION_DENIED. An RPC that names no callers may be called by any service
+ * of this system: keep that for RPCs every service needs (auth.v1.AuthService.ValidateToken,
+ * which each service, including one `npm run new:service` generates, calls to authenticate its
+ * own callers). Every other RPC names its callers, with a comment saying why they need it; an
+ * RPC the gateway exposes names `gateway`.
+ *
+ * End users: every RPC requires a valid access token ("Bearer <token>" in the `authorization`
+ * metadata entry) unless it carries `public: true`. Mark an RPC public only with a comment beside
+ * it saying why it needs no user token. Public is about the user, never about the network: a
+ * public RPC still names the services that may call it.
  */
 export interface MethodAuth {
   /**
@@ -24,16 +39,21 @@ export interface MethodAuth {
    * or an internal step that no user token could authorize.
    */
   public: boolean;
+  /** The service identities that may call the RPC; empty means any service of this system. */
+  callers: string[];
 }
 
 function createBaseMethodAuth(): MethodAuth {
-  return { public: false };
+  return { public: false, callers: [] };
 }
 
 export const MethodAuth: MessageFns<MethodAuth> = {
   encode(message: MethodAuth, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.public !== false) {
       writer.uint32(8).bool(message.public);
+    }
+    for (const v of message.callers) {
+      writer.uint32(18).string(v!);
     }
     return writer;
   },
@@ -59,6 +79,14 @@ export const MethodAuth: MessageFns<MethodAuth> = {
             message.public = reader.bool();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.callers.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -72,13 +100,19 @@ export const MethodAuth: MessageFns<MethodAuth> = {
   },
 
   fromJSON(object: any): MethodAuth {
-    return { public: isSet(object.public) ? globalThis.Boolean(object.public) : false };
+    return {
+      public: isSet(object.public) ? globalThis.Boolean(object.public) : false,
+      callers: globalThis.Array.isArray(object?.callers) ? object.callers.map((e: any) => globalThis.String(e)) : [],
+    };
   },
 
   toJSON(message: MethodAuth): unknown {
     const obj: any = {};
     if (message.public !== false) {
       obj.public = message.public;
+    }
+    if (message.callers?.length) {
+      obj.callers = message.callers;
     }
     return obj;
   },
@@ -89,6 +123,7 @@ export const MethodAuth: MessageFns<MethodAuth> = {
   fromPartial<I extends Exact<DeepPartial<MethodAuth>, I>>(object: I): MethodAuth {
     const message = createBaseMethodAuth();
     message.public = object.public ?? false;
+    message.callers = object.callers?.map((e) => e) || [];
     return message;
   },
 };

@@ -1049,7 +1049,8 @@ export const ListUsersResponse: MessageFns<ListUsersResponse> = {
  * auth.v1.AuthService.ValidateToken before the handler runs. An RPC marked
  * `option idempotency_level = NO_SIDE_EFFECTS;` is retried on another instance when an attempt
  * fails with UNAVAILABLE (shared/grpc/service-config.ts reads the option from the descriptors), so
- * mark only what is safe to run twice.
+ * mark only what is safe to run twice. Every RPC here is the gateway's to call (`callers`, proven
+ * by its mutual-TLS certificate): the REST and tRPC routes are its only callers.
  */
 export type UserServiceService = typeof UserServiceService;
 export const UserServiceService = {

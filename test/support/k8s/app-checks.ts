@@ -14,7 +14,7 @@ import { dockerfileTargets, imageTarget, processConfig, processOf, processTracin
 // that the check notices.
 
 /** Every container of the project's images, with its Deployment and process. */
-function appContainers(m: Manifests): Array<{ d: Deployment; c: Container; spec: ProcessSpec; where: string }> {
+export function appContainers(m: Manifests): Array<{ d: Deployment; c: Container; spec: ProcessSpec; where: string }> {
   return deployments(m).flatMap((d) =>
     d.spec.template.spec.containers.flatMap((c) => {
       const spec = processOf(c);
@@ -74,15 +74,20 @@ export function configProblems(m: Manifests): string[] {
 
 /**
  * Ports agree: each process's configured port (env, else config.yaml, else the schema's default)
- * is its one container port, and every probe of every container names a port the container has.
+ * and its health port (GRPC_HEALTH_PORT, when set) are its container ports, and every probe of every container names a port the container has.
  */
 export function portProblems(m: Manifests): string[] {
   const problems: string[] = [];
   for (const { d, c, spec, where } of appContainers(m)) {
     const { config } = configOf(spec, podEnv(d, c).env);
     const listens = config?.[spec.portKey];
+    // Its own port, and the plaintext health port when it serves one (GRPC_HEALTH_PORT).
+    const health = config?.GRPC_HEALTH_PORT;
+    const wanted = [listens, ...(health === undefined ? [] : [health])];
     const ports = (c.ports ?? []).map((p) => p.containerPort);
-    if (ports.length !== 1 || ports[0] !== listens) problems.push(`${where}: container ports [${ports.join(', ')}] but the process listens on ${String(listens)} (${spec.portKey})`);
+    if (ports.length !== wanted.length || !wanted.every((w) => ports.includes(w as number))) {
+      problems.push(`${where}: container ports [${ports.join(', ')}] but the process listens on ${wanted.map(String).join(' and ')} (${spec.portKey}${health === undefined ? '' : ', GRPC_HEALTH_PORT'})`);
+    }
   }
   for (const d of deployments(m)) {
     for (const c of d.spec.template.spec.containers) {

@@ -39,8 +39,8 @@ export interface Container {
 export interface PodSpec {
   containers: Container[];
   terminationGracePeriodSeconds?: number;
-  securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
-  volumes?: Array<{ name: string; configMap?: { name: string }; persistentVolumeClaim?: { claimName: string }; emptyDir?: object }>;
+  securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; fsGroup?: number };
+  volumes?: Array<{ name: string; configMap?: { name: string }; secret?: { secretName: string; defaultMode?: number }; persistentVolumeClaim?: { claimName: string }; emptyDir?: object }>;
 }
 
 /** Any object of the manifests, with the fields of the kinds used here. */

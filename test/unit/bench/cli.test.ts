@@ -109,6 +109,7 @@ describe('bench command line: --rate (equal load for every configuration)', () =
     const running = {
       gatewayUrl: 'http://127.0.0.1:1',
       userAddr: '127.0.0.1:2',
+      clientTls: { ca: 'pki/ca.crt', cert: 'pki/gateway.crt', key: 'pki/gateway.key' },
       account: { id: 'u1', email: 'a@example.com', password: 'pw', accessToken: 't' },
     } as unknown as RunningConfig;
     const shape = { concurrency: 50, durationS: 8, ghzCpus: 1 };
@@ -117,6 +118,8 @@ describe('bench command line: --rate (equal load for every configuration)', () =
     expect(describePlanned(rest)).to.match(/^autocannon -c 50 --overallRate 700 -d 8 /);
     const ghz = planLoad('ghz-get-user', running, { ...shape, rate: 1500 });
     expect(ghz.tool === 'ghz' && ghzArgs(ghz.ghz)).to.include.members(['--rps', '1500']);
+    // Mutual TLS, as the gateway: the services answer nobody else.
+    expect(ghz.tool === 'ghz' && ghzArgs(ghz.ghz).join(' ')).to.include('--cacert pki/ca.crt --cert pki/gateway.crt --key pki/gateway.key').and.not.include('--insecure');
     const closed = planLoad('ghz-get-user', running, { ...shape, rate: 0 });
     expect(closed.tool === 'ghz' && ghzArgs(closed.ghz)).not.to.include('--rps');
     expect(describePlanned(planLoad('rest-get-user', running, { ...shape, rate: 0 }))).not.to.include('overallRate');

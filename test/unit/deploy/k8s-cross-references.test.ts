@@ -16,6 +16,7 @@ import {
 } from '../../support/k8s/app-checks';
 import { disruptionBudgetProblems, jaegerConfigMapProblems, jaegerWiringProblems, loadBalancerProblems } from '../../support/k8s/jaeger-checks';
 import { k8sDir, loadManifests, type Deployment, type K8sObject, type Manifests } from '../../support/k8s/manifests';
+import { certificateProblems, networkPolicyProblems, probeProblems } from '../../support/k8s/identity-checks';
 import { podHardeningProblems } from '../../support/k8s/pod-checks';
 
 // No cluster runs here: what would only show once deployed (a pod that cannot start, a Service
@@ -140,7 +141,7 @@ describe('deploy/k8s: cross-references (offline)', () => {
     it('notices a process configured to listen elsewhere than its container port', () => {
       const m = copy();
       setEnv(m, 'auth-service', 'AUTH_SERVICE_PORT', '50062');
-      expectProblem(portProblems(m), /auth-service .*container ports \[50052\] but the process listens on 50062/);
+      expectProblem(portProblems(m), /auth-service .*container ports \[50052, 8081\] but the process listens on 50062 and 8081/);
     });
     it("falls back to config.yaml's port when the env does not set one", () => {
       const m = copy();
@@ -365,6 +366,65 @@ describe('deploy/k8s: cross-references (offline)', () => {
       expectProblem(problems, /gateway container gateway: readOnlyRootFilesystem must be true/);
       expectProblem(problems, /user-service container user-service: memory needs a request and a limit/);
       expectProblem(problems, /auth-service: the pod must run as non-root/);
+    });
+  });
+
+  describe('service identity: cert-manager Certificates, mounted Secrets, probes, NetworkPolicies', () => {
+    const certificate = (m: Manifests, name: string) => get(m, 'Certificate', name) as K8sObject & { spec: { uris?: string[]; dnsNames?: string[]; secretName: string } };
+
+    it('passes for the committed manifests', () => {
+      expect(certificateProblems(manifests)).to.deep.equal([]);
+      expect(probeProblems(manifests)).to.deep.equal([]);
+      expect(networkPolicyProblems(manifests)).to.deep.equal([]);
+    });
+    it('keeps cert-manager kinds in files of their own (scripts/k8s-validate.sh leaves those to these checks)', () => {
+      const files = new Map<string, Set<boolean>>();
+      for (const { file, object } of manifests.objects) {
+        const set = files.get(file) ?? new Set<boolean>();
+        set.add(object.apiVersion.startsWith('cert-manager.io/'));
+        files.set(file, set);
+      }
+      for (const [file, kinds] of files) expect(kinds.size, `${file} mixes cert-manager kinds with built-in ones`).to.equal(1);
+      expect([...files].filter(([, kinds]) => kinds.has(true)).map(([file]) => file)).to.include('deploy/k8s/pki.yaml');
+    });
+    it("notices a certificate naming another service, missing a host its callers dial, or a Secret nobody issues", () => {
+      const m = copy();
+      certificate(m, 'auth-service-tls').spec.uris = ['spiffe://traced-grpc-microservices/user-service'];
+      certificate(m, 'user-service-tls').spec.dnsNames = ['user.traced'];
+      certificate(m, 'gateway-tls').spec.secretName = 'gateway-certs';
+      const problems = certificateProblems(m);
+      expectProblem(problems, /Certificate\/auth-service-tls: uris must be \[spiffe:\/\/traced-grpc-microservices\/auth-service\]/);
+      expectProblem(problems, /Certificate\/user-service-tls: dnsNames lack user, which Deployment\/gateway dials/);
+      expectProblem(problems, /gateway container gateway: no Certificate issues its Secret gateway-tls/);
+    });
+    it('notices a TLS file outside the mounted Secret, and a key readable by everyone', () => {
+      const m = copy();
+      setEnv(m, 'user-service', 'GRPC_TLS_KEY', '/tmp/tls.key');
+      const volume = (get(m, 'Deployment', 'auth-service') as Deployment).spec.template.spec.volumes!.find((v) => v.name === 'tls')!;
+      volume.secret!.defaultMode = 0o444;
+      const problems = certificateProblems(m);
+      expectProblem(problems, /user-service container user-service: GRPC_TLS_KEY \(\/tmp\/tls\.key\) is not in a mounted Secret/);
+      expectProblem(problems, /auth-service container auth-service: the Secret volume tls lets every user read the private key/);
+    });
+    it('notices a gRPC probe on the mutual-TLS port, or with no health port', () => {
+      const m = copy();
+      container(m, 'user-service').readinessProbe!.grpc!.port = 50051;
+      dropEnv(m, 'auth-service', 'GRPC_HEALTH_PORT');
+      const problems = probeProblems(m);
+      expectProblem(problems, /user-service container user-service: readinessProbe is on port 50051, not the plaintext health port 8081/);
+      expectProblem(problems, /auth-service container auth-service: startupProbe speaks gRPC but GRPC_HEALTH_PORT is unset/);
+    });
+    it('notices a policy that lets a non-caller reach a service, leaves a pod unselected, or blocks the collector', () => {
+      const m = copy();
+      const user = get(m, 'NetworkPolicy', 'user-service') as unknown as { spec: { ingress: Array<{ from: Array<{ podSelector: { matchLabels: Record<string, string> } }> }> } };
+      user.spec.ingress[0]!.from.push({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'auth-service' } } });
+      const auth = get(m, 'NetworkPolicy', 'auth-service') as unknown as { spec: { egress: Array<{ ports?: Array<{ port: number }> }> } };
+      auth.spec.egress = auth.spec.egress.filter((r) => !(r.ports ?? []).some((p) => p.port === 4318));
+      m.objects = m.objects.filter((o) => !(o.object.kind === 'NetworkPolicy' && o.object.metadata.name === 'gateway'));
+      const problems = networkPolicyProblems(m);
+      expectProblem(problems, /NetworkPolicy\/user-service: port 50051 admits \[auth-service, gateway\], but only its callers \[gateway\] may reach it/);
+      expectProblem(problems, /NetworkPolicy\/auth-service: egress does not reach the collector tier/);
+      expectProblem(problems, /gateway container gateway: no NetworkPolicy selects its pods/);
     });
   });
 });

@@ -28,7 +28,12 @@ describe('deploy/k8s: Kubernetes schemas (kubernetes-validate, strict)', functio
   it('every manifest validates for the oldest and the newest Kubernetes targeted, the example Secrets included', () => {
     const { status, output } = validate();
     expect(status, output).to.equal(0);
-    const documents = allManifestFiles().flatMap((f) => parseAllDocuments(fs.readFileSync(f, 'utf8')).filter((d) => d.contents !== null));
+    const all = allManifestFiles().flatMap((f) => parseAllDocuments(fs.readFileSync(f, 'utf8')).filter((d) => d.contents !== null));
+    // cert-manager's custom resources have no bundled schema: left to the cross-reference test, and said so.
+    const custom = (d: (typeof all)[number]) => String((d.toJS() as { apiVersion?: string }).apiVersion).startsWith('cert-manager.io/');
+    const documents = all.filter((d) => !custom(d));
+    expect(all.filter(custom), 'the cert-manager objects of deploy/k8s/pki.yaml').to.have.length.at.least(5);
+    expect(output).to.match(/not validated here \(custom resources, checked by the cross-reference test\): .*deploy\/k8s\/pki\.yaml/);
     for (const version of ['1.30', '1.37']) {
       expect(output.match(new RegExp(` passed for resource .* against version ${version.replace('.', '\\.')}$`, 'gm'))?.length, output).to.equal(documents.length);
     }

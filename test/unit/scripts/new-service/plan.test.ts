@@ -107,7 +107,7 @@ describe('npm run new:service: the plan (scripts/new-service/plan.ts)', () => {
     expect(isPublicMethod(`${service}/Create${Entity}`, asGenerated)).to.equal(false);
     expect(isPublicMethod(`${service}/Get${Entity}`, asGenerated)).to.equal(false);
     // What docs/extending.md tells a reader to write to let anyone call an RPC.
-    const flipped = proto.content.replace(/(rpc Get\w+\([^)]*\) returns \([^)]*\) \{\n\s*option \(common\.v1\.auth\) = \{public: )false/, '$1true');
+    const flipped = proto.content.replace(/(rpc Get\w+\([^)]*\) returns \([^)]*\) \{[^}]*?option \(common\.v1\.auth\) = \{public: )false/, '$1true');
     expect(flipped).not.to.equal(proto.content);
     const opened = contractsWith({ ...proto, content: flipped });
     expect(isPublicMethod(`${service}/Get${Entity}`, opened)).to.equal(true);

@@ -11,6 +11,7 @@ import { createLogger } from '../../../../shared/logging/logger';
 import { authMethodOf } from '../../../../services/auth/auth-handlers';
 import { authConfigSchema } from '../../../../services/auth/config';
 import { startAuthService, type RunningAuthService } from '../../../../services/auth/start-auth-service';
+import { tlsAs, tlsEnvOf } from '../../../support/pki';
 
 /** Asserts a call failed with `code` and a details text matching `details`. */
 async function expectStatus(promise: Promise<unknown>, code: status, details: RegExp): Promise<void> {
@@ -26,7 +27,10 @@ describe('auth service over gRPC (real server, :memory: database)', () => {
   const exporter = new InMemorySpanExporter();
   let tracing = false;
   let service: RunningAuthService;
+  // The user service's calls (Register, credentials) and the gateway's (login, tokens), each as
+  // the service the contract allows.
   let client: InstanceType<typeof AuthServiceClient>;
+  let gateway: InstanceType<typeof AuthServiceClient>;
 
   const userId = crypto.randomUUID();
   const password = 'correct horse battery';
@@ -34,13 +38,13 @@ describe('auth service over gRPC (real server, :memory: database)', () => {
   const call = {
     register: (req: { userId: string; email: string; password: string }) =>
       unary(client, client.register, req, { deadline: deadline() }),
-    login: (email: string, pw: string) => unary(client, client.login, { email, password: pw }, { deadline: deadline() }),
-    refresh: (refreshToken: string) => unary(client, client.refreshToken, { refreshToken }, { deadline: deadline() }),
+    login: (email: string, pw: string) => unary(gateway, gateway.login, { email, password: pw }, { deadline: deadline() }),
+    refresh: (refreshToken: string) => unary(gateway, gateway.refreshToken, { refreshToken }, { deadline: deadline() }),
     validate: (token?: string) =>
       unary(client, client.validateToken, {}, { metadata: bearerMetadata(token), deadline: deadline() }),
-    me: (token?: string) => unary(client, client.getCurrentUser, {}, { metadata: bearerMetadata(token), deadline: deadline() }),
+    me: (token?: string) => unary(gateway, gateway.getCurrentUser, {}, { metadata: bearerMetadata(token), deadline: deadline() }),
     logout: (token: string | undefined, refreshToken: string) =>
-      unary(client, client.logout, { refreshToken }, { metadata: bearerMetadata(token), deadline: deadline() }),
+      unary(gateway, gateway.logout, { refreshToken }, { metadata: bearerMetadata(token), deadline: deadline() }),
     update: (id: string, email: string) => unary(client, client.updateCredentials, { userId: id, email }, { deadline: deadline() }),
     remove: (id: string) => unary(client, client.deleteCredentials, { userId: id }, { deadline: deadline() }),
   };
@@ -49,15 +53,17 @@ describe('auth service over gRPC (real server, :memory: database)', () => {
     // Spans are checked for leaked secrets when this file may own the global provider.
     tracing = trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
     const config = loadConfig(authConfigSchema, {
-      env: { AUTH_SERVICE_PORT: '0', AUTH_DB_PATH: ':memory:', NODE_ENV: 'test', LOG_LEVEL: 'silent' },
+      env: { AUTH_SERVICE_PORT: '0', AUTH_DB_PATH: ':memory:', NODE_ENV: 'test', LOG_LEVEL: 'silent', ...(await tlsEnvOf('auth-service')) },
     });
     service = await startAuthService(config, createLogger('auth-service', 'silent'));
     expect(service.port).to.be.greaterThan(0);
-    client = createClient(AuthServiceClient, `127.0.0.1:${service.port}`);
+    client = createClient(AuthServiceClient, `127.0.0.1:${service.port}`, await tlsAs('user-service'));
+    gateway = createClient(AuthServiceClient, `127.0.0.1:${service.port}`, await tlsAs('gateway'));
   });
 
   after(async () => {
     client?.close();
+    gateway?.close();
     await service?.shutdown();
     if (tracing) trace.disable();
   });

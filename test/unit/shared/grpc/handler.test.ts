@@ -51,9 +51,11 @@ describe('implement(): authenticated by default (common.v1.auth)', () => {
     ) as unknown as AsyncService<UserServiceServer, Caller>;
 
   /** Calls one method of an implementation as grpc-js would; resolves with its error or undefined. */
-  const invoke = (impl: UntypedServiceImplementation, key: string, metadata = new Metadata()) =>
+  const invoke = (impl: UntypedServiceImplementation, key: string, metadata = new Metadata(), peer: string | null = 'gateway') =>
     new Promise<{ code: status; details: string } | null>((resolve) => {
-      const call = { request: {}, metadata, getDeadline: () => Infinity } as unknown as ServerUnaryCall<unknown, unknown>;
+      // The peer's certificate as grpc-js reports it: the gateway, the user service's one caller.
+      const sslPeerCertificate = peer === null ? undefined : { subjectaltname: `URI:spiffe://traced-grpc-microservices/${peer}, DNS:localhost` };
+      const call = { request: {}, metadata, getDeadline: () => Infinity, getAuthContext: () => ({ sslPeerCertificate }) } as unknown as ServerUnaryCall<unknown, unknown>;
       (impl[key] as (c: typeof call, cb: (err: { code: status; details: string } | null) => void) => void)(call, (err) => resolve(err));
     });
 
@@ -103,5 +105,34 @@ describe('implement(): authenticated by default (common.v1.auth)', () => {
   it('callerOf() fails a public RPC that asks for a caller (INTERNAL, a contract bug)', () => {
     expect(() => callerOf({ metadata: new Metadata(), deadline: undefined, trace: undefined as never })).to.throw(/marked public/);
     expect(callerOf({ metadata: new Metadata(), deadline: undefined, trace: undefined as never, caller: { id: 'x' } })).to.deep.equal({ id: 'x' });
+  });
+
+  it('lets only the services the contract names call, before any token is looked at', async () => {
+    const seen: Array<[string, Caller | undefined]> = [];
+    const asked: string[] = [];
+    const impl = implement<UserServiceServer, Caller>(UserServiceService, handlers(seen), {
+      service: 'user-service',
+      logger,
+      authenticate: async (ctx) => {
+        asked.push(String(ctx.metadata.get('authorization')[0]));
+        return { id: 'u-1' };
+      },
+    });
+    // UserService's RPCs name the gateway alone: another service of this system is refused.
+    expect(await invoke(impl, 'getUser', bearerMetadata('good'), 'auth-service')).to.deep.include({
+      code: status.PERMISSION_DENIED,
+      details: '/user.v1.UserService/GetUser may be called by gateway only, not by auth-service',
+    });
+    // Public or not: public is about the end user, never about who may reach the port.
+    expect(await invoke(impl, 'createUser', new Metadata(), 'auth-service')).to.deep.include({ code: status.PERMISSION_DENIED });
+    // No certificate naming a service: UNAUTHENTICATED, whatever the token.
+    expect(await invoke(impl, 'getUser', bearerMetadata('good'), null)).to.deep.include({
+      code: status.UNAUTHENTICATED,
+      details: '/user.v1.UserService/GetUser needs a service identity: a client certificate of this system',
+    });
+    expect(seen, 'no handler ran').to.deep.equal([]);
+    expect(asked, 'no token was checked').to.deep.equal([]);
+    expect(await invoke(impl, 'getUser', bearerMetadata('good'), 'gateway')).to.equal(null);
+    expect(seen).to.deep.equal([['getUser', { id: 'u-1' }]]);
   });
 });

@@ -1,4 +1,4 @@
-import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, status, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -10,6 +10,7 @@ import { createClient, deadlineFor, unary } from '../../../../shared/grpc/client
 import { startGrpcServer } from '../../../../shared/grpc/server';
 import { isNotServingError } from '../../../../shared/grpc/health-checked-lb';
 import { targetFor } from '../../../../shared/grpc/target';
+import { tlsAs } from '../../../support/pki';
 import { sleep } from '../../../support/stack';
 
 // Real grpc-js servers on loopback behind one channel made by createClient: what the gateway and
@@ -44,8 +45,9 @@ class Instance {
     };
     this.server.addService(UserServiceService, impl);
     this.health.addToServer(this.server);
+    const creds = (await tlsAs('user-service')).server();
     this.port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      this.server.bindAsync(`127.0.0.1:${port}`, creds, (err, p) => (err ? reject(err) : resolve(p))),
     );
   }
 
@@ -69,7 +71,7 @@ describe('load balancing and retries (shared/grpc service config)', function () 
     b = new Instance('b');
     await a.start();
     await b.start();
-    client = createClient(UserServiceClient, targetFor([{ host: '127.0.0.1', port: a.port }, { host: '127.0.0.1', port: b.port }]));
+    client = createClient(UserServiceClient, targetFor([{ host: '127.0.0.1', port: a.port }, { host: '127.0.0.1', port: b.port }]), await tlsAs('gateway'));
   });
   afterEach(() => {
     client.close();
@@ -161,11 +163,13 @@ describe('load balancing and retries (shared/grpc service config)', function () 
 
   it("does not retry an UNAVAILABLE that a running project server answered (its dependency is down for every instance)", async () => {
     const served: string[] = [];
+    const tls = await tlsAs('user-service');
     const servers = await Promise.all(
       ['p', 'q'].map((name) =>
         startGrpcServer({
           host: '127.0.0.1',
           port: 0,
+          tls,
           services: [
             {
               name: 'user.v1.UserService',
@@ -183,7 +187,7 @@ describe('load balancing and retries (shared/grpc service config)', function () 
         }),
       ),
     );
-    const both = createClient(UserServiceClient, targetFor(servers.map((x) => ({ host: '127.0.0.1', port: x.port }))));
+    const both = createClient(UserServiceClient, targetFor(servers.map((x) => ({ host: '127.0.0.1', port: x.port }))), await tlsAs('gateway'));
     try {
       for (let i = 0; i < 4; i++) {
         served.length = 0;
@@ -213,7 +217,7 @@ describe('load balancing and retries (shared/grpc service config)', function () 
         });
       });
       dying = { proc, port, served };
-      mixed = createClient(UserServiceClient, targetFor([{ host: '127.0.0.1', port }, { host: '127.0.0.1', port: a.port }]));
+      mixed = createClient(UserServiceClient, targetFor([{ host: '127.0.0.1', port }, { host: '127.0.0.1', port: a.port }]), await tlsAs('gateway'));
     });
     afterEach(() => {
       mixed.close();

@@ -1,6 +1,8 @@
 import {
   credentials,
   makeGenericClientConstructor,
+  status,
+  type ChannelCredentials,
   Metadata,
   type Client,
   type ServiceDefinition,
@@ -12,6 +14,7 @@ import { expect } from 'chai';
 import { service as healthService } from 'grpc-health-check';
 import { createLogger } from '../../../../shared/logging/logger';
 import { startGrpcServer, type RunningGrpcServer } from '../../../../shared/grpc/server';
+import { tlsAs } from '../../../support/pki';
 
 const json = {
   serialize: (v: unknown) => Buffer.from(JSON.stringify(v)),
@@ -35,11 +38,13 @@ type HealthClient = Client & {
   Watch(req: { service: string }): NodeJS.EventEmitter & { cancel(): void };
 };
 
-async function start(shutdownTimeoutMs: number, readinessCheck?: () => Promise<void>): Promise<RunningGrpcServer> {
+async function start(shutdownTimeoutMs: number, readinessCheck?: () => Promise<void>, healthPort?: number): Promise<RunningGrpcServer> {
   return startGrpcServer({
     readinessCheck,
     host: '127.0.0.1',
     port: 0,
+    tls: await tlsAs('user-service'),
+    healthPort,
     services: [
       {
         name: 'test.v1.Slow',
@@ -64,14 +69,19 @@ function wait(client: SlowClient, ms: number): Promise<{ waited: number }> {
 
 describe('gRPC server lifecycle (shared/grpc/server.ts)', function () {
   this.timeout(20_000);
-  const Slow = makeGenericClientConstructor(slowDefinition, 'Slow') as unknown as new (a: string, c: ReturnType<typeof credentials.createInsecure>) => SlowClient;
-  const Health = makeGenericClientConstructor(healthService as unknown as ServiceDefinition, 'Health') as unknown as new (a: string, c: ReturnType<typeof credentials.createInsecure>) => HealthClient;
+  const Slow = makeGenericClientConstructor(slowDefinition, 'Slow') as unknown as new (a: string, c: ChannelCredentials) => SlowClient;
+  const Health = makeGenericClientConstructor(healthService as unknown as ServiceDefinition, 'Health') as unknown as new (a: string, c: ChannelCredentials) => HealthClient;
+  // Every port speaks mutual TLS: the tests call as a service of this system.
+  let asService: ChannelCredentials;
+  before(async () => {
+    asService = (await tlsAs('gateway')).channel;
+  });
 
   it('on shutdown: health turns NOT_SERVING, an in-flight call still completes, then it stops', async () => {
     const server = await start(5000);
     const address = `127.0.0.1:${server.port}`;
-    const client = new Slow(address, credentials.createInsecure());
-    const health = new Health(address, credentials.createInsecure());
+    const client = new Slow(address, asService);
+    const health = new Health(address, asService);
     const statuses: string[] = [];
     const watch = health.Watch({ service: '' });
     watch.on('data', (m: { status: string }) => statuses.push(m.status));
@@ -94,7 +104,7 @@ describe('gRPC server lifecycle (shared/grpc/server.ts)', function () {
 
   it('forces the stop after the drain timeout: a call that would outlive it is cut off', async () => {
     const server = await start(300);
-    const client = new Slow(`127.0.0.1:${server.port}`, credentials.createInsecure());
+    const client = new Slow(`127.0.0.1:${server.port}`, asService);
     const tooLong = wait(client, 5000).then(
       () => 'completed',
       (e: ServiceError) => `failed ${e.code}`,
@@ -112,7 +122,7 @@ describe('gRPC server lifecycle (shared/grpc/server.ts)', function () {
     const server = await start(2000, async () => {
       if (!dependencyUp) throw new Error('database unreachable');
     });
-    const health = new Health(`127.0.0.1:${server.port}`, credentials.createInsecure());
+    const health = new Health(`127.0.0.1:${server.port}`, asService);
     const statuses: string[] = [];
     const watch = health.Watch({ service: 'test.v1.Slow' });
     watch.on('data', (m: { status: string }) => statuses.push(m.status));
@@ -132,5 +142,35 @@ describe('gRPC server lifecycle (shared/grpc/server.ts)', function () {
     expect(statuses.at(-1)).to.equal('NOT_SERVING');
     watch.cancel();
     health.close();
+  });
+
+  it('serves grpc.health.v1 alone in plaintext on healthPort, for probes without a client certificate', async () => {
+    const probe = await start(500);
+    const healthPort = probe.port;
+    await probe.shutdown(); // a free port: the one just released
+    const server = await start(500, undefined, healthPort);
+    const health = new Health(`127.0.0.1:${healthPort}`, credentials.createInsecure());
+    const check = (client: Client & { Check?: unknown }) =>
+      new Promise<string>((resolve, reject) =>
+        (client as unknown as { Check(r: object, m: Metadata, o: object, cb: (e: ServiceError | null, r?: { status: string }) => void): void }).Check(
+          { service: '' },
+          new Metadata(),
+          { deadline: Date.now() + 3000 },
+          (e, r) => (e ? reject(e) : resolve(r!.status)),
+        ),
+      );
+    expect(await check(health)).to.equal('SERVING');
+    // The service itself is not there: only health is.
+    const plainSlow = new Slow(`127.0.0.1:${healthPort}`, credentials.createInsecure());
+    const err = await wait(plainSlow, 1).then(() => undefined, (e: ServiceError) => e);
+    expect(err?.code).to.equal(status.UNIMPLEMENTED);
+    // And the service's own port refuses plaintext.
+    const plainMain = new Slow(`127.0.0.1:${server.port}`, credentials.createInsecure());
+    const refused = await new Promise<ServiceError>((resolve) =>
+      plainMain.Wait({ ms: 1 }, new Metadata(), { deadline: Date.now() + 2000 }, (e) => resolve(e!)),
+    );
+    expect(refused.code).to.be.oneOf([status.UNAVAILABLE, status.DEADLINE_EXCEEDED]);
+    for (const c of [health, plainSlow, plainMain]) c.close();
+    await server.shutdown();
   });
 });

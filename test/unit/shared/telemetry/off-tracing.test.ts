@@ -4,6 +4,7 @@ import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentel
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import { UserServiceClient } from '../../../../gen/user/v1/user';
+import { tlsAs } from '../../../support/pki';
 import { createClient } from '../../../../shared/grpc/client';
 import { OffTracing } from '../../../../shared/telemetry/off-tracing';
 import { useContextManager } from '../../../support/context-manager';
@@ -13,7 +14,11 @@ describe('tracing interface: off', () => {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const tracer = provider.getTracer('span-tracing-test');
-  const client = createClient(UserServiceClient, '127.0.0.1:1');
+  // Never dialled: the spans of a call that fails to connect are all these tests need.
+  let client: UserServiceClient;
+  before(async () => {
+    client = createClient(UserServiceClient, '127.0.0.1:1', await tlsAs('gateway'));
+  });
   useContextManager();
   after(async () => {
     client.close();

@@ -5,6 +5,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import { UserServiceClient } from '../../../../../gen/user/v1/user';
+import { tlsAs } from '../../../../support/pki';
 import { createClient } from '../../../../../shared/grpc/client';
 import { LeanTracing } from '../../../../../shared/telemetry/lean/lean-tracing';
 import { LeanW3CPropagator } from '../../../../../shared/telemetry/lean/w3c-propagator';
@@ -15,7 +16,11 @@ describe('tracing interface: lean', () => {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const lean = new LeanTracing(provider.getTracer('lean-tracing-test'));
-  const client = createClient(UserServiceClient, '127.0.0.1:50051');
+  // Never dialled: the spans of a call that fails to connect are all these tests need.
+  let client: UserServiceClient;
+  before(async () => {
+    client = createClient(UserServiceClient, '127.0.0.1:50051', await tlsAs('gateway'));
+  });
   let installed = false;
   before(() => {
     installed = context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
