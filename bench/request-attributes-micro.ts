@@ -1,6 +1,8 @@
 // What the HTTP server span's request attributes cost the gateway per recorded request: the
-// fast path (shared/telemetry/lean/http-attributes.ts) against the stock http instrumentation's function it
-// stands in for, on the REST and the tRPC request the benchmark loads send.
+// fast path (shared/telemetry/lean/http-attributes.ts) against what auto mode computes for the same
+// attributes (the stock http instrumentation's function with the instrumentation's own
+// startIncomingSpanHook, shared/telemetry/instrumentations.ts), on the REST and the tRPC request the
+// benchmark loads send.
 //
 //   npm run bench -- --micro request-attributes [--rounds 5] [--iterations 200000]
 //
@@ -9,7 +11,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Attributes } from '@opentelemetry/api';
 import { incomingRequestAttributes } from '../shared/telemetry/lean/http-attributes';
-import { REDACTED_QUERY_PARAMS } from '../shared/telemetry/untraced';
+import { HTTP_OPTIONS } from '../shared/telemetry/instrumentations';
 import { median } from './load-result';
 import type { MicroOptions } from './cli';
 
@@ -17,7 +19,7 @@ import type { MicroOptions } from './cli';
 const { getIncomingRequestAttributes } = require('@opentelemetry/instrumentation-http/build/src/utils') as {
   getIncomingRequestAttributes: (req: IncomingMessage, options: object, logger: object) => Attributes;
 };
-const OPTIONS = { component: 'http', redactedQueryParams: REDACTED_QUERY_PARAMS, enableSyntheticSourceDetection: false };
+const startIncomingSpanHook = HTTP_OPTIONS.startIncomingSpanHook!;
 const LOGGER = { verbose: () => undefined };
 
 const request = (url: string) =>
@@ -35,7 +37,7 @@ const REQUESTS = {
 };
 const FUNCTIONS: Record<string, (req: IncomingMessage) => Attributes> = {
   'fast path': incomingRequestAttributes,
-  stock: (req) => getIncomingRequestAttributes(req, OPTIONS, LOGGER),
+  stock: (req) => getIncomingRequestAttributes(req, { component: 'http', hookAttributes: startIncomingSpanHook(req), enableSyntheticSourceDetection: false }, LOGGER),
 };
 
 function measure(fn: (req: IncomingMessage) => Attributes, req: IncomingMessage, calls: number): number {

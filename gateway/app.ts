@@ -46,7 +46,7 @@ export function createApp(deps: AppDeps): Express {
 
   // nosniff and no-store on every response, errors and 404s included (response-headers.ts).
   app.use(responseHeaders);
-  app.use(traceRequests(logger));
+  app.use(traceRequests(logger, deps.clientAddress));
   app.use(createHealthRouter(deps.clients.health));
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);

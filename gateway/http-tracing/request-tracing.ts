@@ -21,14 +21,15 @@ const ENTRY = Symbol('requestTrace');
 type WithEntry = { [ENTRY]?: RequestEntry };
 
 /**
- * The gateway's first middleware: starts the request's trace, sets `traceresponse` before any
+ * The gateway's first middleware: starts the request's trace (its client address as
+ * `clientAddress` resolves it, client-address.ts), sets `traceresponse` before any
  * body is written and, on the response's one `close` event (the only event of an aborted
  * response), ends the request's span and writes its log line.
  */
-export function traceRequests(logger: Logger): RequestHandler {
+export function traceRequests(logger: Logger, clientAddress: (req: IncomingMessage) => string | undefined): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    const trace = tracing().serveHttp(req);
+    const trace = tracing().serveHttp(req, clientAddress(req));
     const entry: RequestEntry = { trace };
     (req as WithEntry)[ENTRY] = entry;
     const traceResponse = trace.traceResponse();

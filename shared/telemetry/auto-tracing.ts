@@ -17,13 +17,17 @@ const endNothing: GrpcClientEnd = () => undefined;
 /** The request as the stock instrumentation left it: its span is the active one. */
 class ActiveTrace implements HttpServerTrace, GrpcServerTrace {
   readonly parent: SpanParent;
-  constructor(req?: IncomingMessage) {
+  constructor(req?: IncomingMessage, clientAddress?: string) {
     const active = otelContext.active();
     const span = trace.getSpan(active) ?? NO_SPAN;
     this.parent = new SpanParent(span, active);
+    if (!req || !span.isRecording()) return;
     // An untrusted caller's context is no parent (edge-trust.ts), but a link.
-    const caller = req && untrustedCallerContext(req);
-    if (caller && span.isRecording()) span.addLink({ context: caller });
+    const caller = untrustedCallerContext(req);
+    if (caller) span.addLink({ context: caller });
+    // The instrumentation started the span with the socket's peer (edge-attributes.ts, its
+    // startIncomingSpanHook); the address the trust rules resolved is known from here on.
+    if (clientAddress !== undefined) span.setAttribute('client.address', clientAddress);
   }
   traceResponse(): string | undefined {
     const sc = this.parent.span.spanContext();
@@ -38,8 +42,8 @@ class ActiveTrace implements HttpServerTrace, GrpcServerTrace {
 
 /** Auto instrumentation's {@link Tracing}: the stock instrumentations' spans, as parents. */
 export class AutoTracing extends SpanTracing {
-  serveHttp(req: IncomingMessage): HttpServerTrace {
-    return new ActiveTrace(req);
+  serveHttp(req: IncomingMessage, clientAddress?: string): HttpServerTrace {
+    return new ActiveTrace(req, clientAddress);
   }
 
   serveGrpc(_path: string, _metadata: Metadata): GrpcServerTrace {

@@ -67,7 +67,8 @@ export class OffTracing extends SpanTracing {
     return this.spans ? super.dbStatement(name, attributes, run) : run();
   }
 
-  serveHttp(req: IncomingMessage): HttpServerTrace {
+  // No span, so no address to record.
+  serveHttp(req: IncomingMessage, _clientAddress?: string): HttpServerTrace {
     return new CarriedTrace(parseTraceHeaders(httpHeaderGetter(req.headers)));
   }
 

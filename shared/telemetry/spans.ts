@@ -78,7 +78,7 @@ export function settle<T>(work: () => T | Promise<T>): Promise<T> {
 export abstract class SpanTracing implements Tracing {
   constructor(protected readonly tracer: Tracer = projectTracer) {}
 
-  abstract serveHttp(req: IncomingMessage): HttpServerTrace;
+  abstract serveHttp(req: IncomingMessage, clientAddress?: string): HttpServerTrace;
   abstract serveGrpc(path: string, metadata: Metadata): GrpcServerTrace;
   abstract callGrpc(client: Client, path: string, parent: TraceParent | undefined, metadata: Metadata): GrpcClientEnd;
 

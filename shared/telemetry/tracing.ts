@@ -59,8 +59,12 @@ export type GrpcClientEnd = (error: { code?: number; name?: string; message?: st
 
 /** What a request's code asks of tracing. */
 export interface Tracing {
-  /** An HTTP request comes in: continue (or start) its trace. */
-  serveHttp(req: IncomingMessage): HttpServerTrace;
+  /**
+   * An HTTP request comes in: continue (or start) its trace. `clientAddress`: the client's address
+   * as the edge's trust rules resolved it (TRUST_PROXY), recorded as the span's `client.address`;
+   * the socket's peer when not given. Forwarded headers are never read for it here.
+   */
+  serveHttp(req: IncomingMessage, clientAddress?: string): HttpServerTrace;
   /** A gRPC call comes in on `path` (`/user.v1.UserService/GetUser`) with `metadata`. */
   serveGrpc(path: string, metadata: Metadata): GrpcServerTrace;
   /**

@@ -86,6 +86,24 @@ for (const instrumentation of ['lean', 'auto'] as const) {
       expect(server.parentSpanId, "the caller's span is the parent").to.equal(caller.spanId);
       expect(server.links).to.deep.equal([]);
     });
+
+    it("span addresses: a trusted proxy's X-Forwarded-For names the client; Forwarded and X-Forwarded-Host never count", async () => {
+      const res = await getUser({
+        'x-forwarded-for': '203.0.113.9',
+        forwarded: 'for=198.51.100.66;host=admin.internal.example',
+        'x-forwarded-host': 'admin.internal.example',
+      });
+      expect(res.status).to.equal(200);
+      const spans = await (await sharedJaeger()).getTrace(traceIdOf(res.headers), whole);
+      const server = theSpan(spans, 'GET /api/v1/users/:id', { service: 'gateway', kind: KIND.SERVER });
+      expect(server.attributes).to.include({
+        'client.address': '203.0.113.9',
+        'network.peer.address': '127.0.0.1',
+        'server.address': '127.0.0.1',
+        'server.port': Number(new URL(stack().gatewayUrl).port),
+      });
+      expect(JSON.stringify(server.attributes)).to.not.match(/198\.51\.100\.66|admin\.internal/);
+    });
   });
 }
 

@@ -234,7 +234,7 @@ for (const { instrumentation, exporter } of MODES) {
       }
     });
 
-    it('never records secrets: token-like query parameters are redacted, no Authorization attribute', async () => {
+    it('never records secrets: no query string, no Authorization attribute', async () => {
       const res = await get(`${stack.gatewayUrl}/api/v1/users/${alice.id}?access_token=${alice.accessToken}&refresh_token=${alice.refreshToken}&page=2`, {
         token: alice.accessToken,
       });
@@ -246,7 +246,8 @@ for (const { instrumentation, exporter } of MODES) {
       expect(everything).to.not.contain(alice.accessToken);
       expect(everything).to.not.contain(alice.refreshToken);
       expect(everything.toLowerCase()).to.not.contain('authorization');
-      expect(http.attributes['url.query']).to.equal('access_token=REDACTED&refresh_token=REDACTED&page=2');
+      expect(http.attributes).to.not.have.any.keys('url.query', 'url.full', 'http.target');
+      expect(http.attributes['url.path']).to.equal(`/api/v1/users/${alice.id}`);
     });
 
     it('health checks (/health, /ready, grpc.health.v1) produce no spans', async () => {

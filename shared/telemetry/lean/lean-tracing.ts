@@ -234,7 +234,7 @@ export class LeanTracing extends SpanTracing {
 
   override readonly loggerOptions = { mixin: activeSpanFields, mixinMergeStrategy: mergeSpanFields };
 
-  serveHttp(req: IncomingMessage): HttpServerTrace {
+  serveHttp(req: IncomingMessage, clientAddress?: string): HttpServerTrace {
     if (UNTRACED_PATHS.has(pathOf(req.url))) return NO_TRACE;
     const parent = propagation.extract(LEAN_ROOT_CONTEXT, req.headers, defaultTextMapGetter);
     const method = req.method || 'GET';
@@ -242,7 +242,7 @@ export class LeanTracing extends SpanTracing {
     const caller = untrustedCallerContext(req);
     const span = this.tracer.startSpan(method, { kind: SpanKind.SERVER, links: caller && [{ context: caller }] }, parent);
     // Attributes only for a span that records them: an unsampled request pays for none.
-    if (span.isRecording()) span.setAttributes(incomingRequestAttributes(req));
+    if (span.isRecording()) span.setAttributes(incomingRequestAttributes(req, clientAddress));
     return new HttpServerSpan(span, method, parent);
   }
 

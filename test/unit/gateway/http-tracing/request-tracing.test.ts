@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import type { Request, Response } from 'express';
 import pino from 'pino';
@@ -25,7 +25,7 @@ describe('gateway: request tracing middleware', () => {
   });
 
   describe('traceresponse header', () => {
-    const middleware = traceRequests(pino({ level: 'silent' }));
+    const middleware = traceRequests(pino({ level: 'silent' }), () => '203.0.113.9');
     const run = (incoming: Record<string, string> = {}): Record<string, string> => {
       const headers: Record<string, string> = {};
       const res = { setHeader: (name: string, value: string) => (headers[name] = value), once: () => res } as unknown as Response;
@@ -44,6 +44,13 @@ describe('gateway: request tracing middleware', () => {
       span.end();
       const { traceId, spanId } = span.spanContext();
       expect(headers).to.deep.equal({ traceresponse: `00-${traceId}-${spanId}-01` });
+    });
+
+    it("hands tracing the client address its resolver gives: the server span's client.address", () => {
+      const span = tracer.startSpan('http server', { attributes: { 'client.address': '198.51.100.66' } });
+      context.with(trace.setSpan(ROOT_CONTEXT, span), () => run({ 'x-forwarded-for': '198.51.100.66' }));
+      span.end();
+      expect((span as unknown as ReadableSpan).attributes['client.address']).to.equal('203.0.113.9');
     });
 
     it('is left out without a valid span context', () => {
@@ -69,7 +76,7 @@ describe('gateway: request tracing middleware', () => {
     it('writes one request line with the route, status, duration and the trace fields; an aborted response is a warning', () => {
       const lines: Array<Record<string, unknown>> = [];
       const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
-      const middleware = traceRequests(logger);
+      const middleware = traceRequests(logger, () => '127.0.0.1');
       const respond = (finished: boolean) => {
         const req = new EventEmitter() as unknown as Request;
         Object.assign(req, {

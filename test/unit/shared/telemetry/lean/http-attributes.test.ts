@@ -1,27 +1,40 @@
-// The gateway's fast request attributes against the stock http instrumentation's function, on
-// real requests over a socket: the same attributes for every shape of request.
+// The gateway's fast request attributes against what auto mode records, on real requests over a
+// socket: the stock http instrumentation's function with the instrumentation's own options (its
+// startIncomingSpanHook, shared/telemetry/edge-attributes.ts), then the client address the
+// gateway resolved (auto-tracing.ts). The same attributes for every shape of request.
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Attributes } from '@opentelemetry/api';
 import { expect } from 'chai';
+import { HTTP_OPTIONS } from '../../../../../shared/telemetry/instrumentations';
 import { incomingRequestAttributes } from '../../../../../shared/telemetry/lean/http-attributes';
-import { REDACTED_QUERY_PARAMS } from '../../../../../shared/telemetry/untraced';
 
-// The module object shared/telemetry/lean/http-attributes.ts calls the stock functions through: the tests
-// wrap its functions to see which requests the fast path leaves to them.
+// The module object shared/telemetry/lean/http-attributes.ts calls the stock function through: the
+// tests wrap it to see which requests the fast path leaves to it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const utils = require('@opentelemetry/instrumentation-http/build/src/utils') as {
   getIncomingRequestAttributes: (req: IncomingMessage, options: object, logger: object) => Attributes;
-  redactQueryString: (params: URLSearchParams, redact: string[]) => string;
 };
-const { getIncomingRequestAttributes, redactQueryString } = utils;
-const stock = (req: IncomingMessage) =>
-  getIncomingRequestAttributes(req, { component: 'http', redactedQueryParams: REDACTED_QUERY_PARAMS, enableSyntheticSourceDetection: false }, { verbose: () => undefined });
+const { getIncomingRequestAttributes } = utils;
+
+/** What auto mode's span holds once the gateway handed it `clientAddress`, undefined values left out (a span drops them). */
+function autoMode(req: IncomingMessage, clientAddress: string | undefined): Attributes {
+  const hookAttributes = HTTP_OPTIONS.startIncomingSpanHook!(req);
+  const attributes = getIncomingRequestAttributes(req, { component: 'http', hookAttributes, enableSyntheticSourceDetection: false }, { verbose: () => undefined });
+  if (clientAddress !== undefined) attributes['client.address'] = clientAddress;
+  return recorded(attributes);
+}
+
+/** The attributes a span keeps, by name. */
+const recorded = (attributes: Attributes): Attributes =>
+  Object.fromEntries(Object.entries(attributes).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b)));
 
 interface Case {
   method?: string;
   path: string;
   headers?: Record<string, string>;
+  /** The client address the gateway resolved (its trust rules), handed to tracing. */
+  clientAddress?: string;
   /** Left to the stock function (the fast path does not take it); every other case must not reach it. */
   stock?: true;
 }
@@ -48,7 +61,7 @@ const CASES: Case[] = [
   { path: '/api/v1/users/%zz', stock: true },
   { path: '/api/v1/users/%4', stock: true },
   { path: '/api/v1/users/%', stock: true },
-  { path: '/api/v1/users?next=/./x&p=%2e%2e', stock: true },
+  { path: '/api/v1/users?next=/./x&p=%2e%2e' },
   // The query as URLSearchParams would write it back, or not (then re-serialised like the stock).
   { path: '/trpc/users.get?input=%7B%22id%22%3A%22a-b_c.d*e%22%7D&batch=1' },
   { path: '/api/v1/users?q=a+b' },
@@ -75,16 +88,26 @@ const CASES: Case[] = [
   { path: '/api/v1/users', headers: { host: 'example.com' } },
   { path: '/api/v1/users', headers: { host: 'example.com:8443' } },
   { path: '/api/v1/users', headers: { host: '[::1]:8080' }, stock: true },
-  { path: '/api/v1/users', headers: { 'x-forwarded-for': '203.0.113.7, 10.0.0.1' }, stock: true },
-  { path: '/api/v1/users', headers: { 'x-forwarded-host': 'api.example.com', 'x-forwarded-proto': 'https' }, stock: true },
-  { path: '/api/v1/users', headers: { forwarded: 'for=198.51.100.17;proto=https;host=api.example.com' }, stock: true },
+  { path: '/api/v1/users', headers: { host: '[::1]' }, stock: true },
+  { path: '/api/v1/users', headers: { host: 'example.com:' }, stock: true },
+  // Forwarded headers change nothing: addresses come from the socket, the Host header and the
+  // gateway's resolver.
+  { path: '/api/v1/users', headers: { 'x-forwarded-for': '203.0.113.7, 10.0.0.1' } },
+  { path: '/api/v1/users', headers: { 'x-forwarded-for': '203.0.113.7, 10.0.0.1' }, clientAddress: '203.0.113.7' },
+  { path: '/api/v1/users', headers: { 'x-forwarded-host': 'api.example.com', 'x-forwarded-proto': 'https' } },
+  { path: '/api/v1/users', headers: { forwarded: 'for=198.51.100.17;proto=https;host=api.example.com' } },
+  { path: '/api/v1/users/%2e', headers: { forwarded: 'for=198.51.100.17;host=api.example.com' }, stock: true },
+  { path: '/api/v1/users/%2e', headers: { 'x-forwarded-for': '10.0.0.5' }, clientAddress: '10.0.0.5', stock: true },
+  // A query never changes the path's treatment.
+  { path: "/trpc/auth.login?input=%7B%22password%22%3A%22it's%22%7D" },
+  { path: '/api/v1/users?q=%zz#frag' },
   { path: '/api/v1/users', headers: { 'user-agent': 'curl/8.5.0' } },
   { method: 'PATCH', path: '/api/v1/users/x' },
   { method: 'PURGE', path: '/api/v1/users/x' },
   { method: 'DELETE', path: '/api/v1/users/x' },
 ];
 
-describe('gateway request attributes (against instrumentation-http getIncomingRequestAttributes)', () => {
+describe('gateway request attributes (against auto mode: getIncomingRequestAttributes with its startIncomingSpanHook)', () => {
   let server: Server;
   let port: number;
   let compare: (req: IncomingMessage) => void;
@@ -111,14 +134,14 @@ describe('gateway request attributes (against instrumentation-http getIncomingRe
   });
 
   for (const c of CASES) {
-    it(`${c.method ?? 'GET'} ${c.path} ${JSON.stringify(c.headers ?? {})}`, async () => {
+    it(`${c.method ?? 'GET'} ${c.path} ${JSON.stringify(c.headers ?? {})} ${c.clientAddress ?? ''}`, async () => {
       let seen: { ours: Attributes; theirs: Attributes } | undefined;
       let fellBack = false;
       compare = (req) => {
         const before = stockCalls;
-        const ours = incomingRequestAttributes(req);
+        const ours = incomingRequestAttributes(req, c.clientAddress);
         fellBack = stockCalls > before;
-        seen = { ours, theirs: stock(req) };
+        seen = { ours: recorded(ours), theirs: autoMode(req, c.clientAddress) };
       };
       await new Promise<void>((resolve, reject) => {
         const r = request({ host: '127.0.0.1', port, method: c.method ?? 'GET', path: c.path, headers: c.headers }, (res) => {
@@ -129,40 +152,36 @@ describe('gateway request attributes (against instrumentation-http getIncomingRe
         r.end();
       });
       expect(seen, 'the server saw the request').to.not.equal(undefined);
-      // Same keys in the same order (the order they are encoded in), same values.
-      expect(Object.entries(seen!.ours)).to.deep.equal(Object.entries(seen!.theirs));
+      expect(seen!.ours).to.deep.equal(seen!.theirs);
+      // Never the query, never an address a forwarded header names.
+      expect(seen!.ours).to.not.have.any.keys('url.query', 'url.full', 'http.target');
+      expect(seen!.ours['client.address']).to.equal(c.clientAddress ?? '127.0.0.1');
+      expect(JSON.stringify(seen!.ours)).to.not.match(/198\.51\.100\.17|api\.example\.com/);
       expect(fellBack, c.stock ? 'left to the stock function' : 'computed by the fast path').to.equal(c.stock === true);
     });
   }
 });
 
-describe('gateway request attributes: url.query without re-serialising', () => {
-  const fake = (url: string) =>
-    ({ method: 'GET', url, httpVersion: '1.1', headers: { host: '127.0.0.1:8080' }, socket: { remoteAddress: '127.0.0.1', remotePort: 5000 } }) as unknown as IncomingMessage;
-  let calls = 0;
-  before(() => {
-    utils.redactQueryString = (p, r) => {
-      calls++;
-      return redactQueryString(p, r);
-    };
-  });
-  after(() => {
-    utils.redactQueryString = redactQueryString;
+describe('gateway request attributes: nothing of the query string', () => {
+  const fake = (url: string, clientAddress?: string) =>
+    incomingRequestAttributes(
+      { method: 'GET', url, httpVersion: '1.1', headers: { host: '127.0.0.1:8080' }, socket: { remoteAddress: '127.0.0.1', remotePort: 5000 } } as unknown as IncomingMessage,
+      clientAddress,
+    );
+
+  it('records no query value under any name, nor the names', () => {
+    const secret = 'hunter2-Secret-Value';
+    for (const name of ['password', 'Password', 'pwd', 'passwd', 'ACCESS_TOKEN', 'jwt', 'bearer', 'input', 'page']) {
+      for (const url of [`/api/v1/users?${name}=${secret}`, `/trpc/auth.login?${name}=${encodeURIComponent(JSON.stringify({ password: secret }))}`, `/x?${secret}`]) {
+        const text = JSON.stringify(recorded(fake(url)));
+        expect(text, url).to.not.include(secret).and.not.include('hunter2');
+        expect(recorded(fake(url)), url).to.not.have.any.keys('url.query');
+      }
+    }
   });
 
-  it('takes a query already written as URLSearchParams writes it as it is, and re-serialises any other', () => {
-    const cases: [string, boolean][] = [
-      [`/trpc/users.get?input=${encodeURIComponent(JSON.stringify({ id: '9d80730d-b7e8-4eb8-b704-c75aae817cc6' }))}`, false],
-      ['/api/v1/users?limit=20&offset=0', false],
-      ['/api/v1/users?q=%20', true],
-      ['/api/v1/users?token=x', true],
-      ['/api/v1/users?q=%E2%82%AC', true],
-    ];
-    for (const [url, reserialised] of cases) {
-      const before = calls;
-      const attrs = incomingRequestAttributes(fake(url));
-      expect(calls > before, url).to.equal(reserialised);
-      expect(attrs['url.query'], url).to.equal(redactQueryString(new URLSearchParams(url.slice(url.indexOf('?') + 1)), REDACTED_QUERY_PARAMS));
-    }
+  it('records the client address handed to it, else the socket peer', () => {
+    expect(fake('/a')['client.address']).to.equal('127.0.0.1');
+    expect(fake('/a', '203.0.113.9')['client.address']).to.equal('203.0.113.9');
   });
 });

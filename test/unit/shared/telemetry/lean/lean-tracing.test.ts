@@ -40,6 +40,16 @@ describe('tracing interface: lean', () => {
   const request = (url: string, headers: Record<string, string> = {}) =>
     ({ headers: { host: '127.0.0.1:8080', ...headers }, url, method: 'GET', httpVersion: '1.1', socket: { remoteAddress: '127.0.0.1', remotePort: 5000, localAddress: '127.0.0.1', localPort: 8080 } }) as unknown as IncomingMessage;
 
+  it('an HTTP request records the client address handed to it, else the socket peer; never a forwarded header or the query', () => {
+    const forged = { 'x-forwarded-for': '10.0.0.5', forwarded: 'for=198.51.100.66;host=admin.internal.example', 'x-forwarded-host': 'admin.internal.example' };
+    lean.serveHttp(request('/a?password=hunter2-x', forged), '203.0.113.9').end(200, undefined);
+    lean.serveHttp(request('/b?jwt=hunter2-y', forged)).end(200, undefined);
+    const [resolved, socket] = exporter.getFinishedSpans().map((s) => s.attributes);
+    expect(resolved).to.include({ 'client.address': '203.0.113.9', 'server.address': '127.0.0.1', 'server.port': 8080 });
+    expect(socket).to.include({ 'client.address': '127.0.0.1', 'server.address': '127.0.0.1', 'server.port': 8080 });
+    expect(JSON.stringify([resolved, socket])).to.not.match(/10\.0\.0\.5|198\.51|admin\.internal|hunter2/);
+  });
+
   it("an HTTP request continues the caller's trace, is named by its route and answers with traceresponse", async () => {
     const served = lean.serveHttp(request('/api/v1/users/42', { traceparent: `00-${traceId}-00f067aa0ba902b7-01` }));
     const metadata = new Metadata();
