@@ -12,6 +12,7 @@ import { registerAccount, tamperSignature } from '../support/accounts';
 import { get } from '../support/http';
 import { inputFor } from '../support/procedure-inputs';
 import { useStack } from '../support/stack';
+import { tlsEnvOf } from '../support/pki';
 
 /** Calls procedure `path` of the gateway over HTTP as tRPC does (GET for a query, POST otherwise). */
 async function callTrpc(gatewayUrl: string, path: string, type: string, input: unknown, token: string): Promise<{ status: number; body: any }> {
@@ -54,8 +55,10 @@ describe('protected procedures and tampered tokens (real processes)', function (
   describe('a protected procedure planted over public RPCs', () => {
     let clients: GatewayClients;
     let contextFor: (token: string) => Context;
-    before(() => {
-      const config = loadConfig(gatewayConfigSchema, { env: { USER_SERVICE_URL: stack().userAddr, AUTH_SERVICE_URL: stack().authAddr } });
+    before(async () => {
+      // Dialled as the gateway, with its identity from the run's PKI.
+      const env = { ...(await tlsEnvOf('gateway')), USER_SERVICE_URL: stack().userAddr, AUTH_SERVICE_URL: stack().authAddr };
+      const config = loadConfig(gatewayConfigSchema, { env });
       clients = createGatewayClients(config);
       contextFor = (token) => ({ auth: readAuth({ authorization: `Bearer ${token}` }), clients, config, clientAddress: undefined, trace: undefined });
     });

@@ -8,6 +8,7 @@ import { readAuth, type Context } from '../../../../gateway/trpc/context';
 import { createCallerFactory, protectedProcedure, router } from '../../../../gateway/trpc/init';
 import { loadConfig } from '../../../../shared/config/load-config';
 import { FakeServices, grpcFailure } from '../../../support/fake-services';
+import { tlsEnvOf } from '../../../support/pki';
 
 const ID = '3f1c1d52-7c55-4c8e-9d8c-0a4b7a1e2f10';
 
@@ -20,7 +21,8 @@ describe('gateway: protected procedures verify the bearer before acting', () => 
 
   before(async () => {
     fakes = await FakeServices.start();
-    const config = loadConfig(gatewayConfigSchema, { env: fakes.gatewayEnv });
+    // The gateway's own identity from the run's PKI, as the gateway harness gives it.
+    const config = loadConfig(gatewayConfigSchema, { env: { ...(await tlsEnvOf('gateway')), ...fakes.gatewayEnv } });
     clients = createGatewayClients(config);
     context = { auth: readAuth({ authorization: 'Bearer access-1' }), clients, config, clientAddress: undefined, trace: undefined };
   });
