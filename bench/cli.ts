@@ -121,7 +121,7 @@ options:
                        one pair of stacks at a time; reports this build / that build
   --latency-rounds <n> side by side: rounds of the latency phase, off against on-1.0-sink and on-1.0 (real
                        Jaeger), c=1 and at --rate (default 6; 0 skips it; --smoke 2; none with --against)
-  --latency-requests <n>  side by side: c=1 requests per stack per round, in blocks of 100 (default 500)
+  --latency-requests <n>  side by side: c=1 requests per stack per round, in blocks of 50 (default 1000)
   --latency-duration <s>  side by side: seconds per round at the fixed rate (default 3)
   --smoke              seconds, not minutes: 2 rounds x 2 s at 100 rps, c=5 (--capacity: 1 round, 2 s, c=10)
   --out <dir>          report folder (default bench/results)
@@ -293,11 +293,11 @@ function sideBySideOptions(values: CliValues, outDir: string): SideBySideOptions
 /** The latency phase's options: none with --against (it compares builds, not tracing), small with --smoke. */
 function latencyOptions(values: CliValues, smoke: boolean, against: boolean): LatencyOptions {
   if (against && values['latency-rounds'] !== undefined && values['latency-rounds'] !== '0') throw new Error('--latency-rounds: the latency phase compares tracing with off, not two builds; leave it out with --against');
-  const requests = whole('latency-requests', values['latency-requests'], smoke ? 40 : 500, 1);
+  const requests = whole('latency-requests', values['latency-requests'], smoke ? 40 : 1000, 1);
   return {
     rounds: against ? 0 : whole('latency-rounds', values['latency-rounds'], smoke ? 2 : 6, 0),
     requests,
-    block: Math.min(requests, smoke ? 20 : 100),
+    block: Math.min(requests, smoke ? 20 : 50),
     durationS: whole('latency-duration', values['latency-duration'], smoke ? 1 : 3, 1),
   };
 }

@@ -20,11 +20,13 @@ describe('bench command line: one parser for every mode', () => {
     expect(o.loads).to.deep.equal(['rest-get-user', 'ghz-get-user']);
     expect(o.rates).to.deep.equal({ 'rest-get-user': 350, 'ghz-get-user': 700 });
     expect(o).to.include({ rounds: 12, durationS: 8, warmupS: 4, concurrency: 50, smoke: false, against: undefined });
-    expect(o.latency).to.deep.equal({ rounds: 6, requests: 500, block: 100, durationS: 3 });
+    expect(o.latency).to.deep.equal({ rounds: 6, requests: 1000, block: 50, durationS: 3 });
   });
 
   it('sizes the latency phase with its own flags, shrinks it with --smoke, and leaves it out comparing builds', () => {
-    expect(sideBySide('--latency-rounds', '10', '--latency-requests', '60', '--latency-duration', '5').latency).to.deep.equal({ rounds: 10, requests: 60, block: 60, durationS: 5 });
+    expect(sideBySide('--latency-rounds', '10', '--latency-requests', '120', '--latency-duration', '5').latency).to.deep.equal({ rounds: 10, requests: 120, block: 50, durationS: 5 });
+    // A block is never longer than the requests of a round.
+    expect(sideBySide('--latency-requests', '30').latency.block).to.equal(30);
     expect(sideBySide('--latency-rounds', '0').latency.rounds).to.equal(0);
     expect(sideBySide('--smoke').latency).to.deep.equal({ rounds: 2, requests: 40, block: 20, durationS: 1 });
     expect(sideBySide('--against', '.').latency.rounds).to.equal(0);
