@@ -6,8 +6,12 @@
 // The stacks and load generators share the cores, so absolute µs are higher than in --capacity:
 // the ratios and per-process differences are the result.
 //
-// With --against, the same for two builds: each configuration runs from the other build and from
-// this one, a pair of stacks at a time (2 cores), and the ratio is this build / that build.
+// Then the latency phase (latency-phase.ts): `off` against lean tracing at 1.0 into the sink and
+// into a real Jaeger, every request timed, p50 and p99 paired by round the same way.
+//
+// With --against, the same for two builds (no latency phase): each configuration runs from the
+// other build and from this one, a pair of stacks at a time (2 cores), and the ratio is this
+// build / that build.
 import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../shared/paths';
@@ -123,7 +127,7 @@ function writeReport(report: SideBySideReport, outDir: string): string {
   return file;
 }
 
-/** Runs the comparison and writes its JSON report; resolves with it. */
+/** Runs the comparison (and the latency phase) and writes its reports; resolves with the report. */
 export async function runSideBySide(options: SideBySideOptions, log: (line: string) => void = (l) => process.stderr.write(`[bench] ${l}\n`)): Promise<SideBySideReport> {
   let sink: BenchSink | undefined;
   let jaeger: BenchJaeger | undefined;
