@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../shared/paths';
 import { CONFIG_NAMES, CONFIGS, DEFAULT_CONFIGS, type ConfigName } from './configs';
+import type { LatencyOptions } from './latency-phase';
 import { LOAD_NAMES, LOADS, type LoadName } from './loads';
 
 /** The loads side by side can apply: the four the tracing targets are defined on. */
@@ -48,6 +49,8 @@ export interface SideBySideOptions extends LoadOptions {
   mode: 'side-by-side';
   /** Root of another build: each configuration runs from it and from this build, a pair at a time. */
   against?: string;
+  /** The latency phase after the CPU rounds (latency-phase.ts); `rounds: 0` skips it, as --against does. */
+  latency: LatencyOptions;
 }
 
 /** `--capacity`: configurations one after another, closed loop unless --rate: throughput, latency, RSS. */
@@ -116,6 +119,10 @@ options:
   --concurrency <n>    in flight per stack (default 50; --soak 100; --collector 20)
   --against <root>     side by side: also run each configuration from the build at <root> (its own dist/),
                        one pair of stacks at a time; reports this build / that build
+  --latency-rounds <n> side by side: rounds of the latency phase, off against on-1.0-sink and on-1.0 (real
+                       Jaeger), c=1 and at --rate (default 6; 0 skips it; --smoke 2; none with --against)
+  --latency-requests <n>  side by side: c=1 requests per stack per round, in blocks of 50 (default 1000)
+  --latency-duration <s>  side by side: seconds per round at the fixed rate (default 3)
   --smoke              seconds, not minutes: 2 rounds x 2 s at 100 rps, c=5 (--capacity: 1 round, 2 s, c=10)
   --out <dir>          report folder (default bench/results)
   --retries <n>        --capacity: measure a load again when something else used the CPU (default 2)
@@ -127,7 +134,7 @@ options:
   --help`;
 
 const MODE_FLAGS = {
-  'side-by-side': ['configs', 'loads', 'rate', 'rounds', 'duration', 'warmup', 'concurrency', 'against', 'smoke', 'out'],
+  'side-by-side': ['configs', 'loads', 'rate', 'rounds', 'duration', 'warmup', 'concurrency', 'against', 'smoke', 'out', 'latency-rounds', 'latency-requests', 'latency-duration'],
   capacity: ['configs', 'loads', 'rate', 'rounds', 'duration', 'warmup', 'concurrency', 'smoke', 'out', 'retries', 'cpu-prof', 'ghz-cpus'],
   soak: ['duration', 'concurrency', 'out'],
   collector: ['duration', 'concurrency', 'out', 'samplers'],
@@ -190,7 +197,7 @@ function readFlags(argv: string[]) {
     options: {
       capacity: bool, soak: bool, collector: bool, micro: str, 'profile-summary': str, top: str,
       configs: str, loads: str, rate: str, rounds: str, duration: str, warmup: str, concurrency: str,
-      against: str, smoke: bool, out: str, retries: str, 'cpu-prof': str, 'ghz-cpus': str, iterations: str, samplers: str, help: bool,
+      against: str, smoke: bool, out: str, 'latency-rounds': str, 'latency-requests': str, 'latency-duration': str, retries: str, 'cpu-prof': str, 'ghz-cpus': str, iterations: str, samplers: str, help: bool,
     },
   }).values;
 }
@@ -279,5 +286,18 @@ function sideBySideOptions(values: CliValues, outDir: string): SideBySideOptions
     smoke,
     outDir,
     against,
+    latency: latencyOptions(values, smoke, against !== undefined),
+  };
+}
+
+/** The latency phase's options: none with --against (it compares builds, not tracing), small with --smoke. */
+function latencyOptions(values: CliValues, smoke: boolean, against: boolean): LatencyOptions {
+  if (against && values['latency-rounds'] !== undefined && values['latency-rounds'] !== '0') throw new Error('--latency-rounds: the latency phase compares tracing with off, not two builds; leave it out with --against');
+  const requests = whole('latency-requests', values['latency-requests'], smoke ? 40 : 1000, 1);
+  return {
+    rounds: against ? 0 : whole('latency-rounds', values['latency-rounds'], smoke ? 2 : 6, 0),
+    requests,
+    block: Math.min(requests, smoke ? 20 : 50),
+    durationS: whole('latency-duration', values['latency-duration'], smoke ? 1 : 3, 1),
   };
 }

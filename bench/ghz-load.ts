@@ -25,6 +25,10 @@ export interface GhzLoad {
   cpus: number;
   /** ghz --rps, requests per second over all workers; 0 = no limit (closed loop). */
   rps: number;
+  /** When set, ghz sends this many calls (-n) instead of running for `durationS`. */
+  requests?: number;
+  /** Keep every answered call's latency (LoadResult.latenciesMs), in the order ghz recorded them. */
+  keepLatencies?: boolean;
 }
 
 /** ghz's JSON report (-O json), the fields used here; times in nanoseconds. */
@@ -35,6 +39,8 @@ interface GhzReport {
   latencyDistribution: Array<{ percentage: number; latency: number }> | null;
   statusCodeDistribution: Record<string, number> | null;
   errorDistribution: Record<string, number> | null;
+  /** Every call, latency in nanoseconds. */
+  details?: Array<{ latency: number; error: string; status: string }> | null;
 }
 
 /** ghz's flags for mutual TLS: trust `ca`, present `cert` and `key` (a service allowed to call). */
@@ -55,7 +61,7 @@ export function ghzArgs(load: GhzLoad, metadataFile?: string): string[] {
     '--import-paths', load.proto.importPath,
     '--data', JSON.stringify(load.data),
     '--concurrency', String(load.concurrency),
-    '--duration', `${load.durationS}s`,
+    ...(load.requests === undefined ? ['--duration', `${load.durationS}s`] : ['--total', String(load.requests)]),
     '--format', 'json',
   ];
   if (metadataFile) args.push('--metadata-file', metadataFile);
@@ -139,5 +145,6 @@ function toResult(report: GhzReport, load: GhzLoad): LoadResult {
     statusCodes,
     errorMessages,
     durationS: report.total ? round(report.total / 1e9, 3) : load.durationS,
+    ...(load.keepLatencies ? { latenciesMs: (report.details ?? []).filter((d) => d.status === 'OK' && !d.error).map((d) => d.latency / 1e6) } : {}),
   };
 }

@@ -17,6 +17,8 @@ export interface LoadResult {
   errorMessages: Record<string, number>;
   /** Measured duration in seconds. */
   durationS: number;
+  /** Every answered call's latency in ms, when the load asked to keep them (ghz `keepLatencies`). */
+  latenciesMs?: number[];
 }
 
 /** The value at percentile `p` (0..100) of ascending `sorted` (nearest rank). */

@@ -31,6 +31,7 @@ function buildTools(options: BenchOptions): void {
     if (options.loads.some((l) => LOADS[l].tool === 'ghz')) wanted.add('ghz');
     if (options.configs.some((c) => CONFIGS[c].needsJaeger)) wanted.add('jaeger');
   }
+  if (options.mode === 'side-by-side' && options.latency.rounds > 0) wanted.add('jaeger');
   for (const tool of wanted) execFileSync('bash', [path.join(projectRoot, 'scripts', 'tools.sh'), tool], { stdio: 'inherit' });
 }
 

@@ -38,6 +38,24 @@ export interface PairedSummary {
   minRps: number;
 }
 
+/** The mean of per-round ratios with its interval, and their median. */
+export interface RatioInterval {
+  /** Ratios that went into it (one a round). */
+  rounds: number;
+  median: number;
+  mean: number;
+  /** Two standard errors of the mean: roughly a 95% interval around `mean` (NaN with one ratio). */
+  halfWidth: number;
+}
+
+/** Mean +- 2 standard errors of per-round ratios: the one interval every paired figure of the bench reports. */
+export function ratioInterval(ratios: readonly number[]): RatioInterval {
+  const kept = ratios.filter((r) => Number.isFinite(r));
+  const mean = kept.reduce((a, b) => a + b, 0) / (kept.length || NaN);
+  const variance = kept.length > 1 ? kept.reduce((a, r) => a + (r - mean) ** 2, 0) / (kept.length - 1) : NaN;
+  return { rounds: kept.length, median: median([...kept]), mean, halfWidth: (2 * Math.sqrt(variance)) / Math.sqrt(kept.length) };
+}
+
 const total = (s: RoundSample) => Object.values(s.cpuUs).reduce((a, b) => a + b, 0);
 
 /**
@@ -58,18 +76,16 @@ export function pairedSummary(
     const s = samples[i];
     if (b && s && b.count > 0 && s.count > 0 && b.rps >= minRps && s.rps >= minRps && total(b) > 0) pairs.push([b, s]);
   }
-  const ratios = pairs.map(([b, s]) => total(s) / total(b));
-  const mean = ratios.reduce((a, b) => a + b, 0) / (ratios.length || NaN);
-  const variance = ratios.length > 1 ? ratios.reduce((a, r) => a + (r - mean) ** 2, 0) / (ratios.length - 1) : NaN;
+  const ratios = ratioInterval(pairs.map(([b, s]) => total(s) / total(b)));
   const roles = [...new Set(pairs.flatMap(([, s]) => Object.keys(s.cpuUs)))];
   const perRole = (f: (b: RoundSample, s: RoundSample, role: string) => number) =>
     Object.fromEntries(roles.map((role) => [role, median(pairs.map(([b, s]) => f(b, s, role)))]));
   return {
     rounds: pairs.length,
     roundsLeftOut: roundCount - pairs.length,
-    medianRatio: median(ratios),
-    meanRatio: mean,
-    ratioHalfWidth: (2 * Math.sqrt(variance)) / Math.sqrt(ratios.length),
+    medianRatio: ratios.median,
+    meanRatio: ratios.mean,
+    ratioHalfWidth: ratios.halfWidth,
     cpuUsPerRequest: median(pairs.map(([, s]) => total(s))),
     deltaUs: perRole((b, s, role) => (s.cpuUs[role] ?? 0) - (b.cpuUs[role] ?? 0)),
     processUs: perRole((_b, s, role) => s.cpuUs[role] ?? 0),

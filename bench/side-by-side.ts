@@ -6,14 +6,21 @@
 // The stacks and load generators share the cores, so absolute µs are higher than in --capacity:
 // the ratios and per-process differences are the result.
 //
-// With --against, the same for two builds: each configuration runs from the other build and from
-// this one, a pair of stacks at a time (2 cores), and the ratio is this build / that build.
+// Then the latency phase (latency-phase.ts): `off` against lean tracing at 1.0 into the sink and
+// into a real Jaeger, every request timed, p50 and p99 paired by round the same way.
+//
+// With --against, the same for two builds (no latency phase): each configuration runs from the
+// other build and from this one, a pair of stacks at a time (2 cores), and the ratio is this
+// build / that build.
 import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../shared/paths';
 import { startStack, type RunningConfig } from './bench-stack';
 import type { SideBySideOptions } from './cli';
 import { CONFIGS, type ConfigName } from './configs';
+import { startJaeger, type BenchJaeger } from './jaeger';
+import { LATENCY_TRACED, runLatencyPhase, type LatencyReport } from './latency-phase';
+import { formatLatencyTables, latencyHeadline } from './latency-report';
 import { planLoad, runPlanned } from './load-plan';
 import type { LoadName } from './loads';
 import { pairedSummary, type PairedSummary, type RoundSample } from './paired-stats';
@@ -45,6 +52,8 @@ export interface SideBySideReport {
   options: Omit<SideBySideOptions, 'outDir'>;
   node: string;
   comparisons: Comparison[];
+  /** The latency phase (absent with --against or --latency-rounds 0). */
+  latency?: LatencyReport;
 }
 
 interface Stack {
@@ -94,20 +103,47 @@ async function compare(stacks: Stack[], options: SideBySideOptions, log: (line: 
   return comparisons;
 }
 
-/** Runs the comparison and writes its JSON report; resolves with it. */
+/** The configurations the latency phase runs: `off` and the traced ones it compares with it. */
+const LATENCY_CONFIGS: readonly ConfigName[] = ['off', ...LATENCY_TRACED];
+
+/**
+ * The latency phase: `off` against LATENCY_TRACED, on the stacks the CPU rounds ran where they
+ * can (their JIT is warm) and on new ones otherwise; stacks it does not use are stopped first.
+ */
+async function measureLatency(started: Stack[], options: SideBySideOptions, start: (config: ConfigName) => Promise<Stack>, log: (line: string) => void): Promise<LatencyReport> {
+  for (const s of started) if (!LATENCY_CONFIGS.includes(s.config)) await s.running.stop();
+  const stacks: RunningConfig[] = [];
+  for (const config of LATENCY_CONFIGS) stacks.push((started.find((s) => s.config === config) ?? (await start(config))).running);
+  const loads = options.loads.map((load) => ({ load, rate: options.rates[load] ?? 0 }));
+  return runLatencyPhase(stacks, loads, { concurrency: options.concurrency, warmupS: options.warmupS, options: options.latency }, log);
+}
+
+/** Writes the report as JSON and, for reading, its terminal text as markdown; returns the JSON file. */
+function writeReport(report: SideBySideReport, outDir: string): string {
+  fs.mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, `side-by-side-${report.startedAt.replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  fs.writeFileSync(file.replace(/\.json$/, '.md'), `# npm run bench, ${report.startedAt}\n\n\`\`\`\n${formatSideBySide(report).trim()}\n\`\`\`\n`);
+  return file;
+}
+
+/** Runs the comparison (and the latency phase) and writes its reports; resolves with the report. */
 export async function runSideBySide(options: SideBySideOptions, log: (line: string) => void = (l) => process.stderr.write(`[bench] ${l}\n`)): Promise<SideBySideReport> {
   let sink: BenchSink | undefined;
+  let jaeger: BenchJaeger | undefined;
   const started: Stack[] = [];
+  const latencyOn = options.latency.rounds > 0 && !options.against;
   const start = async (config: ConfigName, build?: { root: string; name: string }): Promise<Stack> => {
     const label = build ? `${config} (${build.name})` : config;
     log(`starting ${label}: ${CONFIGS[config].description}`);
-    const running = await startStack(config, { sinkOtlpUrl: sink?.otlpHttpUrl }, { root: build?.root, label: label.replace(/[ ()]+/g, '-').replace(/-$/, '') });
+    const targets = { sinkOtlpUrl: sink?.otlpHttpUrl, jaegerOtlpUrl: jaeger?.otlpHttpUrl };
+    const running = await startStack(config, targets, { root: build?.root, label: label.replace(/[ ()]+/g, '-').replace(/-$/, '') });
     const stack = { label, config, running };
     started.push(stack);
     return stack;
   };
   try {
-    if (options.configs.some((c) => CONFIGS[c].needsSink)) sink = await startSink();
+    if ([...options.configs, ...(latencyOn ? LATENCY_CONFIGS : [])].some((c) => CONFIGS[c].needsSink)) sink = await startSink();
     const startedAt = new Date().toISOString();
     const comparisons: Comparison[] = [];
     if (options.against) {
@@ -121,16 +157,20 @@ export async function runSideBySide(options: SideBySideOptions, log: (line: stri
       for (const config of options.configs) stacks.push(await start(config));
       comparisons.push(...(await compare(stacks, options, log)));
     }
+    let latency: LatencyReport | undefined;
+    if (latencyOn) {
+      // Started only now, so its CPU is not on the machine during the CPU rounds.
+      if (LATENCY_CONFIGS.some((c) => CONFIGS[c].needsJaeger)) jaeger = await startJaeger();
+      latency = await measureLatency(started, options, (config) => start(config), log);
+    }
     const { outDir, ...shown } = options;
-    const report: SideBySideReport = { startedAt, options: shown, node: process.version, comparisons };
-    fs.mkdirSync(outDir, { recursive: true });
-    const file = path.join(outDir, `side-by-side-${startedAt.replace(/[:.]/g, '-')}.json`);
-    fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-    log(`report: ${path.relative(process.cwd(), file)}`);
+    const report: SideBySideReport = { startedAt, options: shown, node: process.version, comparisons, ...(latency ? { latency } : {}) };
+    log(`report: ${path.relative(process.cwd(), writeReport(report, outDir))}`);
     return report;
   } finally {
     for (const s of started.reverse()) await s.running.stop();
     await sink?.stop();
+    await jaeger?.stop();
   }
 }
 
@@ -172,11 +212,14 @@ export function formatSideBySide(report: SideBySideReport): string {
       );
     }
   }
+  if (report.latency) lines.push(...formatLatencyTables(report.latency));
   lines.push('', ...headline(report));
+  if (report.latency) lines.push('', ...latencyHeadline(report.latency));
   return lines.join('\n');
 }
 
-/** Passed: no stack had a failed request. */
+/** Passed: no stack had a failed request (the targets are verdicts to read, not failures of the run). */
 export function sideBySidePassed(report: SideBySideReport): boolean {
-  return report.comparisons.every((c) => c.results.every((r) => r.errors === 0));
+  const latencyErrors = (report.latency?.comparisons ?? []).reduce((a, c) => a + c.summary.errors, 0);
+  return latencyErrors === 0 && report.comparisons.every((c) => c.results.every((r) => r.errors === 0));
 }

@@ -45,15 +45,31 @@ const readJson = <T>(dir: string, pattern: RegExp): T => {
 describe('bench: npm run bench -- --smoke (the default run, seconds of it)', function () {
   this.timeout(120_000);
 
-  it('loads every stack at once, pairs the rounds, prints the headline, writes the report and stops by itself', async () => {
+  it('loads every stack at once, pairs the rounds, times the latency phase, prints the headline, writes the report and stops by itself', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
     try {
       const { code, stdout, output } = await runBench(['--smoke', '--out', out], 100_000);
       expect(code, `exit code; output:\n${output}`).to.equal(0);
       expect(stdout).to.match(/rest-get-user at 100 rps on each stack at once, 2 x 2 s/);
       expect(stdout).to.match(/CPU per request against off, same rounds \(mean \+- 2 s\.e\.\):\n\s+rest-get-user\s+on-1\.0-sink x\d\.\d\d \+-\d\.\d\d, on-0\.1-sink x\d\.\d\d \+-\d\.\d\d\n\s+ghz-get-user\s+on-1\.0-sink x/);
+      expect(stdout).to.match(/Latency against off, same rounds \(mean \+- 2 s\.e\.; met: the whole interval under the target\):\n\s+rest-get-user\s+c=1\s+on-1\.0-sink\s+p50 x\d\.\d\d \+-\d\.\d\d \(<= x1\.05: (met|missed|unresolved)\), p99 x\d/);
       const report = readJson<SideBySideReport>(out, /^side-by-side-.*\.json$/);
+      expect(fs.readdirSync(out).filter((f) => /^side-by-side-.*\.md$/.test(f))).to.have.length(1);
       expect(report.comparisons.map((c) => c.load)).to.deep.equal(['rest-get-user', 'ghz-get-user']);
+      // The latency phase: off against lean 1.0 into the sink and into a real Jaeger, c=1 and at the rate, every request timed.
+      const latency = report.latency!.comparisons;
+      expect(latency.map((c) => `${c.load} ${c.probe} ${c.traced}`)).to.deep.equal([
+        'rest-get-user c1 on-1.0-sink', 'rest-get-user c1 on-1.0', 'rest-get-user rate on-1.0-sink', 'rest-get-user rate on-1.0',
+        'ghz-get-user c1 on-1.0-sink', 'ghz-get-user c1 on-1.0', 'ghz-get-user rate on-1.0-sink', 'ghz-get-user rate on-1.0',
+      ]);
+      for (const c of latency) {
+        expect(c.summary.errors, `${c.load} ${c.probe} ${c.traced} errors`).to.equal(0);
+        for (const { baseline, traced } of c.rounds) {
+          // c=1: 40 requests a stack; at 100 rps for 1 s, about 100 (ghz's last calls may be cut at the end).
+          for (const side of [baseline, traced]) expect(side.count, `${c.load} ${c.probe} timed`).to.be.at.least(c.probe === 'c1' ? 40 : 80);
+          expect(traced.p50Ms, `${c.load} ${c.probe} p50`).to.be.within(0.05, 1000);
+        }
+      }
       for (const c of report.comparisons) {
         expect(c.results.map((r) => r.config)).to.deep.equal(['off', 'on-1.0-sink', 'on-0.1-sink']);
         // The baseline against itself is exactly 1 in every round it kept.

@@ -20,6 +20,19 @@ describe('bench command line: one parser for every mode', () => {
     expect(o.loads).to.deep.equal(['rest-get-user', 'ghz-get-user']);
     expect(o.rates).to.deep.equal({ 'rest-get-user': 350, 'ghz-get-user': 700 });
     expect(o).to.include({ rounds: 12, durationS: 8, warmupS: 4, concurrency: 50, smoke: false, against: undefined });
+    expect(o.latency).to.deep.equal({ rounds: 6, requests: 1000, block: 50, durationS: 3 });
+  });
+
+  it('sizes the latency phase with its own flags, shrinks it with --smoke, and leaves it out comparing builds', () => {
+    expect(sideBySide('--latency-rounds', '10', '--latency-requests', '120', '--latency-duration', '5').latency).to.deep.equal({ rounds: 10, requests: 120, block: 50, durationS: 5 });
+    // A block is never longer than the requests of a round.
+    expect(sideBySide('--latency-requests', '30').latency.block).to.equal(30);
+    expect(sideBySide('--latency-rounds', '0').latency.rounds).to.equal(0);
+    expect(sideBySide('--smoke').latency).to.deep.equal({ rounds: 2, requests: 40, block: 20, durationS: 1 });
+    expect(sideBySide('--against', '.').latency.rounds).to.equal(0);
+    expect(() => parse('--against', '.', '--latency-rounds', '3')).to.throw(/--latency-rounds: .* leave it out with --against/);
+    expect(() => parse('--latency-requests', '0')).to.throw(/--latency-requests: must be a whole number >= 1/);
+    expect(() => capacity('--latency-rounds', '2')).to.throw(/--latency-rounds: not an option of --capacity/);
   });
 
   it('keeps the order of --configs (the first is the baseline) and takes one rate for every load', () => {
@@ -123,5 +136,15 @@ describe('bench command line: --rate (equal load for every configuration)', () =
     const closed = planLoad('ghz-get-user', running, { ...shape, rate: 0 });
     expect(closed.tool === 'ghz' && ghzArgs(closed.ghz)).not.to.include('--rps');
     expect(describePlanned(planLoad('rest-get-user', running, { ...shape, rate: 0 }))).not.to.include('overallRate');
+  });
+
+  it('sends ghz a number of calls instead of a duration when the load asks for one', () => {
+    const running = { userAddr: '127.0.0.1:2', account: { id: 'u1', email: 'a@example.com', password: 'pw', accessToken: 't' } } as unknown as RunningConfig;
+    const ghz = planLoad('ghz-get-user', running, { concurrency: 1, durationS: 8, ghzCpus: 1, rate: 0 });
+    if (ghz.tool !== 'ghz') throw new Error('expected a ghz load');
+    const counted = ghzArgs({ ...ghz.ghz, requests: 101 });
+    expect(counted).to.include.members(['--total', '101']);
+    expect(counted).not.to.include('--duration');
+    expect(ghzArgs(ghz.ghz)).to.include.members(['--duration', '8s']).and.not.include('--total');
   });
 });
