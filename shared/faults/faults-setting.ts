@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { contractMethodPaths } from '../grpc/contracts';
+import { contractMethodPaths } from '../contracts';
 import { FaultSyntaxError, parseFaults, type FaultPlan } from './fault-rules';
 
 /**

@@ -1,5 +1,5 @@
 import { getOption, type FileRegistry } from '@bufbuild/protobuf';
-import { contractRegistry } from './contracts';
+import { contractRegistry } from '../contracts';
 
 /** The extension proto/common/v1/auth.proto declares on google.protobuf.MethodOptions. */
 export const METHOD_AUTH_OPTION = 'common.v1.auth';

@@ -3,7 +3,7 @@ import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from '../logging/logger';
-import { contractFileDescriptors, contractRegistry } from './contracts';
+import { contractFileDescriptors, contractRegistry } from '../contracts';
 import { GRPC_SERVICES, grpcFileDescriptors } from './grpc-descriptors';
 import { watchReadiness } from './readiness-watch';
 import { guardRequestDecoding } from './request-decoding';

@@ -1,6 +1,6 @@
 import type { FileRegistry } from '@bufbuild/protobuf';
 import { MethodOptions_IdempotencyLevel } from '@bufbuild/protobuf/wkt';
-import { contractRegistry } from './contracts';
+import { contractRegistry } from '../contracts';
 import { HEALTH_CHECKED_POLICY } from './health-checked-lb';
 
 /** A method as a service config names it (`methodConfig[].name[]`). */

@@ -3,7 +3,7 @@ import { create, ScalarType, toBinary, type DescField, type DescMethod, type Des
 import { FeatureSet_FieldPresence, MethodOptions_IdempotencyLevel } from '@bufbuild/protobuf/wkt';
 import { Metadata, status as GrpcStatus, type Client, type ServiceError } from '@grpc/grpc-js';
 import { expect } from 'chai';
-import { contractRegistry } from '../../shared/grpc/contracts';
+import { contractRegistry } from '../../shared/contracts';
 import { isPublicMethod } from '../../shared/grpc/method-auth';
 import { registerAccount, type Account } from '../support/accounts';
 import { get } from '../support/http';

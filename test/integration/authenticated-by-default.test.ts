@@ -1,6 +1,6 @@
 import { Metadata, status, type Client, type ServiceError } from '@grpc/grpc-js';
 import { expect } from 'chai';
-import { contractRegistry } from '../../shared/grpc/contracts';
+import { contractRegistry } from '../../shared/contracts';
 import { bearerMetadata } from '../../shared/grpc/metadata';
 import { isPublicMethod } from '../../shared/grpc/method-auth';
 import { AccessTokens } from '../../services/auth/access-token';

@@ -4,7 +4,7 @@ import { credentials, status, type ChannelCredentials, type ServiceError } from 
 import { expect } from 'chai';
 import { AuthServiceClient } from '../../gen/auth/v1/auth';
 import { UserServiceClient } from '../../gen/user/v1/user';
-import { contractRegistry } from '../../shared/grpc/contracts';
+import { contractRegistry } from '../../shared/contracts';
 import { bearerMetadata } from '../../shared/grpc/metadata';
 import { methodAuth } from '../../shared/grpc/method-auth';
 import { identityOf, PROCESS_SPECS } from '../../scripts/stack/process-spec';

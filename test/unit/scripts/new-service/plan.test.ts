@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
 import { fill, namesFor, planService, RefusedName, singular, type Plan } from '../../../../scripts/new-service/plan';
 import { parseFaults } from '../../../../shared/faults/fault-rules';
-import { contractMethodPaths } from '../../../../shared/grpc/contracts';
+import { contractMethodPaths } from '../../../../shared/contracts';
 import { isPublicMethod } from '../../../../shared/grpc/method-auth';
 import { projectRoot } from '../../../../shared/paths';
 import { unusedServiceName } from '../../../support/service-name';

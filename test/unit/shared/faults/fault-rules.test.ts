@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { AuthServiceService } from '../../../../gen/auth/v1/auth';
 import { UserServiceService } from '../../../../gen/user/v1/user';
 import { FaultSyntaxError, parseFaults } from '../../../../shared/faults/fault-rules';
-import { contractMethodPaths } from '../../../../shared/grpc/contracts';
+import { contractMethodPaths } from '../../../../shared/contracts';
 
 const parse = (text: string) => parseFaults(text, contractMethodPaths());
 const failure = (text: string): string => {

@@ -4,7 +4,7 @@ import type { TraceParent } from '../../../../shared/telemetry/tracing';
 import { expect } from 'chai';
 import { parseFaults } from '../../../../shared/faults/fault-rules';
 import { drawFault, InjectedFaultError, withFault, type FaultTarget } from '../../../../shared/faults/inject-fault';
-import { contractMethodPaths } from '../../../../shared/grpc/contracts';
+import { contractMethodPaths } from '../../../../shared/contracts';
 import { toGrpcError } from '../../../../shared/grpc/handler';
 
 const ruleOf = (text: string) => parseFaults(`user.v1.UserService/GetUser:${text}`, contractMethodPaths()).get('user.v1.UserService/GetUser')!;

@@ -1,7 +1,7 @@
 import { status as GrpcStatus, type handleUnaryCall, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { GetUserRequest, UserServiceService } from '../../../../gen/user/v1/user';
-import { contractRegistry } from '../../../../shared/grpc/contracts';
+import { contractRegistry } from '../../../../shared/contracts';
 import { guardRequestDecoding } from '../../../../shared/grpc/request-decoding';
 import { createLogger } from '../../../../shared/logging/logger';
 import { bytes, varintField } from '../../../support/wire-bytes';

@@ -2,7 +2,7 @@ import { create, createFileRegistry } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema, MethodOptions_IdempotencyLevel } from '@bufbuild/protobuf/wkt';
 import { expect } from 'chai';
 import { loadConfig, ConfigError } from '../../../../shared/config/load-config';
-import { contractRegistry } from '../../../../shared/grpc/contracts';
+import { contractRegistry } from '../../../../shared/contracts';
 import { isRetryableMethod, retryableMethods, serviceConfigFor } from '../../../../shared/grpc/service-config';
 import { parseTarget, targetFor, TargetError } from '../../../../shared/grpc/target';
 import { gatewayConfigSchema } from '../../../../gateway/config';

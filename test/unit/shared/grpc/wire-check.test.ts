@@ -7,7 +7,7 @@ import {
 import { expect } from 'chai';
 import { CreateUserResponse, ListUsersRequest, UpdateUserRequest } from '../../../../gen/user/v1/user';
 import { AppError } from '../../../../shared/errors/app-error';
-import { contractRegistry } from '../../../../shared/grpc/contracts';
+import { contractRegistry } from '../../../../shared/contracts';
 import { checkWireFormat } from '../../../../shared/grpc/wire-check';
 import { bytes, lengthDelimited, tag, varint, varintField, WIRE } from '../../../support/wire-bytes';
 

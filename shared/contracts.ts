@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createFileRegistry, fromBinary, type FileRegistry } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
-import { projectRoot } from '../paths';
+import { projectRoot } from './paths';
 
 /** gen/descriptors.binpb, written by `npm run gen` (`buf build`) and checked by `npm run gen:check`. */
 export const descriptorSetPath = path.join(projectRoot, 'gen', 'descriptors.binpb');
