@@ -1,33 +1,15 @@
-import type { IncomingMessage } from 'node:http';
 import { Metadata } from '@grpc/grpc-js';
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
-import { UserServiceClient } from '../../../../gen/user/v1/user';
-import { tlsAs } from '../../../support/pki';
-import { createClient } from '../../../../shared/grpc/client';
 import { OffTracing } from '../../../../shared/telemetry/off-tracing';
-import { useContextManager } from '../../../support/context-manager';
+import { CALLER_TRACEPARENT, incomingRequest, useRecordingTracer } from '../../../support/recording-tracer';
 
 // Tracing off: the caller's trace carried by hand, no HTTP or gRPC span made.
 describe('tracing interface: off', () => {
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  const tracer = provider.getTracer('span-tracing-test');
-  // Never dialled: the spans of a call that fails to connect are all these tests need.
-  let client: UserServiceClient;
-  before(async () => {
-    client = createClient(UserServiceClient, '127.0.0.1:1', await tlsAs('gateway'));
-  });
-  useContextManager();
-  after(async () => {
-    client.close();
-    await provider.shutdown();
-  });
-  beforeEach(() => exporter.reset());
-
-  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-  const request = (headers: Record<string, string>, url = '/api/v1/users') => ({ headers, url, method: 'GET' }) as unknown as IncomingMessage;
+  const { exporter, tracer, provider, client } = useRecordingTracer();
+  const traceparent = CALLER_TRACEPARENT;
+  const request = incomingRequest;
 
   describe('with a tracer', () => {
     const off = new OffTracing(tracer);
@@ -37,7 +19,7 @@ describe('tracing interface: off', () => {
       expect(served.traceResponse()).to.equal(traceparent);
       expect(served.logFields()).to.deep.equal({ trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: '00f067aa0ba902b7' });
       const metadata = new Metadata();
-      await off.inSpan('trpc users.get', {}, served.parent, (span) => off.callGrpc(client, '/user.v1.UserService/GetUser', span, metadata)(null));
+      await off.inSpan('trpc users.get', {}, served.parent, (span) => off.callGrpc(client(), '/user.v1.UserService/GetUser', span, metadata)(null));
       expect(metadata.get('traceparent')).to.deep.equal([traceparent]);
       expect(metadata.get('tracestate')).to.deep.equal(['a=1']);
       expect(metadata.get('baggage')).to.deep.equal(['k=v']);
@@ -51,7 +33,7 @@ describe('tracing interface: off', () => {
       expect(bad.traceResponse()).to.equal(undefined);
       expect(bad.logFields()).to.deep.equal({});
       const metadata = new Metadata();
-      off.callGrpc(client, '/user.v1.UserService/GetUser', bad.parent, metadata)(null);
+      off.callGrpc(client(), '/user.v1.UserService/GetUser', bad.parent, metadata)(null);
       expect(metadata.getMap()).to.deep.equal({});
     });
 
@@ -75,7 +57,7 @@ describe('tracing interface: off', () => {
         const metadata = new Metadata();
         const value = await off.inSpan('trpc users.get', {}, served.parent, (span) => {
           handedOn = span;
-          off.callGrpc(client, '/user.v1.UserService/GetUser', span, metadata)(null);
+          off.callGrpc(client(), '/user.v1.UserService/GetUser', span, metadata)(null);
           return off.dbStatement('SELECT users', {}, async () => 'row');
         });
         expect(value).to.equal('row');

@@ -1,33 +1,14 @@
-import type { IncomingMessage } from 'node:http';
 import { Metadata } from '@grpc/grpc-js';
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
-import { UserServiceClient } from '../../../../gen/user/v1/user';
-import { createClient } from '../../../../shared/grpc/client';
-import { tlsAs } from '../../../support/pki';
 import { OffTracing } from '../../../../shared/telemetry/off-tracing';
-import { useContextManager } from '../../../support/context-manager';
+import { CALLER_TRACEPARENT, incomingRequest, useRecordingTracer } from '../../../support/recording-tracer';
 
 // The spans every implementation makes the same way (SpanTracing), seen through the simplest one.
 describe('tracing interface: operation and DB spans (spans.ts)', () => {
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  const tracer = provider.getTracer('span-tracing-test');
-  // Never dialled: the spans of a call that fails to connect are all these tests need.
-  let client: UserServiceClient;
-  before(async () => {
-    client = createClient(UserServiceClient, '127.0.0.1:1', await tlsAs('gateway'));
-  });
-  useContextManager();
-  after(async () => {
-    client.close();
-    await provider.shutdown();
-  });
-  beforeEach(() => exporter.reset());
-
-  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-  const request = (headers: Record<string, string>, url = '/api/v1/users') => ({ headers, url, method: 'GET' }) as unknown as IncomingMessage;
+  const { exporter, tracer, client } = useRecordingTracer();
+  const traceparent = CALLER_TRACEPARENT;
+  const request = incomingRequest;
 
   it('a failed DB statement is recorded by its class only, and rethrown as is', async () => {
     const off = new OffTracing(tracer);
