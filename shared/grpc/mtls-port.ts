@@ -24,8 +24,10 @@ export interface MutualTlsPort {
  * than by grpc-js: each connection's service identity is read once, when its handshake completes
  * (shared/grpc/connection-identity.ts), and then grpc-js gets the decrypted connection through its
  * public connection injector and speaks HTTP/2 over it as it would on its own port. A call finds its
- * connection's identity from `call.getConnectionInfo()`, at the cost of a map lookup, where
- * `call.getAuthContext()` parsed the peer's certificate on every call (`--micro peer-identity`).
+ * connection's identity by the connection's two ends (connectionIdentityInterceptor), at the cost
+ * of a map lookup, where `call.getAuthContext()` parsed the peer's certificate on every call
+ * (`--micro peer-identity`). Chosen over a per-socket memo reached through grpc-js's internals
+ * (call -> stream -> session -> socket), which an upgrade could break without a sound.
  * The handshake is grpc-js's own: the same CA, certificate and key, the client certificate
  * required and verified, HTTP/2 by ALPN; the server's options (keepalive, connection age, message
  * sizes) apply to injected connections alike, and `tryShutdown` / `forceShutdown` drain or close them.

@@ -63,8 +63,8 @@ export interface RunningGrpcServer {
  * reflection. Every service starts the same way, so this is the only place that binds a port.
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
-  // Callers retry idempotent reads on UNAVAILABLE; one this server answers is not worth retrying.
-  // Every call learns which service its connection proves (connection-identity.ts).
+  // Every call learns which service its connection proves (connection-identity.ts). Callers retry
+  // idempotent reads on UNAVAILABLE; one this server answers is not worth retrying.
   const server = new Server({ interceptors: [connectionIdentityInterceptor, noRetryOfAnsweredUnavailable] });
   // Every request is checked against its contract before it is decoded (request-decoding.ts).
   for (const svc of options.services) {
