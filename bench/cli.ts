@@ -24,7 +24,7 @@ export const SIDE_BY_SIDE_RATES: Record<(typeof SIDE_BY_SIDE_LOADS)[number], num
 };
 
 /** The micro-benchmarks: each guards a hand-written part against the stock one it replaces. */
-export const MICRO_NAMES = ['encode', 'span-path', 'jwt', 'request-attributes'] as const;
+export const MICRO_NAMES = ['encode', 'span-path', 'jwt', 'request-attributes', 'peer-identity'] as const;
 export type MicroName = (typeof MICRO_NAMES)[number];
 
 /** Options every load-driving mode shares. */

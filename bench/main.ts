@@ -15,12 +15,13 @@ import { summarizeProfileFile } from './cpuprofile-summary';
 import * as encode from './encode-micro';
 import * as jwt from './jwt-micro';
 import { LOADS } from './loads';
+import * as peerIdentity from './peer-identity-micro';
 import * as requestAttributes from './request-attributes-micro';
 import { formatSideBySide, runSideBySide, sideBySidePassed } from './side-by-side';
 import { formatSoak, runSoak } from './soak';
 import * as spanPath from './span-path-micro';
 
-const MICROS: Record<MicroName, { run(o: MicroOptions): Promise<void> }> = { encode, 'span-path': spanPath, jwt, 'request-attributes': requestAttributes };
+const MICROS: Record<MicroName, { run(o: MicroOptions): Promise<void> }> = { encode, 'span-path': spanPath, jwt, 'request-attributes': requestAttributes, 'peer-identity': peerIdentity };
 
 /** Builds ghz and Jaeger when the run needs them (scripts/tools.sh reuses what it has built). */
 function buildTools(options: BenchOptions): void {

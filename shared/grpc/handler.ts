@@ -18,7 +18,8 @@ import type { LogTraceFields, TraceParent } from '../telemetry/tracing';
 import type { CallParent } from './client';
 import { RETRY_AFTER_KEY, retryAfterOf } from './metadata';
 import { methodAuth, type MethodAuth } from './method-auth';
-import { checkServiceCaller, serviceIdentityOf } from './service-identity';
+import { peerServiceOf } from './connection-identity';
+import { checkServiceCaller } from './service-identity';
 
 /** Who called: what a service's {@link ImplementOptions.authenticate} makes of a valid access token. */
 export interface AuthenticatedCaller {
@@ -155,8 +156,9 @@ export function implement<S, C extends AuthenticatedCaller = AuthenticatedCaller
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
       const traced = tracing();
       const served = traced.serveGrpc(method.path, call.metadata);
-      // The service the peer's certificate proves; requireService checks it against the contract.
-      const peerService = serviceIdentityOf(call.getAuthContext());
+      // The service the peer's certificate proves, read once per connection when its TLS handshake
+      // completed (mtls-port.ts, connection-identity.ts); requireService checks it against the contract.
+      const peerService = peerServiceOf(call.metadata);
       let ctx: HandlerContext<C> | undefined;
       traced
         .inSpan(operation, attributes, served.parent, (span) => handler(call.request, (ctx = { metadata: call.metadata, deadline: deadlineMs, trace: span, peerService })))

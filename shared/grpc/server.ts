@@ -4,8 +4,10 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from '../logging/logger';
 import { contractFileDescriptors, contractRegistry } from '../contracts';
+import { connectionIdentityInterceptor } from './connection-identity';
 import { GRPC_SERVICES, grpcFileDescriptors } from './grpc-descriptors';
 import { watchReadiness } from './readiness-watch';
+import { listenMutualTls, type MutualTlsPort } from './mtls-port';
 import { guardRequestDecoding } from './request-decoding';
 import { noRetryOfAnsweredUnavailable } from './retry-pushback';
 import type { ServiceTls } from './tls';
@@ -61,8 +63,9 @@ export interface RunningGrpcServer {
  * reflection. Every service starts the same way, so this is the only place that binds a port.
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
-  // Callers retry idempotent reads on UNAVAILABLE; one this server answers is not worth retrying.
-  const server = new Server({ interceptors: [noRetryOfAnsweredUnavailable] });
+  // Every call learns which service its connection proves (connection-identity.ts). Callers retry
+  // idempotent reads on UNAVAILABLE; one this server answers is not worth retrying.
+  const server = new Server({ interceptors: [connectionIdentityInterceptor, noRetryOfAnsweredUnavailable] });
   // Every request is checked against its contract before it is decoded (request-decoding.ts).
   for (const svc of options.services) {
     const guarded = guardRequestDecoding(svc.name, svc.definition, svc.implementation, contractRegistry(), options.logger);
@@ -82,15 +85,18 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const healthServer = options.healthPort === undefined ? undefined : new Server();
   if (healthServer) health.addToServer(healthServer);
 
-  let port: number;
+  let mtls: MutualTlsPort | undefined;
   try {
-    port = await bind(server, `${options.host}:${options.port}`, options.tls.server());
+    // Our own TLS termination, so each connection's identity is read once, not per call (mtls-port.ts).
+    mtls = await listenMutualTls(server, options.host, options.port, options.tls, options.logger);
     if (healthServer) await bind(healthServer, `${options.host}:${options.healthPort!}`, ServerCredentials.createInsecure());
   } catch (err) {
+    void mtls?.close();
     server.forceShutdown();
     await options.release?.();
     throw err;
   }
+  const { port } = mtls;
   options.logger.info({ address: `${options.host}:${port}`, services: options.services.map((s) => s.name) }, 'gRPC server listening');
 
   let draining = false;
@@ -109,9 +115,11 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       const timer = setTimeout(() => {
         options.logger.warn({ timeoutMs: options.shutdownTimeoutMs }, 'drain timed out: forcing shutdown');
         server.forceShutdown();
+        mtls.destroy();
         resolve();
       }, options.shutdownTimeoutMs);
-      server.tryShutdown(() => {
+      // Drained when grpc-js has closed every session and every connection is gone (mtls-port.ts).
+      void Promise.all([new Promise<void>((done) => server.tryShutdown(() => done())), mtls.close()]).then(() => {
         clearTimeout(timer);
         resolve();
       });

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { TlsOptions } from 'node:tls';
 import { credentials, ServerCredentials, type ChannelCredentials } from '@grpc/grpc-js';
 
 /** A process's mutual-TLS settings (shared/config/grpc-tls.ts): paths of PEM files. */
@@ -32,6 +33,14 @@ export class ServiceTls {
   /** Credentials of a listening port: present our certificate, require and verify the caller's. */
   server(): ServerCredentials {
     return ServerCredentials.createSsl(this.ca, [{ private_key: this.key, cert_chain: this.cert }], true);
+  }
+
+  /**
+   * The same for a `tls.Server` of our own (shared/grpc/mtls-port.ts): present our certificate,
+   * require and verify the caller's, speak HTTP/2 only, TLS 1.2 at least (as grpc-js's own ports).
+   */
+  listener(): TlsOptions {
+    return { ca: this.ca, cert: this.cert, key: this.key, requestCert: true, rejectUnauthorized: true, ALPNProtocols: ['h2'], minVersion: 'TLSv1.2' };
   }
 }
 

@@ -7,6 +7,7 @@ import { callerOf, implement, toGrpcError, type AsyncService, type HandlerContex
 import { bearerMetadata } from '../../../../shared/grpc/metadata';
 import { isPublicMethod } from '../../../../shared/grpc/method-auth';
 import { operationKey } from '../../../../shared/telemetry/spans';
+import { callOnConnection } from '../../../support/fake-connection';
 
 describe('gRPC handler error mapping', () => {
   it('passes AppErrors through with their code and message', () => {
@@ -53,9 +54,9 @@ describe('implement(): authenticated by default (common.v1.auth)', () => {
   /** Calls one method of an implementation as grpc-js would; resolves with its error or undefined. */
   const invoke = (impl: UntypedServiceImplementation, key: string, metadata = new Metadata(), peer: string | null = 'gateway') =>
     new Promise<{ code: status; details: string } | null>((resolve) => {
-      // The peer's certificate as grpc-js reports it: the gateway, the user service's one caller.
-      const sslPeerCertificate = peer === null ? undefined : { subjectaltname: `URI:spiffe://traced-grpc-microservices/${peer}, DNS:localhost` };
-      const call = { request: {}, metadata, getDeadline: () => Infinity, getAuthContext: () => ({ sslPeerCertificate }) } as unknown as ServerUnaryCall<unknown, unknown>;
+      // The call's connection, accepted with the peer's certificate: the gateway, the user service's one caller.
+      callOnConnection(metadata, peer === null ? undefined : `URI:spiffe://traced-grpc-microservices/${peer}, DNS:localhost`);
+      const call = { request: {}, metadata, getDeadline: () => Infinity } as unknown as ServerUnaryCall<unknown, unknown>;
       (impl[key] as (c: typeof call, cb: (err: { code: status; details: string } | null) => void) => void)(call, (err) => resolve(err));
     });
 
