@@ -42,8 +42,11 @@ export interface RunningConfig {
   gatewayUrl: string;
   userAddr: string;
   authAddr: string;
-  /** The gateway's certificate files: what ghz presents to call the services directly (mutual TLS). */
-  clientTls: { ca: string; cert: string; key: string };
+  /**
+   * The gateway's certificate files: what ghz presents to call the services directly (mutual TLS).
+   * Undefined for a build from before mutual TLS (`--against`), whose services speak plaintext.
+   */
+  clientTls: { ca: string; cert: string; key: string } | undefined;
   account?: BenchAccount;
   /** Filled from each process's `telemetry stats` line once it has stopped. */
   spanStats: Partial<Record<ProcessName, SpanStats>>;
@@ -129,7 +132,7 @@ export async function startStack(name: ConfigName, targets: TracingTargets, opti
   const pki = await provisionStackPki();
   const own = await ownEnvs(name, targets, dataDir, targetOf, pki);
   const processes: RoleProcess[] = [];
-  const clientTls = pki.filesOf('gateway');
+  const clientTls = fs.existsSync(path.join(options.root ?? projectRoot, 'dist', 'shared', 'grpc', 'tls.js')) ? pki.filesOf('gateway') : undefined;
   const running = runningConfig({ name, processes, gatewayUrl, userAddr: targetOf('user'), authAddr: targetOf('auth'), clientTls, spanStats: {} }, dataDir);
   try {
     await launchAll({ name, label, ports, own, processes, spanStats: running.spanStats, options, common });

@@ -11,8 +11,8 @@ import { round, type LoadResult } from './load-result';
 export interface GhzLoad {
   /** `host:port` of the gRPC server. */
   target: string;
-  /** PEM files ghz dials with (mutual TLS): the CA, and the certificate and key of a service allowed to call. */
-  tls: { ca: string; cert: string; key: string };
+  /** PEM files ghz dials with (mutual TLS): the CA, and the certificate and key of a service allowed to call; undefined: plaintext (a build from before mutual TLS). */
+  tls: { ca: string; cert: string; key: string } | undefined;
   /** `package.Service/Method`. */
   call: string;
   /** The .proto file and its import root (no reflection round trip; works against servers without reflection). */
@@ -55,7 +55,7 @@ export function ghzTlsFlags(tls: { ca: string; cert: string; key: string }): str
  */
 export function ghzArgs(load: GhzLoad, metadataFile?: string): string[] {
   const args = [
-    ...ghzTlsFlags(load.tls),
+    ...(load.tls ? ghzTlsFlags(load.tls) : ['--insecure']),
     '--call', load.call,
     '--proto', load.proto.file,
     '--import-paths', load.proto.importPath,
