@@ -13,21 +13,17 @@ import {
   type SpanStatus,
   type TimeInput,
 } from '@opentelemetry/api';
-import { addHrTimes, isAttributeValue as isAttributeValueFn, isTimeInput as isTimeInputFn, millisToHrTime, timeInputToHrTime as timeInputToHrTimeFn } from '@opentelemetry/core';
+import { isAttributeValue as isAttributeValueFn, isTimeInput as isTimeInputFn, timeInputToHrTime as timeInputToHrTimeFn } from '@opentelemetry/core';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import { anchorClock, clockTime, type ClockAnchor } from './span-clock';
 
 // Bound once: a TypeScript re-export is a getter, and this runs for every attribute.
 const isAttributeValue = isAttributeValueFn;
 const isTimeInput = isTimeInputFn;
 const timeInputToHrTime = timeInputToHrTimeFn;
 const hasOwn = Object.prototype.hasOwnProperty;
-
-/** `base` plus `ms` milliseconds. */
-function plusMillis(base: HrTime, ms: number): HrTime {
-  return addHrTimes(base, millisToHrTime(ms));
-}
 
 /** Limits a span enforces (the OTEL_*_LIMIT defaults of the SDK). */
 export interface LeanSpanLimits {
@@ -64,12 +60,12 @@ export class LeanSpan implements Span, ReadableSpan {
   readonly startTime: HrTime;
   readonly resource: Resource;
   readonly instrumentationScope: InstrumentationScope;
+  /**
+   * The wall clock as this span's local root read it (span-clock.ts): a span started under a
+   * span of this process takes its parent's, so that it lies within its parent.
+   */
+  readonly anchor: ClockAnchor;
   private attributeCount = 0;
-  // The SDK's clock: the wall clock when the span starts, the monotonic clock from there on. A
-  // process's time origin plus the monotonic clock drifts from the wall clock as NTP corrects it,
-  // and then the spans of processes started at different times would no longer line up.
-  private readonly monotonicStart: number;
-  private readonly startGiven: boolean;
 
   constructor(
     public name: string,
@@ -80,10 +76,11 @@ export class LeanSpan implements Span, ReadableSpan {
     startTime: TimeInput | undefined,
     links: Link[] | undefined,
     private readonly shared: LeanSpanShared,
+    anchor: ClockAnchor | undefined,
   ) {
-    this.monotonicStart = performance.now();
-    this.startGiven = startTime !== undefined;
-    this.startTime = startTime === undefined ? millisToHrTime(Date.now()) : timeInputToHrTime(startTime);
+    const now = performance.now();
+    this.anchor = anchor ?? anchorClock(now);
+    this.startTime = startTime === undefined ? clockTime(this.anchor, now) : timeInputToHrTime(startTime);
     this.resource = shared.resource;
     this.instrumentationScope = shared.scope;
     if (attributes) this.setAttributes(attributes);
@@ -173,11 +170,9 @@ export class LeanSpan implements Span, ReadableSpan {
     return this;
   }
 
-  /** A time given, or now: the start plus the monotonic time since (the wall clock, when the start was given). */
+  /** A time given, or now by the anchor's clock. */
   private timeOf(input: TimeInput | undefined): HrTime {
-    if (input !== undefined) return timeInputToHrTime(input);
-    if (this.startGiven) return millisToHrTime(Date.now());
-    return plusMillis(this.startTime, performance.now() - this.monotonicStart);
+    return input === undefined ? clockTime(this.anchor, performance.now()) : timeInputToHrTime(input);
   }
 
   end(endTime?: TimeInput): void {

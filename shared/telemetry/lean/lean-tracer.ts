@@ -73,7 +73,8 @@ class LeanTracer implements Tracer {
   ) {}
 
   startSpan(name: string, options: SpanOptions = {}, ctx: Context = contextApi.active()): Span {
-    const parent = options.root ? undefined : trace.getSpanContext(ctx);
+    const parentSpan = options.root ? undefined : trace.getSpan(ctx);
+    const parent = parentSpan?.spanContext();
     const validParent = continuable(parent) ? parent : undefined;
     const traceId = validParent ? validParent.traceId : this.ids.generateTraceId();
     const spanId = this.ids.generateSpanId();
@@ -90,6 +91,8 @@ class LeanTracer implements Tracer {
       options.startTime,
       options.links,
       this.shared,
+      // A parent in this process lends its clock anchor; a local root reads the wall clock.
+      parentSpan instanceof LeanSpan ? parentSpan.anchor : undefined,
     );
     this.shared.processor.onStart(span, ctx);
     return span;

@@ -1,6 +1,7 @@
 // The lean tracing parts checked against the stock OpenTelemetry pieces they replace: the same
 // inputs through both, the same observable results.
 import { createServer, type Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import {
   defaultTextMapGetter,
@@ -276,6 +277,95 @@ describe('lean tracer provider (against BasicTracerProvider)', () => {
       expect(Math.abs(t.startOffMs), `${who}: start against the wall clock (ms)`).to.be.lessThan(1000);
       expect(t.durationMs, `${who}: duration (ms)`).to.be.within(0, 1000);
     }
+  });
+
+  describe('span times', () => {
+    const ns = (t: [number, number]) => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
+    const within = (child: ReadableSpan, parent: ReadableSpan) => ns(child.startTime) >= ns(parent.startTime) && ns(child.endTime) <= ns(parent.endTime);
+    function leanProvider() {
+      const exporter = new InMemorySpanExporter();
+      const provider = new LeanTracerProvider({ resource, sampled: createSampling({ rate: 1, parentBased: true }), idGenerator: new PooledIdGenerator(), processors: [new SimpleSpanProcessor(exporter)] });
+      return { tracer: provider.getTracer('times'), exporter };
+    }
+    /** Busy for about `ms` milliseconds, so that spans do not all start in the same microsecond. */
+    const spin = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+
+    it('start with sub-millisecond precision, local roots as well as their children', () => {
+      const { tracer, exporter } = leanProvider();
+      for (let i = 0; i < 20; i++) {
+        const root = tracer.startSpan('root', {}, ROOT_CONTEXT);
+        spin(0.13);
+        tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, root)).end();
+        root.end();
+        spin(0.07);
+      }
+      const spans = exporter.getFinishedSpans();
+      for (const name of ['root', 'child']) {
+        const starts = spans.filter((s) => s.name === name).map((s) => s.startTime[1] % 1_000_000);
+        expect(starts.filter((sub) => sub !== 0).length, `${name}: starts off a whole millisecond`).to.be.greaterThan(starts.length / 2);
+      }
+    });
+
+    it('put every child within its parent, which reading the wall clock per span did not', () => {
+      const { tracer, exporter } = leanProvider();
+      for (let i = 0; i < 200; i++) {
+        const root = tracer.startSpan('root', {}, ROOT_CONTEXT);
+        const rootCtx = trace.setSpan(ROOT_CONTEXT, root);
+        const child = tracer.startSpan('child', {}, rootCtx);
+        tracer.startSpan('grandchild', {}, trace.setSpan(rootCtx, child)).end();
+        child.end();
+        root.end();
+      }
+      const spans = exporter.getFinishedSpans();
+      const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
+      const children = spans.filter((s) => s.parentSpanContext);
+      expect(children.length).to.equal(400);
+      for (const c of children) expect(within(c, byId.get(c.parentSpanContext!.spanId)!), `${c.name} within its parent`).to.equal(true);
+    });
+
+    it('keep a child within its parent when the wall clock jumps between the two, and anchor the next local root on the moved clock', () => {
+      const { tracer, exporter } = leanProvider();
+      const realNow = Date.now;
+      let nextRootStart: number;
+      try {
+        const root = tracer.startSpan('root', {}, ROOT_CONTEXT);
+        // Corrected an hour back, then two hours forward, while the root runs.
+        const back = realNow() - 3_600_000;
+        Date.now = () => back;
+        const child = tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, root));
+        Date.now = () => back + 7_200_000;
+        child.addEvent('inside');
+        child.end();
+        root.end();
+        nextRootStart = Date.now();
+        tracer.startSpan('next root', {}, ROOT_CONTEXT).end();
+      } finally {
+        Date.now = realNow;
+      }
+      const [child, root, next] = exporter.getFinishedSpans() as [ReadableSpan, ReadableSpan, ReadableSpan];
+      expect(within(child, root)).to.equal(true);
+      expect(ns(child.events[0]!.time as [number, number]) >= ns(child.startTime)).to.equal(true);
+      expect(ns(child.events[0]!.time as [number, number]) <= ns(child.endTime)).to.equal(true);
+      expect(Math.abs(Number(ns(root.startTime) / 1_000_000n) - Date.now())).to.be.lessThan(1000);
+      expect(Math.abs(Number(ns(next.startTime) / 1_000_000n) - nextRootStart)).to.be.lessThan(2);
+    });
+
+    it('anchor a span under a remote parent on the wall clock, and keep a start given explicitly', () => {
+      const { tracer, exporter } = leanProvider();
+      const remote = leanPropagator.extract(ROOT_CONTEXT, { traceparent: TRACEPARENTS[0]! }, defaultTextMapGetter);
+      const before = Date.now();
+      const server = tracer.startSpan('server', {}, remote);
+      tracer.startSpan('given', { startTime: [1_700_000_000, 123_456_789] }, trace.setSpan(remote, server)).end();
+      server.end();
+      const [given, started] = exporter.getFinishedSpans() as [ReadableSpan, ReadableSpan];
+      expect(started.parentSpanContext?.isRemote).to.equal(true);
+      // Within the whole millisecond Date.now() reports, but for the gap between reading the two clocks.
+      expect(started.startTime[0] * 1000 + started.startTime[1] / 1e6).to.be.within(before - 0.02, Date.now() + 1.02);
+      expect(given.startTime).to.deep.equal([1_700_000_000, 123_456_789]);
+    });
   });
 
   it('encodes to the same OTLP message as SDK spans, but for ids and times', () => {
