@@ -122,7 +122,7 @@ export async function run(o: Pick<MicroOptions, 'rounds' | 'iterations'>): Promi
     const [serverTls, clientTls] = [tlsOf('auth-service'), tlsOf('gateway')];
     const before = await perCallServer(serverTls);
     const after = await perConnectionServer(serverTls);
-    const clients = { before: new Who(`127.0.0.1:${before.port}`, clientTls.channel), after: new Who(`127.0.0.1:${after.port}`, clientTls.channel) };
+    const clients = { before: new Who(`127.0.0.1:${before.port}`, clientTls.channelTo('auth-service')), after: new Who(`127.0.0.1:${after.port}`, clientTls.channelTo('auth-service')) };
     await cpuPerCall(clients.before, calls / 4);
     await cpuPerCall(clients.after, calls / 4);
     const whole = { before: [] as number[], after: [] as number[] };

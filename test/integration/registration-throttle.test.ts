@@ -53,7 +53,7 @@ forEachDatabase((database) =>
 
       // Each instance refuses this client: the counter is in the shared database, not in a process.
       for (const instance of [0, 1]) {
-        const grpc = new UserServiceClient(`127.0.0.1:${stack().envOf('user', instance).USER_SERVICE_PORT}`, (await tlsAs('gateway')).channel);
+        const grpc = new UserServiceClient(`127.0.0.1:${stack().envOf('user', instance).USER_SERVICE_PORT}`, (await tlsAs('gateway')).channelTo('user-service'));
         try {
           await unary(grpc, grpc.createUser, { email: uniqueEmail('direct'), password: GOOD_PASSWORD, name: 'Direct' }, {
             metadata: bearerMetadata(undefined, from),

@@ -58,8 +58,8 @@ forEachDatabase((database) =>
       authClient('TLS without a client certificate', credentials.createSsl(ca));
       // A certificate naming the user service, from a CA that is not this system's.
       authClient("another CA's user-service", credentials.createSsl(ca, fs.readFileSync(stranger.key), fs.readFileSync(stranger.cert)));
-      authClient('gateway', (await tlsAs('gateway')).channel);
-      authClient('user-service', (await tlsAs('user-service')).channel);
+      authClient('gateway', (await tlsAs('gateway')).channelTo('auth-service'));
+      authClient('user-service', (await tlsAs('user-service')).channelTo('auth-service'));
     });
     after(() => {
       for (const client of auths.values()) client.close();
@@ -133,8 +133,8 @@ forEachDatabase((database) =>
       const services = PROCESS_SPECS.map((s) => identityOf(s.name));
       const users = new Map<string, UserServiceClient>();
       const clientsFor = async (identity: string) => {
-        if (!users.has(identity)) users.set(identity, new UserServiceClient(stack().userAddr, (await tlsAs(identity)).channel));
-        if (!auths.has(identity)) authClient(identity, (await tlsAs(identity)).channel);
+        if (!users.has(identity)) users.set(identity, new UserServiceClient(stack().userAddr, (await tlsAs(identity)).channelTo('user-service')));
+        if (!auths.has(identity)) authClient(identity, (await tlsAs(identity)).channelTo('auth-service'));
         return { 'user.v1.UserService': users.get(identity)!, 'auth.v1.AuthService': auths.get(identity)! };
       };
       let checked = 0;

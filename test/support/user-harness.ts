@@ -59,7 +59,7 @@ export class Harness {
     const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
     const service = await startUserService(config, logger);
     // Called as the gateway, its one rightful caller.
-    const client = new UserServiceClient(`127.0.0.1:${service.port}`, (await tlsAs('gateway')).channel);
+    const client = new UserServiceClient(`127.0.0.1:${service.port}`, (await tlsAs('gateway')).channelTo('user-service'));
     return new Harness(fake, service, client, config, logs);
   }
 

@@ -107,8 +107,8 @@ describe('connection identity on a real mutual-TLS server: connections told apar
 
   it('the gateway and the user service calling one auth server at once each get their own verdict', async () => {
     const address = `127.0.0.1:${server.port}`;
-    const gateway = new AuthServiceClient(address, (await tlsAs('gateway')).channel);
-    const user = new AuthServiceClient(address, (await tlsAs('user-service')).channel);
+    const gateway = new AuthServiceClient(address, (await tlsAs('gateway')).channelTo('auth-service'));
+    const user = new AuthServiceClient(address, (await tlsAs('user-service')).channelTo('auth-service'));
     const code = (call: (cb: (e: ServiceError | null) => void) => void) => new Promise<number>((resolve) => call((e) => resolve(e ? e.code : status.OK)));
     // Interleaved on two connections: Register names the user service alone, Login the gateway alone.
     const rounds = await Promise.all(
@@ -128,8 +128,8 @@ describe('connection identity on a real mutual-TLS server: connections told apar
 
   it("a connection's identity is gone once it closes; the other connection keeps its own", async () => {
     const address = `127.0.0.1:${server.port}`;
-    const gateway = new Who(address, (await tlsAs('gateway')).channel);
-    const user = new Who(address, (await tlsAs('user-service')).channel);
+    const gateway = new Who(address, (await tlsAs('gateway')).channelTo('auth-service'));
+    const user = new Who(address, (await tlsAs('user-service')).channelTo('auth-service'));
     const who = (client: WhoClient) => new Promise<Seen>((resolve, reject) => client.Who({}, new Metadata(), (e, r) => (e ? reject(e) : resolve(r!))));
     const [seenGateway, seenUser] = await Promise.all([who(gateway), who(user)]);
     expect([seenGateway.service, seenUser.service]).to.deep.equal(['gateway', 'user-service']);

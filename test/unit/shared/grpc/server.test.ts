@@ -74,7 +74,7 @@ describe('gRPC server lifecycle (shared/grpc/server.ts)', function () {
   // Every port speaks mutual TLS: the tests call as a service of this system.
   let asService: ChannelCredentials;
   before(async () => {
-    asService = (await tlsAs('gateway')).channel;
+    asService = (await tlsAs('gateway')).channelTo('user-service');
   });
 
   it('on shutdown: health turns NOT_SERVING, an in-flight call still completes, then it stops', async () => {
