@@ -39,8 +39,17 @@ function channelOptions(serviceName: string, server: string): Partial<ClientOpti
     'grpc.max_reconnect_backoff_ms': 2_000,
     'grpc.initial_reconnect_backoff_ms': 200,
     'grpc.service_config': JSON.stringify(serviceConfigFor(serviceName)),
-    'grpc.ssl_target_name_override': server,
+    ...serverNameOf(server),
   };
+}
+
+/**
+ * The channel option that makes TLS name the service identity `server` instead of the host
+ * dialled: for a channel made without {@link createClient} (a test's raw client) over
+ * `ServiceTls.channelTo(server)`.
+ */
+export function serverNameOf(server: string): Partial<ClientOptions> {
+  return { 'grpc.ssl_target_name_override': server };
 }
 
 /** Whom {@link createClient} expects to reach, and how it balances. */

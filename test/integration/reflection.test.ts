@@ -9,7 +9,7 @@ import { loadFileDescriptorSetFromBuffer, loadSync } from '@grpc/proto-loader';
 import { expect } from 'chai';
 import { ghzTlsFlags } from '../../bench/ghz-load';
 import { ghzBinary } from '../../scripts/stack/go-tools';
-import { testPki, tlsAs } from '../support/pki';
+import { dialAs, testPki } from '../support/pki';
 import { registerAccount } from '../support/accounts';
 import { useStack } from '../support/stack';
 
@@ -47,7 +47,7 @@ async function reflect(address: string, requests: object[]): Promise<ReflectionA
   const proto = path.join(path.dirname(require.resolve('@grpc/reflection/package.json')), 'build/proto/grpc/reflection/v1/reflection.proto');
   const Reflection = clientAt(loadPackageDefinition(loadSync(proto)), 'grpc.reflection.v1.ServerReflection');
   // Any service of this system may reflect: the port asks only for a certificate of its CA.
-  const client = new Reflection(address, (await tlsAs('gateway')).channelTo('user-service'));
+  const client = new Reflection(address, ...(await dialAs('gateway', 'user-service')));
   try {
     const stream = client.ServerReflectionInfo!();
     const answers: ReflectionAnswer[] = [];
@@ -89,7 +89,7 @@ describe('gRPC server reflection (a reflection client without proto files)', fun
     expect(files[0]!.service.find((s) => s.name === 'Health')?.method.map((m) => m.name)).to.include.members(['Check', 'Watch']);
     const set = Buffer.from(toBinary(FileDescriptorSetSchema, create(FileDescriptorSetSchema, { file: files })));
     const Health = clientAt(loadPackageDefinition(loadFileDescriptorSetFromBuffer(set, { enums: String })), 'grpc.health.v1.Health');
-    const client = new Health(stack().userAddr, (await tlsAs('gateway')).channelTo('user-service'));
+    const client = new Health(stack().userAddr, ...(await dialAs('gateway', 'user-service')));
     try {
       const response = await new Promise<{ status: string }>((resolve, reject) =>
         client.Check!({ service: 'user.v1.UserService' }, (err: Error | null, res: { status: string }) => (err ? reject(err) : resolve(res))),
