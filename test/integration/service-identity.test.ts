@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { AuthServiceClient } from '../../gen/auth/v1/auth';
 import { UserServiceClient } from '../../gen/user/v1/user';
 import { contractRegistry } from '../../shared/contracts';
+import { serverNameOf } from '../../shared/grpc/client';
 import { bearerMetadata } from '../../shared/grpc/metadata';
 import { methodAuth } from '../../shared/grpc/method-auth';
 import { identityOf, PROCESS_SPECS } from '../../scripts/stack/process-spec';
@@ -55,9 +56,9 @@ forEachDatabase((database) =>
       ca = fs.readFileSync((await testPki()).filesOf('gateway').ca);
       const stranger = (await strangerPki(['user-service'])).filesOf('user-service');
       authClient('plaintext', credentials.createInsecure());
-      authClient('TLS without a client certificate', credentials.createSsl(ca));
+      authClient('TLS without a client certificate', credentials.createSsl(ca), serverNameOf('auth-service'));
       // A certificate naming the user service, from a CA that is not this system's.
-      authClient("another CA's user-service", credentials.createSsl(ca, fs.readFileSync(stranger.key), fs.readFileSync(stranger.cert)));
+      authClient("another CA's user-service", credentials.createSsl(ca, fs.readFileSync(stranger.key), fs.readFileSync(stranger.cert)), serverNameOf('auth-service'));
       authClient('gateway', ...(await dialAs('gateway', 'auth-service')));
       authClient('user-service', ...(await dialAs('user-service', 'auth-service')));
     });
