@@ -17,6 +17,7 @@ import {
   Metadata,
   Server,
   type ChannelCredentials,
+  type ClientOptions,
   type Client,
   type sendUnaryData,
   type ServerUnaryCall,
@@ -24,6 +25,7 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { provisionDevPki } from '../scripts/stack/dev-pki';
+import { serverNameOf } from '../shared/grpc/client';
 import { peerServiceOf } from '../shared/grpc/connection-identity';
 import { noRetryOfAnsweredUnavailable } from '../shared/grpc/retry-pushback';
 import { startGrpcServer } from '../shared/grpc/server';
@@ -49,7 +51,7 @@ const definition: ServiceDefinition = {
   },
 };
 type WhoClient = Client & { Who(req: object, md: Metadata, cb: (e: ServiceError | null, r?: { service?: string }) => void): void };
-const Who = makeGenericClientConstructor(definition, 'Who') as unknown as new (a: string, c: ChannelCredentials) => WhoClient;
+const Who = makeGenericClientConstructor(definition, 'Who') as unknown as new (a: string, c: ChannelCredentials, o?: Partial<ClientOptions>) => WhoClient;
 
 /** Nanoseconds the two ways of reading the identity took, summed over the calls timed (while `on`). */
 const step = { on: false, perCall: 0n, perConnection: 0n, calls: 0 };
@@ -122,7 +124,8 @@ export async function run(o: Pick<MicroOptions, 'rounds' | 'iterations'>): Promi
     const [serverTls, clientTls] = [tlsOf('auth-service'), tlsOf('gateway')];
     const before = await perCallServer(serverTls);
     const after = await perConnectionServer(serverTls);
-    const clients = { before: new Who(`127.0.0.1:${before.port}`, clientTls.channel), after: new Who(`127.0.0.1:${after.port}`, clientTls.channel) };
+    const dial = [clientTls.channelTo('auth-service'), serverNameOf('auth-service')] as const;
+    const clients = { before: new Who(`127.0.0.1:${before.port}`, ...dial), after: new Who(`127.0.0.1:${after.port}`, ...dial) };
     await cpuPerCall(clients.before, calls / 4);
     await cpuPerCall(clients.after, calls / 4);
     const whole = { before: [] as number[], after: [] as number[] };

@@ -2,12 +2,14 @@ import type { Client } from '@grpc/grpc-js';
 import { AuthServiceClient } from '../gen/auth/v1/auth';
 import { UserServiceClient } from '../gen/user/v1/user';
 import { createClient, type ClientConstructor } from '../shared/grpc/client';
+import { serviceIdentity } from '../shared/grpc/service-identity';
 import { readServiceTls, type GrpcTlsSettings } from '../shared/grpc/tls';
 import type { GatewayConfig } from './config';
 import { createHealthClient, type HealthTarget } from './health';
 
 /**
- * The services the gateway calls: each one's generated client and the config key of its target.
+ * The services the gateway calls, by process name (`user` is served by `user-service`, the identity
+ * its certificate must prove): each one's generated client and the config key of its target.
  * Procedures reach them as `ctx.clients.<name>`, and `/ready` asks each one's health.
  * `npm run new:service` adds a line here.
  */
@@ -31,7 +33,7 @@ export type GatewayClients = { readonly [K in DownstreamName]: InstanceType<Down
 
 /**
  * Creates a client and a health client for each of {@link DOWNSTREAM} at its configured target,
- * all over mutual TLS as the gateway (GRPC_TLS_*).
+ * all over mutual TLS as the gateway (GRPC_TLS_*), each accepting only its own service's identity.
  */
 export function createGatewayClients(config: Pick<GatewayConfig, Downstream[DownstreamName]['target']> & GrpcTlsSettings): GatewayClients {
   const tls = readServiceTls(config);
@@ -39,13 +41,13 @@ export function createGatewayClients(config: Pick<GatewayConfig, Downstream[Down
   const clients = Object.fromEntries(
     names.map((name) => {
       const { Client, target } = DOWNSTREAM[name];
-      return [name, createClient(Client as ClientConstructor<InstanceType<typeof Client>>, config[target], tls)];
+      return [name, createClient(Client as ClientConstructor<InstanceType<typeof Client>>, config[target], tls, { server: serviceIdentity(name) })];
     }),
   ) as { [K in DownstreamName]: InstanceType<Downstream[K]['Client']> };
   const health = Object.fromEntries(
     names.map((name) => {
       const { Client, target } = DOWNSTREAM[name];
-      return [name, { client: createHealthClient(config[target], Client.serviceName, tls), service: Client.serviceName }];
+      return [name, { client: createHealthClient(config[target], Client.serviceName, serviceIdentity(name), tls), service: Client.serviceName }];
     }),
   ) as Record<DownstreamName, HealthTarget>;
   return {

@@ -7,12 +7,13 @@ import type { ServiceTls } from '../shared/grpc/tls';
 export type { HealthClient };
 
 /**
- * Creates the readiness client of `serviceName` at `target`. It balances like the service's own
- * client (same options, so the same connections): a check answers for an instance that is
- * serving, and `/ready` is 200 while at least one instance of each service is.
+ * Creates the readiness client of `serviceName` at `target`, where the service identity `server`
+ * must answer. It balances like the service's own client (same options, so the same
+ * connections): a check answers for an instance that is serving, and `/ready` is 200 while at
+ * least one instance of each service is.
  */
-export function createHealthClient(target: string, serviceName: string, tls: ServiceTls): HealthClient {
-  return createClient(HealthClientCtor, target, tls, serviceName);
+export function createHealthClient(target: string, serviceName: string, server: string, tls: ServiceTls): HealthClient {
+  return createClient(HealthClientCtor, target, tls, { server, serviceName });
 }
 
 /** A serving status as `/ready` reports it; `UNAVAILABLE` when the check itself failed. */

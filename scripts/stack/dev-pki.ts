@@ -42,8 +42,8 @@ export interface ProvisionOptions {
   /** The identities to give a certificate (`gateway`, `user-service`, ...). */
   identities: readonly string[];
   /**
-   * DNS names and addresses in every certificate besides the identity's own name (a compose
-   * service is dialled by it): default {@link LOCAL_NAMES}.
+   * DNS names and addresses in every certificate besides the identity's own name (the TLS server
+   * name its clients send, and the name a compose service is dialled by): default {@link LOCAL_NAMES}.
    */
   hostNames?: readonly string[];
   /** The CA's common name; a second PKI (a stranger's, in tests) names itself apart. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../shared/paths';
+import { serviceIdentity } from '../../shared/grpc/service-identity';
 
 /** How to start one process, which environment keys place it on the network, and what it calls. */
 export interface ProcessSpec {
@@ -72,7 +73,7 @@ export function perProcess<T>(make: (name: ProcessName) => T): Record<ProcessNam
  * service is `<name>-service` (`user-service`, like its logs and spans), the gateway `gateway`.
  */
 export function identityOf(name: ProcessName): string {
-  return specFor(name).servicePrefix ? `${name}-service` : name;
+  return specFor(name).servicePrefix ? serviceIdentity(name) : name;
 }
 
 /** The env key that tells callers where a service is (`AUTH_SERVICE_URL`). */

@@ -2,6 +2,7 @@ import { AuthServiceClient, type ValidateTokenResponse } from '../../gen/auth/v1
 import { AppError } from '../errors/app-error';
 import { createClient, deadlineFor, unary, type CallParent, type UnaryOptions } from './client';
 import { bearerMetadata, bearerToken } from './metadata';
+import { serviceIdentity } from './service-identity';
 import type { ServiceTls } from './tls';
 
 /** What a service needs of the auth service to authenticate its callers. */
@@ -26,7 +27,7 @@ export class AuthServiceChannel implements TokenValidator {
     private readonly defaultDeadlineMs: number,
     tls: ServiceTls,
   ) {
-    this.client = createClient(AuthServiceClient, address, tls);
+    this.client = createClient(AuthServiceClient, address, tls, { server: serviceIdentity('auth') });
   }
 
   async validateToken(token: string, parent?: CallParent): Promise<ValidateTokenResponse> {

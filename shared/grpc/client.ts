@@ -26,9 +26,12 @@ export type ClientConstructor<C extends Client> = (new (
 // Keepalive lets a channel notice a dead peer (a stopped service) instead of waiting for the
 // kernel; the backoff cap keeps reconnection fast once the peer is back. The service config
 // spreads calls over every instance the target names and retries the idempotent reads
-// (service-config.ts). Identical options for one service mean the channels to it (the gateway's
-// service client and its readiness client) share their connections through grpc-js's pool.
-function channelOptions(serviceName: string): Partial<ClientOptions> {
+// (service-config.ts). TLS names the expected service, not the host dialled: the server's
+// identity is what the handshake checks (tls.ts), every certificate of the system carries it as a
+// DNS name, and an IP address is no TLS server name (RFC 6066; Node warns of it). Identical
+// options for one service mean the channels to it (the gateway's service client and its
+// readiness client) share their connections through grpc-js's pool.
+function channelOptions(serviceName: string, server: string): Partial<ClientOptions> {
   registerHealthCheckedPolicy();
   return {
     'grpc.keepalive_time_ms': 30_000,
@@ -36,19 +39,38 @@ function channelOptions(serviceName: string): Partial<ClientOptions> {
     'grpc.max_reconnect_backoff_ms': 2_000,
     'grpc.initial_reconnect_backoff_ms': 200,
     'grpc.service_config': JSON.stringify(serviceConfigFor(serviceName)),
+    ...serverNameOf(server),
   };
 }
 
 /**
- * Creates a gRPC client for `target`: `host:port`, `dns:///name:port` or a list of instances
- * `ipv4:a:p,b:p` (target.ts), over mutual TLS with the process's identity `tls` (the server is
- * checked against the CA and the target's host name; our certificate tells it which service
- * calls). `serviceName` is the service whose health decides which instances get calls; it
- * defaults to the client's own. Create once per process and reuse.
+ * The channel option that makes TLS name the service identity `server` instead of the host
+ * dialled: for a channel made without {@link createClient} (a test's raw client) over
+ * `ServiceTls.channelTo(server)`.
  */
-export function createClient<C extends Client>(Ctor: ClientConstructor<C>, target: string, tls: ServiceTls, serviceName = Ctor.serviceName): C {
+export function serverNameOf(server: string): Partial<ClientOptions> {
+  return { 'grpc.ssl_target_name_override': server };
+}
+
+/** Whom {@link createClient} expects to reach, and how it balances. */
+export interface ClientPeer {
+  /** The service identity that must answer (`user-service`: serviceIdentity() of its name); any other certificate fails the connection. */
+  server: string;
+  /** The service whose health decides which instances get calls; the client's own by default. */
+  serviceName?: string | undefined;
+}
+
+/**
+ * Creates a gRPC client for `target`: `host:port`, `dns:///name:port` or a list of instances
+ * `ipv4:a:p,b:p` (target.ts), over mutual TLS with the process's identity `tls`: our certificate
+ * tells the server which service calls, and the server's must chain to the CA and prove
+ * `peer.server`'s SPIFFE ID, whichever host answers. A connection to anyone else fails, and calls
+ * fail UNAVAILABLE naming what the certificate proved. Create once per process and reuse.
+ */
+export function createClient<C extends Client>(Ctor: ClientConstructor<C>, target: string, tls: ServiceTls, peer: ClientPeer): C {
+  const serviceName = peer.serviceName ?? Ctor.serviceName;
   if (!serviceName) throw new Error('createClient: the client constructor names no service; pass serviceName');
-  return new Ctor(target, tls.channel, channelOptions(serviceName));
+  return new Ctor(target, tls.channelTo(peer.server), channelOptions(serviceName, peer.server));
 }
 
 /** A generated unary method of a client (unbound: grpc-js puts its `path` on it). */

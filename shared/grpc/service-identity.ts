@@ -20,6 +20,14 @@ export function spiffeIdOf(service: string): string {
   return `spiffe://${TRUST_DOMAIN}/${service}`;
 }
 
+/**
+ * The service identity of the gRPC service process `name` (`user` -> `user-service`): what its
+ * certificate names and what its clients expect to answer. The gateway, no gRPC service, is `gateway`.
+ */
+export function serviceIdentity(name: string): string {
+  return `${name}-service`;
+}
+
 const SPIFFE_SAN = new RegExp(`(?:^|, )URI:spiffe://${TRUST_DOMAIN.replace(/-/g, '\\-')}/([a-z][a-z0-9-]*)(?=, |$)`, 'g');
 
 /**

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
-import type { TlsOptions } from 'node:tls';
+import type { PeerCertificate, TlsOptions } from 'node:tls';
 import { credentials, ServerCredentials, type ChannelCredentials } from '@grpc/grpc-js';
+import { serviceIdentityOf, spiffeIdOf } from './service-identity';
 
 /** A process's mutual-TLS settings (shared/config/grpc-tls.ts): paths of PEM files. */
 export interface GrpcTlsSettings {
@@ -14,20 +15,38 @@ export interface GrpcTlsSettings {
 
 /**
  * One process's mutual-TLS identity, read once: its servers demand and verify a client
- * certificate signed by the CA, and its clients present its own. {@link channel} is one object
- * for every channel of the process, so grpc-js's pool still shares connections between channels
- * to the same target (it compares credentials by identity).
+ * certificate signed by the CA, and its clients present its own and accept only the service they
+ * mean to reach. {@link channelTo} gives one object per expected service for every channel of the
+ * process, so grpc-js's pool still shares connections between channels to the same target (it
+ * compares credentials by identity).
  */
 export class ServiceTls {
-  /** Credentials of every outgoing channel: verify the server against the CA, present our certificate. */
-  readonly channel: ChannelCredentials;
+  private readonly channels = new Map<string, ChannelCredentials>();
 
   constructor(
     private readonly ca: Buffer,
     private readonly cert: Buffer,
     private readonly key: Buffer,
-  ) {
-    this.channel = credentials.createSsl(ca, key, cert);
+  ) {}
+
+  /**
+   * Credentials of an outgoing channel to `server` (`user-service`, ...): present our certificate,
+   * and accept a server only when its certificate chains to the CA and its SPIFFE ID is exactly
+   * `server`'s, whatever host was dialled. Any other certificate of the system fails the handshake,
+   * so a process holding another service's key cannot answer in `server`'s place.
+   */
+  channelTo(server: string): ChannelCredentials {
+    let creds = this.channels.get(server);
+    if (!creds) {
+      const want = spiffeIdOf(server);
+      const checkServerIdentity = (_host: string, cert: PeerCertificate): Error | undefined => {
+        const proven = serviceIdentityOf({ sslPeerCertificate: cert });
+        return proven === server ? undefined : new Error(`the server is not ${want}: its certificate proves ${proven === undefined ? 'no service of this system' : spiffeIdOf(proven)}`);
+      };
+      creds = credentials.createSsl(this.ca, this.key, this.cert, { checkServerIdentity });
+      this.channels.set(server, creds);
+    }
+    return creds;
   }
 
   /** Credentials of a listening port: present our certificate, require and verify the caller's. */

@@ -9,7 +9,7 @@ import { loadFileDescriptorSetFromBuffer, loadSync } from '@grpc/proto-loader';
 import { expect } from 'chai';
 import { ghzTlsFlags } from '../../bench/ghz-load';
 import { ghzBinary } from '../../scripts/stack/go-tools';
-import { testPki, tlsAs } from '../support/pki';
+import { dialAs, testPki } from '../support/pki';
 import { registerAccount } from '../support/accounts';
 import { useStack } from '../support/stack';
 
@@ -40,14 +40,15 @@ function clientAt(pkg: GrpcObject, name: string): ServiceClientConstructor {
 }
 
 /**
- * Asks a server's reflection service, as grpcurl does: one stream, one request after the other,
- * an answer to each. The reflection contract is the one @grpc/reflection ships.
+ * Asks the reflection service of `server` (its service identity) at `address`, as grpcurl does:
+ * one stream, one request after the other, an answer to each. The reflection contract is the one
+ * @grpc/reflection ships.
  */
-async function reflect(address: string, requests: object[]): Promise<ReflectionAnswer[]> {
+async function reflect(address: string, server: string, requests: object[]): Promise<ReflectionAnswer[]> {
   const proto = path.join(path.dirname(require.resolve('@grpc/reflection/package.json')), 'build/proto/grpc/reflection/v1/reflection.proto');
   const Reflection = clientAt(loadPackageDefinition(loadSync(proto)), 'grpc.reflection.v1.ServerReflection');
   // Any service of this system may reflect: the port asks only for a certificate of its CA.
-  const client = new Reflection(address, (await tlsAs('gateway')).channel);
+  const client = new Reflection(address, ...(await dialAs('gateway', server)));
   try {
     const stream = client.ServerReflectionInfo!();
     const answers: ReflectionAnswer[] = [];
@@ -71,25 +72,25 @@ describe('gRPC server reflection (a reflection client without proto files)', fun
   const grpcServices = ['grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'];
 
   it('lists every service each port serves: its own, health and reflection', async () => {
-    for (const [address, own] of [
-      [stack().userAddr, 'user.v1.UserService'],
-      [stack().authAddr, 'auth.v1.AuthService'],
+    for (const [address, own, server] of [
+      [stack().userAddr, 'user.v1.UserService', 'user-service'],
+      [stack().authAddr, 'auth.v1.AuthService', 'auth-service'],
     ] as const) {
-      const [answer] = await reflect(address, [{ listServices: '*' }]);
+      const [answer] = await reflect(address, server, [{ listServices: '*' }]);
       const names = answer!.listServicesResponse!.service.map((s) => s.name).sort();
       expect(names, address).to.deep.equal([own, ...grpcServices].sort());
     }
   });
 
   it('describes grpc.health.v1.Health well enough to call Check with nothing but what reflection returned', async () => {
-    const [answer] = await reflect(stack().userAddr, [{ fileContainingSymbol: 'grpc.health.v1.Health' }]);
+    const [answer] = await reflect(stack().userAddr, 'user-service', [{ fileContainingSymbol: 'grpc.health.v1.Health' }]);
     expect(answer!.errorResponse).to.equal(undefined);
     const files = answer!.fileDescriptorResponse!.fileDescriptorProto.map((bytes) => fromBinary(FileDescriptorProtoSchema, bytes));
     expect(files.map((f) => f.name)).to.deep.equal(['grpc/health/v1/health.proto']);
     expect(files[0]!.service.find((s) => s.name === 'Health')?.method.map((m) => m.name)).to.include.members(['Check', 'Watch']);
     const set = Buffer.from(toBinary(FileDescriptorSetSchema, create(FileDescriptorSetSchema, { file: files })));
     const Health = clientAt(loadPackageDefinition(loadFileDescriptorSetFromBuffer(set, { enums: String })), 'grpc.health.v1.Health');
-    const client = new Health(stack().userAddr, (await tlsAs('gateway')).channel);
+    const client = new Health(stack().userAddr, ...(await dialAs('gateway', 'user-service')));
     try {
       const response = await new Promise<{ status: string }>((resolve, reject) =>
         client.Check!({ service: 'user.v1.UserService' }, (err: Error | null, res: { status: string }) => (err ? reject(err) : resolve(res))),
@@ -101,7 +102,7 @@ describe('gRPC server reflection (a reflection client without proto files)', fun
   });
 
   it('describes the reflection service itself (v1 and v1alpha)', async () => {
-    const answers = await reflect(stack().authAddr, [
+    const answers = await reflect(stack().authAddr, 'auth-service', [
       { fileContainingSymbol: 'grpc.reflection.v1.ServerReflection' },
       { fileContainingSymbol: 'grpc.reflection.v1alpha.ServerReflection' },
     ]);

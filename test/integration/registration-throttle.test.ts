@@ -6,7 +6,7 @@ import { bearerMetadata, retryAfterOf } from '../../shared/grpc/metadata';
 import { GOOD_PASSWORD, uniqueEmail } from '../support/accounts';
 import { forEachDatabase } from '../support/databases';
 import { post, request, type HttpResult } from '../support/http';
-import { tlsAs } from '../support/pki';
+import { dialAs } from '../support/pki';
 import { useStack } from '../support/stack';
 
 const PER_CLIENT = 3;
@@ -53,7 +53,7 @@ forEachDatabase((database) =>
 
       // Each instance refuses this client: the counter is in the shared database, not in a process.
       for (const instance of [0, 1]) {
-        const grpc = new UserServiceClient(`127.0.0.1:${stack().envOf('user', instance).USER_SERVICE_PORT}`, (await tlsAs('gateway')).channel);
+        const grpc = new UserServiceClient(`127.0.0.1:${stack().envOf('user', instance).USER_SERVICE_PORT}`, ...(await dialAs('gateway', 'user-service')));
         try {
           await unary(grpc, grpc.createUser, { email: uniqueEmail('direct'), password: GOOD_PASSWORD, name: 'Direct' }, {
             metadata: bearerMetadata(undefined, from),

@@ -1,16 +1,17 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { credentials, status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
+import { credentials, status, type ChannelCredentials, type ClientOptions, type ServiceError } from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { AuthServiceClient } from '../../gen/auth/v1/auth';
 import { UserServiceClient } from '../../gen/user/v1/user';
 import { contractRegistry } from '../../shared/contracts';
+import { serverNameOf } from '../../shared/grpc/client';
 import { bearerMetadata } from '../../shared/grpc/metadata';
 import { methodAuth } from '../../shared/grpc/method-auth';
 import { identityOf, PROCESS_SPECS } from '../../scripts/stack/process-spec';
 import { GOOD_PASSWORD, registerAccount, uniqueEmail, type Account } from '../support/accounts';
 import { get, post } from '../support/http';
-import { strangerPki, testPki, tlsAs } from '../support/pki';
+import { dialAs, strangerPki, testPki } from '../support/pki';
 import { forEachDatabase } from '../support/databases';
 import { ADMIN_EMAIL, useStack } from '../support/stack';
 
@@ -42,8 +43,8 @@ forEachDatabase((database) =>
     let ca: Buffer;
 
     /** An AuthService client over `creds`, closed after the block. */
-    const authClient = (name: string, creds: ChannelCredentials) => {
-      const client = new AuthServiceClient(stack().authAddr, creds);
+    const authClient = (name: string, creds: ChannelCredentials, options?: Partial<ClientOptions>) => {
+      const client = new AuthServiceClient(stack().authAddr, creds, options);
       auths.set(name, client);
       return client;
     };
@@ -55,11 +56,11 @@ forEachDatabase((database) =>
       ca = fs.readFileSync((await testPki()).filesOf('gateway').ca);
       const stranger = (await strangerPki(['user-service'])).filesOf('user-service');
       authClient('plaintext', credentials.createInsecure());
-      authClient('TLS without a client certificate', credentials.createSsl(ca));
+      authClient('TLS without a client certificate', credentials.createSsl(ca), serverNameOf('auth-service'));
       // A certificate naming the user service, from a CA that is not this system's.
-      authClient("another CA's user-service", credentials.createSsl(ca, fs.readFileSync(stranger.key), fs.readFileSync(stranger.cert)));
-      authClient('gateway', (await tlsAs('gateway')).channel);
-      authClient('user-service', (await tlsAs('user-service')).channel);
+      authClient("another CA's user-service", credentials.createSsl(ca, fs.readFileSync(stranger.key), fs.readFileSync(stranger.cert)), serverNameOf('auth-service'));
+      authClient('gateway', ...(await dialAs('gateway', 'auth-service')));
+      authClient('user-service', ...(await dialAs('user-service', 'auth-service')));
     });
     after(() => {
       for (const client of auths.values()) client.close();
@@ -133,8 +134,8 @@ forEachDatabase((database) =>
       const services = PROCESS_SPECS.map((s) => identityOf(s.name));
       const users = new Map<string, UserServiceClient>();
       const clientsFor = async (identity: string) => {
-        if (!users.has(identity)) users.set(identity, new UserServiceClient(stack().userAddr, (await tlsAs(identity)).channel));
-        if (!auths.has(identity)) authClient(identity, (await tlsAs(identity)).channel);
+        if (!users.has(identity)) users.set(identity, new UserServiceClient(stack().userAddr, ...(await dialAs(identity, 'user-service'))));
+        if (!auths.has(identity)) authClient(identity, ...(await dialAs(identity, 'auth-service')));
         return { 'user.v1.UserService': users.get(identity)!, 'auth.v1.AuthService': auths.get(identity)! };
       };
       let checked = 0;

@@ -1,13 +1,15 @@
 import { Metadata, status as GrpcStatus, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import pino from 'pino';
 import type { User } from '../../gen/user/v1/user';
-import { DOWNSTREAM } from '../../gateway/grpc-clients';
+import { DOWNSTREAM, type DownstreamName } from '../../gateway/grpc-clients';
 import { startGrpcServer, type RunningGrpcServer } from '../../shared/grpc/server';
+import { serviceIdentity } from '../../shared/grpc/service-identity';
 import { tlsAs } from './pki';
 
-// Scripted stand-ins for every service the gateway calls (DOWNSTREAM) on one real gRPC server, so
-// the gateway's procedures run over real sockets without the real services (those are covered by
-// their own suites and the end-to-end suite).
+// Scripted stand-ins for every service the gateway calls (DOWNSTREAM), each on a real gRPC server
+// of its own under its own service identity (the gateway accepts no other), so the gateway's
+// procedures run over real sockets without the real services (those are covered by their own
+// suites and the end-to-end suite).
 
 /** One call a fake received. */
 export interface RecordedCall {
@@ -57,23 +59,18 @@ function defaults(): Record<string, Behaviour> {
   };
 }
 
-/** Both fake services on one server at 127.0.0.1:<port>. */
+/** Every fake service, each on its own server at 127.0.0.1:<port>. */
 export class FakeServices {
   /** Every call received, in order. */
   readonly calls: RecordedCall[] = [];
   /** Per-method overrides (`auth.login`: ...); reset with {@link reset}. */
   script: Record<string, Behaviour> = {};
 
-  private constructor(private readonly running: RunningGrpcServer) {}
+  private constructor(private readonly running: Record<DownstreamName, RunningGrpcServer>) {}
 
-  /** The address every fake listens on. */
-  get address(): string {
-    return `127.0.0.1:${this.running.port}`;
-  }
-
-  /** Gateway settings pointing each of its services (USER_SERVICE_URL, ...) at the fakes. */
+  /** Gateway settings pointing each of its services (USER_SERVICE_URL, ...) at its fake. */
   get gatewayEnv(): Record<string, string> {
-    return Object.fromEntries(Object.values(DOWNSTREAM).map((d) => [d.target, this.address]));
+    return Object.fromEntries((Object.keys(DOWNSTREAM) as DownstreamName[]).map((name) => [DOWNSTREAM[name].target, `127.0.0.1:${this.running[name].port}`]));
   }
 
   /** The calls made to one method. */
@@ -109,22 +106,26 @@ export class FakeServices {
       };
     const implement = (prefix: string, definition: Record<string, unknown>) =>
       Object.fromEntries(Object.keys(definition).map((name) => [name, handler(`${prefix}.${name}`)]));
-    const running = await startGrpcServer({
-      host: '127.0.0.1',
-      port: 0,
-      // One server stands in for every service; the gateway checks only that it is of this system.
-      tls: await tlsAs('user-service'),
-      // Every service the gateway calls, so /ready sees each one SERVING.
-      services: Object.entries(DOWNSTREAM).map(([name, { Client }]) => ({ name: Client.serviceName, definition: Client.service, implementation: implement(name, Client.service) })),
-      logger: pino({ level: 'silent' }),
-      shutdownTimeoutMs: 200,
-    });
-    fake = new FakeServices(running);
+    const running = await Promise.all(
+      (Object.keys(DOWNSTREAM) as DownstreamName[]).map(async (name) => {
+        const { Client } = DOWNSTREAM[name];
+        const server = await startGrpcServer({
+          host: '127.0.0.1',
+          port: 0,
+          tls: await tlsAs(serviceIdentity(name)),
+          services: [{ name: Client.serviceName, definition: Client.service, implementation: implement(name, Client.service) }],
+          logger: pino({ level: 'silent' }),
+          shutdownTimeoutMs: 200,
+        });
+        return [name, server] as const;
+      }),
+    );
+    fake = new FakeServices(Object.fromEntries(running) as Record<DownstreamName, RunningGrpcServer>);
     return fake;
   }
 
-  /** Stops the server. */
+  /** Stops the servers. */
   async stop(): Promise<void> {
-    await this.running.shutdown();
+    await Promise.all(Object.values<RunningGrpcServer>(this.running).map((r) => r.shutdown()));
   }
 }

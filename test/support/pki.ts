@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROCESS_SPECS, identityOf } from '../../scripts/stack/process-spec';
 import { provisionDevPki, type DevPki } from '../../scripts/stack/dev-pki';
+import type { ChannelCredentials, ClientOptions } from '@grpc/grpc-js';
+import { serverNameOf } from '../../shared/grpc/client';
 import { readServiceTls, type ServiceTls } from '../../shared/grpc/tls';
 
 // One PKI per test run (a temp folder, removed at exit), made the way `npm start` makes its own:
@@ -40,6 +42,15 @@ export function testPki(): Promise<DevPki> {
 export async function tlsAs(identity: string): Promise<ServiceTls> {
   const files = (await testPki()).filesOf(identity);
   return readServiceTls({ GRPC_TLS_CA: files.ca, GRPC_TLS_CERT: files.cert, GRPC_TLS_KEY: files.key });
+}
+
+/**
+ * What a raw generated client (`new Client(address, ...dialAs('gateway', 'user-service'))`) needs to
+ * call as `identity` a server that must prove `server`, without the project's channel options:
+ * the credentials and the TLS server name createClient would use.
+ */
+export async function dialAs(identity: string, server: string): Promise<[ChannelCredentials, Partial<ClientOptions>]> {
+  return [(await tlsAs(identity)).channelTo(server), serverNameOf(server)];
 }
 
 /** GRPC_TLS_CA/CERT/KEY of `identity`, for a config loaded in a test. */

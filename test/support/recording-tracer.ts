@@ -33,7 +33,7 @@ export function useRecordingTracer(): RecordingTracer {
   const tracer = provider.getTracer('span-tracing-test');
   let client: UserServiceClient | undefined;
   before(async () => {
-    client = createClient(UserServiceClient, '127.0.0.1:1', await tlsAs('gateway'));
+    client = createClient(UserServiceClient, '127.0.0.1:1', await tlsAs('gateway'), { server: 'user-service' });
   });
   useContextManager();
   after(async () => {

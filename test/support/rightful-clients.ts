@@ -1,7 +1,8 @@
 import { Client } from '@grpc/grpc-js';
+import { identityOf } from '../../scripts/stack/process-spec';
 import { methodAuth } from '../../shared/grpc/method-auth';
-import { tlsAs } from './pki';
-import { addressOfService, type Stack } from './stack';
+import { dialAs } from './pki';
+import { addressOfService, processServing, type Stack } from './stack';
 
 /**
  * The service identity a test calls `path` (`/auth.v1.AuthService/Register`) as: the first
@@ -23,7 +24,7 @@ export async function rightfulClients(stack: Stack, paths: readonly string[]): P
     const service = path.split('/')[1]!;
     const identity = rightfulCaller(path);
     const key = `${service} as ${identity}`;
-    if (!channels.has(key)) channels.set(key, new Client(addressOfService(stack, service), (await tlsAs(identity)).channel));
+    if (!channels.has(key)) channels.set(key, new Client(addressOfService(stack, service), ...(await dialAs(identity, identityOf(processServing(service))))));
     byPath.set(path, channels.get(key)!);
   }
   return {

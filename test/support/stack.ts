@@ -290,15 +290,20 @@ function stackOf(layout: StackLayout, envs: Record<ProcessName, Array<Record<str
   return stack;
 }
 
+/** Where `stack` serves a gRPC service named in the contracts (`user.v1.UserService`). */
+export function addressOfService(stack: Stack, serviceName: string): string {
+  return stack.addrOf(processServing(serviceName));
+}
+
 /**
- * Where `stack` serves a gRPC service named in the contracts (`user.v1.UserService`): the
- * process the gateway calls for it (DOWNSTREAM names each after its process). Throws naming a
+ * The process serving a gRPC service named in the contracts (`user.v1.UserService` -> `user`):
+ * the one the gateway calls for it (DOWNSTREAM names each after its process). Throws naming a
  * service no process serves.
  */
-export function addressOfService(stack: Stack, serviceName: string): string {
+export function processServing(serviceName: string): ProcessName {
   const entry = Object.entries(DOWNSTREAM).find(([, d]) => d.Client.serviceName === serviceName);
   if (!entry) throw new Error(`no process of the stack serves ${serviceName}: add it to DOWNSTREAM (gateway/grpc-clients.ts)`);
-  return stack.addrOf(entry[0] as ProcessName);
+  return entry[0] as ProcessName;
 }
 
 /** Stops every stack still running (for a root after-hook or a crash path). */

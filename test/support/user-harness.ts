@@ -18,7 +18,7 @@ import { bearerMetadata } from '../../shared/grpc/metadata';
 import { userConfigSchema, type UserConfig } from '../../services/user/config';
 import { startUserService, type RunningUserService } from '../../services/user/start-user-service';
 import { FakeAuthService } from './fake-auth-service';
-import { tlsAs, tlsEnvOf } from './pki';
+import { dialAs, tlsEnvOf } from './pki';
 
 /** The email ADMIN_EMAILS names in every harness (written mixed-case on purpose). */
 export const ADMIN_EMAIL = 'admin@example.com';
@@ -59,7 +59,7 @@ export class Harness {
     const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
     const service = await startUserService(config, logger);
     // Called as the gateway, its one rightful caller.
-    const client = new UserServiceClient(`127.0.0.1:${service.port}`, (await tlsAs('gateway')).channel);
+    const client = new UserServiceClient(`127.0.0.1:${service.port}`, ...(await dialAs('gateway', 'user-service')));
     return new Harness(fake, service, client, config, logs);
   }
 

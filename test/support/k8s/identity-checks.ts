@@ -48,8 +48,8 @@ function deploymentOf(m: Manifests, name: ProcessName): Deployment | undefined {
 /**
  * Each process's identity: GRPC_TLS_CA/CERT/KEY name ca.crt/tls.crt/tls.key of a Secret volume
  * mounted in its container, readable by its group only; a Certificate issues that Secret from the
- * CA Issuer, names the process's SPIFFE ID as its one URI, and (for a service) every host its
- * callers dial; the CA Issuer's Secret is the one a CA Certificate issues.
+ * CA Issuer, names the process's SPIFFE ID as its one URI, and (for a service) its identity and
+ * every host its callers dial as DNS names; the CA Issuer's Secret is the one a CA Certificate issues.
  */
 export function certificateProblems(m: Manifests): string[] {
   const problems: string[] = [];
@@ -93,8 +93,11 @@ export function certificateProblems(m: Manifests): string[] {
     if (!issuer) problems.push(`${nameOf(cert)}: not issued by the system's CA Issuer (issuerRef ${String(cert.spec?.issuerRef?.name)})`);
     const want = spiffeIdOf(identityOf(name));
     if (JSON.stringify(cert.spec?.uris ?? []) !== JSON.stringify([want])) problems.push(`${nameOf(cert)}: uris must be [${want}] (the identity of ${nameOf(d)}), are [${(cert.spec?.uris ?? []).join(', ')}]`);
-    // A server's certificate must name every host its callers dial.
-    for (const caller of PROCESS_SPECS.filter((p) => (p.calls as readonly string[]).includes(name))) {
+    // A server's certificate names its identity as a DNS name (the TLS server name its clients
+    // send, shared/grpc/client.ts) and every host its callers dial.
+    const callers = PROCESS_SPECS.filter((p) => (p.calls as readonly string[]).includes(name));
+    if (callers.length > 0 && !(cert.spec?.dnsNames ?? []).includes(identityOf(name))) problems.push(`${nameOf(cert)}: dnsNames lack ${identityOf(name)}, the server name its clients send`);
+    for (const caller of callers) {
       const callerDeployment = deploymentOf(m, caller.name);
       const callerContainer = callerDeployment && appContainers(m).find((x) => x.d === callerDeployment)?.c;
       if (!callerDeployment || !callerContainer) continue;

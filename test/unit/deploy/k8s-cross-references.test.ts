@@ -387,7 +387,7 @@ describe('deploy/k8s: cross-references (offline)', () => {
       for (const [file, kinds] of files) expect(kinds.size, `${file} mixes cert-manager kinds with built-in ones`).to.equal(1);
       expect([...files].filter(([, kinds]) => kinds.has(true)).map(([file]) => file)).to.include('deploy/k8s/pki.yaml');
     });
-    it("notices a certificate naming another service, missing a host its callers dial, or a Secret nobody issues", () => {
+    it("notices a certificate naming another service, missing its identity or a host its callers dial, or a Secret nobody issues", () => {
       const m = copy();
       certificate(m, 'auth-service-tls').spec.uris = ['spiffe://traced-grpc-microservices/user-service'];
       certificate(m, 'user-service-tls').spec.dnsNames = ['user.traced'];
@@ -395,6 +395,7 @@ describe('deploy/k8s: cross-references (offline)', () => {
       const problems = certificateProblems(m);
       expectProblem(problems, /Certificate\/auth-service-tls: uris must be \[spiffe:\/\/traced-grpc-microservices\/auth-service\]/);
       expectProblem(problems, /Certificate\/user-service-tls: dnsNames lack user, which Deployment\/gateway dials/);
+      expectProblem(problems, /Certificate\/user-service-tls: dnsNames lack user-service, the server name its clients send/);
       expectProblem(problems, /gateway container gateway: no Certificate issues its Secret gateway-tls/);
     });
     it('notices a TLS file outside the mounted Secret, and a key readable by everyone', () => {

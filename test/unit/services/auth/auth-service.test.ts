@@ -57,8 +57,8 @@ describe('auth service over gRPC (real server, :memory: database)', () => {
     });
     service = await startAuthService(config, createLogger('auth-service', 'silent'));
     expect(service.port).to.be.greaterThan(0);
-    client = createClient(AuthServiceClient, `127.0.0.1:${service.port}`, await tlsAs('user-service'));
-    gateway = createClient(AuthServiceClient, `127.0.0.1:${service.port}`, await tlsAs('gateway'));
+    client = createClient(AuthServiceClient, `127.0.0.1:${service.port}`, await tlsAs('user-service'), { server: 'auth-service' });
+    gateway = createClient(AuthServiceClient, `127.0.0.1:${service.port}`, await tlsAs('gateway'), { server: 'auth-service' });
   });
 
   after(async () => {

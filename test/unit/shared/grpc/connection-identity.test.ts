@@ -3,6 +3,7 @@ import {
   Metadata,
   status,
   type ChannelCredentials,
+  type ClientOptions,
   type Client,
   type sendUnaryData,
   type ServerUnaryCall,
@@ -16,7 +17,7 @@ import { implement, type AsyncService } from '../../../../shared/grpc/handler';
 import { startGrpcServer, type RunningGrpcServer } from '../../../../shared/grpc/server';
 import { createLogger } from '../../../../shared/logging/logger';
 import { fakeConnection } from '../../../support/fake-connection';
-import { tlsAs } from '../../../support/pki';
+import { dialAs, tlsAs } from '../../../support/pki';
 
 const san = (service: string) => `URI:spiffe://traced-grpc-microservices/${service}, DNS:localhost`;
 
@@ -81,7 +82,7 @@ type WhoClient = Client & { Who(req: object, md: Metadata, cb: (e: ServiceError 
 describe('connection identity on a real mutual-TLS server: connections told apart', function () {
   this.timeout(20_000);
   let server: RunningGrpcServer;
-  const Who = makeGenericClientConstructor(whoDefinition, 'Who') as unknown as new (a: string, c: ChannelCredentials) => WhoClient;
+  const Who = makeGenericClientConstructor(whoDefinition, 'Who') as unknown as new (a: string, c: ChannelCredentials, o?: Partial<ClientOptions>) => WhoClient;
 
   before(async () => {
     const logger = createLogger('test', 'silent');
@@ -107,8 +108,8 @@ describe('connection identity on a real mutual-TLS server: connections told apar
 
   it('the gateway and the user service calling one auth server at once each get their own verdict', async () => {
     const address = `127.0.0.1:${server.port}`;
-    const gateway = new AuthServiceClient(address, (await tlsAs('gateway')).channel);
-    const user = new AuthServiceClient(address, (await tlsAs('user-service')).channel);
+    const gateway = new AuthServiceClient(address, ...(await dialAs('gateway', 'auth-service')));
+    const user = new AuthServiceClient(address, ...(await dialAs('user-service', 'auth-service')));
     const code = (call: (cb: (e: ServiceError | null) => void) => void) => new Promise<number>((resolve) => call((e) => resolve(e ? e.code : status.OK)));
     // Interleaved on two connections: Register names the user service alone, Login the gateway alone.
     const rounds = await Promise.all(
@@ -128,8 +129,8 @@ describe('connection identity on a real mutual-TLS server: connections told apar
 
   it("a connection's identity is gone once it closes; the other connection keeps its own", async () => {
     const address = `127.0.0.1:${server.port}`;
-    const gateway = new Who(address, (await tlsAs('gateway')).channel);
-    const user = new Who(address, (await tlsAs('user-service')).channel);
+    const gateway = new Who(address, ...(await dialAs('gateway', 'auth-service')));
+    const user = new Who(address, ...(await dialAs('user-service', 'auth-service')));
     const who = (client: WhoClient) => new Promise<Seen>((resolve, reject) => client.Who({}, new Metadata(), (e, r) => (e ? reject(e) : resolve(r!))));
     const [seenGateway, seenUser] = await Promise.all([who(gateway), who(user)]);
     expect([seenGateway.service, seenUser.service]).to.deep.equal(['gateway', 'user-service']);

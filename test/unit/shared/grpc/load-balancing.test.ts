@@ -71,7 +71,7 @@ describe('load balancing and retries (shared/grpc service config)', function () 
     b = new Instance('b');
     await a.start();
     await b.start();
-    client = createClient(UserServiceClient, targetFor([{ host: '127.0.0.1', port: a.port }, { host: '127.0.0.1', port: b.port }]), await tlsAs('gateway'));
+    client = createClient(UserServiceClient, targetFor([{ host: '127.0.0.1', port: a.port }, { host: '127.0.0.1', port: b.port }]), await tlsAs('gateway'), { server: 'user-service' });
   });
   afterEach(() => {
     client.close();
@@ -187,7 +187,7 @@ describe('load balancing and retries (shared/grpc service config)', function () 
         }),
       ),
     );
-    const both = createClient(UserServiceClient, targetFor(servers.map((x) => ({ host: '127.0.0.1', port: x.port }))), await tlsAs('gateway'));
+    const both = createClient(UserServiceClient, targetFor(servers.map((x) => ({ host: '127.0.0.1', port: x.port }))), await tlsAs('gateway'), { server: 'user-service' });
     try {
       for (let i = 0; i < 4; i++) {
         served.length = 0;
@@ -217,7 +217,7 @@ describe('load balancing and retries (shared/grpc service config)', function () 
         });
       });
       dying = { proc, port, served };
-      mixed = createClient(UserServiceClient, targetFor([{ host: '127.0.0.1', port }, { host: '127.0.0.1', port: a.port }]), await tlsAs('gateway'));
+      mixed = createClient(UserServiceClient, targetFor([{ host: '127.0.0.1', port }, { host: '127.0.0.1', port: a.port }]), await tlsAs('gateway'), { server: 'user-service' });
     });
     afterEach(() => {
       mixed.close();

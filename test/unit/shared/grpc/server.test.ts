@@ -3,6 +3,7 @@ import {
   makeGenericClientConstructor,
   status,
   type ChannelCredentials,
+  type ClientOptions,
   Metadata,
   type Client,
   type ServiceDefinition,
@@ -14,7 +15,7 @@ import { expect } from 'chai';
 import { service as healthService } from 'grpc-health-check';
 import { createLogger } from '../../../../shared/logging/logger';
 import { startGrpcServer, type RunningGrpcServer } from '../../../../shared/grpc/server';
-import { tlsAs } from '../../../support/pki';
+import { dialAs, tlsAs } from '../../../support/pki';
 
 const json = {
   serialize: (v: unknown) => Buffer.from(JSON.stringify(v)),
@@ -69,19 +70,19 @@ function wait(client: SlowClient, ms: number): Promise<{ waited: number }> {
 
 describe('gRPC server lifecycle (shared/grpc/server.ts)', function () {
   this.timeout(20_000);
-  const Slow = makeGenericClientConstructor(slowDefinition, 'Slow') as unknown as new (a: string, c: ChannelCredentials) => SlowClient;
-  const Health = makeGenericClientConstructor(healthService as unknown as ServiceDefinition, 'Health') as unknown as new (a: string, c: ChannelCredentials) => HealthClient;
+  const Slow = makeGenericClientConstructor(slowDefinition, 'Slow') as unknown as new (a: string, c: ChannelCredentials, o?: Partial<ClientOptions>) => SlowClient;
+  const Health = makeGenericClientConstructor(healthService as unknown as ServiceDefinition, 'Health') as unknown as new (a: string, c: ChannelCredentials, o?: Partial<ClientOptions>) => HealthClient;
   // Every port speaks mutual TLS: the tests call as a service of this system.
-  let asService: ChannelCredentials;
+  let asService: [ChannelCredentials, Partial<ClientOptions>];
   before(async () => {
-    asService = (await tlsAs('gateway')).channel;
+    asService = await dialAs('gateway', 'user-service');
   });
 
   it('on shutdown: health turns NOT_SERVING, an in-flight call still completes, then it stops', async () => {
     const server = await start(5000);
     const address = `127.0.0.1:${server.port}`;
-    const client = new Slow(address, asService);
-    const health = new Health(address, asService);
+    const client = new Slow(address, ...asService);
+    const health = new Health(address, ...asService);
     const statuses: string[] = [];
     const watch = health.Watch({ service: '' });
     watch.on('data', (m: { status: string }) => statuses.push(m.status));
@@ -104,7 +105,7 @@ describe('gRPC server lifecycle (shared/grpc/server.ts)', function () {
 
   it('forces the stop after the drain timeout: a call that would outlive it is cut off', async () => {
     const server = await start(300);
-    const client = new Slow(`127.0.0.1:${server.port}`, asService);
+    const client = new Slow(`127.0.0.1:${server.port}`, ...asService);
     const tooLong = wait(client, 5000).then(
       () => 'completed',
       (e: ServiceError) => `failed ${e.code}`,
@@ -122,7 +123,7 @@ describe('gRPC server lifecycle (shared/grpc/server.ts)', function () {
     const server = await start(2000, async () => {
       if (!dependencyUp) throw new Error('database unreachable');
     });
-    const health = new Health(`127.0.0.1:${server.port}`, asService);
+    const health = new Health(`127.0.0.1:${server.port}`, ...asService);
     const statuses: string[] = [];
     const watch = health.Watch({ service: 'test.v1.Slow' });
     watch.on('data', (m: { status: string }) => statuses.push(m.status));

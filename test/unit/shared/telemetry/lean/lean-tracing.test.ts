@@ -19,7 +19,7 @@ describe('tracing interface: lean', () => {
   // Never dialled: the spans of a call that fails to connect are all these tests need.
   let client: UserServiceClient;
   before(async () => {
-    client = createClient(UserServiceClient, '127.0.0.1:50051', await tlsAs('gateway'));
+    client = createClient(UserServiceClient, '127.0.0.1:50051', await tlsAs('gateway'), { server: 'user-service' });
   });
   let installed = false;
   before(() => {
