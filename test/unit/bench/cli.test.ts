@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseCli, type BenchOptions, type CapacityOptions, type SideBySideOptions } from '../../../bench/cli';
+import { MICRO_NAMES, parseCli, type BenchOptions, type CapacityOptions, type SideBySideOptions } from '../../../bench/cli';
 import { planLoad, describePlanned } from '../../../bench/load-plan';
 import { ghzArgs } from '../../../bench/ghz-load';
 import type { RunningConfig } from '../../../bench/bench-stack';
@@ -84,7 +84,8 @@ describe('bench command line: one parser for every mode', () => {
     expect(parse('--collector', '--samplers', '2')).to.deep.include({ mode: 'collector', samplers: 2 });
     expect(() => parse('--collector', '--samplers', '0')).to.throw(/--samplers/);
     expect(() => parse('--soak', '--samplers', '2')).to.throw(/--samplers: not an option of --soak/);
-    expect(parse('--micro', 'all')).to.deep.include({ mode: 'micro', names: ['encode', 'span-path', 'jwt', 'request-attributes'] });
+    expect(parse('--micro', 'all')).to.deep.include({ mode: 'micro', names: [...MICRO_NAMES] });
+    expect(MICRO_NAMES).to.include.members(['encode', 'span-path', 'jwt', 'request-attributes', 'peer-identity']);
     expect(parse('--micro', 'jwt', '--iterations', '100')).to.deep.include({ names: ['jwt'], iterations: 100, rounds: undefined });
     expect(() => parse('--micro', 'export')).to.throw(/--micro: unknown export/);
     expect(parse('--profile-summary', 'p.cpuprofile', '--top', '10')).to.deep.include({ mode: 'profile-summary', top: 10 });
