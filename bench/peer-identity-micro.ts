@@ -21,7 +21,6 @@ import {
   type Client,
   type sendUnaryData,
   type ServerUnaryCall,
-  type ServiceDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
 import { provisionDevPki } from '../scripts/stack/dev-pki';
@@ -34,22 +33,9 @@ import { readServiceTls, type ServiceTls } from '../shared/grpc/tls';
 import { createLogger } from '../shared/logging/logger';
 import { median } from './load-result';
 import type { MicroOptions } from './cli';
+import { jsonUnaryService } from './json-unary';
 
-const json = {
-  serialize: (v: unknown) => Buffer.from(JSON.stringify(v)),
-  deserialize: (b: Buffer) => JSON.parse(b.toString()) as unknown,
-};
-const definition: ServiceDefinition = {
-  Who: {
-    path: '/bench.v1.Who/Who',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: json.serialize,
-    requestDeserialize: json.deserialize,
-    responseSerialize: json.serialize,
-    responseDeserialize: json.deserialize,
-  },
-};
+const definition = jsonUnaryService('/bench.v1.Who/Who', 'Who');
 type WhoClient = Client & { Who(req: object, md: Metadata, cb: (e: ServiceError | null, r?: { service?: string }) => void): void };
 const Who = makeGenericClientConstructor(definition, 'Who') as unknown as new (a: string, c: ChannelCredentials, o?: Partial<ClientOptions>) => WhoClient;
 

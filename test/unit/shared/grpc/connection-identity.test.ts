@@ -7,7 +7,6 @@ import {
   type Client,
   type sendUnaryData,
   type ServerUnaryCall,
-  type ServiceDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
 import { expect } from 'chai';
@@ -18,6 +17,7 @@ import { startGrpcServer, type RunningGrpcServer } from '../../../../shared/grpc
 import { createLogger } from '../../../../shared/logging/logger';
 import { fakeConnection } from '../../../support/fake-connection';
 import { dialAs, tlsAs } from '../../../support/pki';
+import { jsonUnaryService } from '../../../../bench/json-unary';
 
 const san = (service: string) => `URI:spiffe://traced-grpc-microservices/${service}, DNS:localhost`;
 
@@ -61,21 +61,7 @@ describe('connection identity (shared/grpc/connection-identity.ts)', () => {
 });
 
 // A raw service beside the real one: it answers what the server saw of each call's connection.
-const json = {
-  serialize: (v: unknown) => Buffer.from(JSON.stringify(v)),
-  deserialize: (b: Buffer) => JSON.parse(b.toString()) as unknown,
-};
-const whoDefinition: ServiceDefinition = {
-  Who: {
-    path: '/test.v1.Who/Who',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: json.serialize,
-    requestDeserialize: json.deserialize,
-    responseSerialize: json.serialize,
-    responseDeserialize: json.deserialize,
-  },
-};
+const whoDefinition = jsonUnaryService('/test.v1.Who/Who', 'Who');
 type Seen = { service: string | undefined; peer: string };
 type WhoClient = Client & { Who(req: object, md: Metadata, cb: (e: ServiceError | null, r?: Seen) => void): void };
 

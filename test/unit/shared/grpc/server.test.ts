@@ -16,22 +16,9 @@ import { service as healthService } from 'grpc-health-check';
 import { createLogger } from '../../../../shared/logging/logger';
 import { startGrpcServer, type RunningGrpcServer } from '../../../../shared/grpc/server';
 import { dialAs, tlsAs } from '../../../support/pki';
+import { jsonUnaryService } from '../../../../bench/json-unary';
 
-const json = {
-  serialize: (v: unknown) => Buffer.from(JSON.stringify(v)),
-  deserialize: (b: Buffer) => JSON.parse(b.toString()) as unknown,
-};
-const slowDefinition: ServiceDefinition = {
-  Wait: {
-    path: '/test.v1.Slow/Wait',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: json.serialize,
-    requestDeserialize: json.deserialize,
-    responseSerialize: json.serialize,
-    responseDeserialize: json.deserialize,
-  },
-};
+const slowDefinition = jsonUnaryService('/test.v1.Slow/Wait', 'Wait');
 type SlowClient = Client & {
   Wait(req: { ms: number }, md: Metadata, opts: object, cb: (e: ServiceError | null, r?: { waited: number }) => void): void;
 };
