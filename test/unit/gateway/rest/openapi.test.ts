@@ -4,6 +4,7 @@ import { buildOpenApiDocument, openApiPath } from '../../../../gateway/rest/open
 import { restRoutes } from '../../../../gateway/rest/routes';
 import { RESPONSE_HEADERS } from '../../../../gateway/response-headers';
 import { appRouter, procedureSchemas, proceduresOf } from '../../../../gateway/trpc/app-router';
+import { QUERY_KINDS_ROUTE } from '../../../support/query-route';
 
 type Operation = {
   operationId: string;
@@ -163,15 +164,7 @@ describe('gateway: REST table and OpenAPI document', () => {
   });
 
   it('documents each query parameter with the type, enum and default of its field in the input schema', () => {
-    const route = {
-      method: 'get',
-      path: '/api/v1/things',
-      procedure: 'users.list',
-      input: { query: ['prefix', 'role', 'active', 'limit'] },
-      status: 200,
-      summary: 'things',
-      protected: true,
-    } as const;
+    const route = QUERY_KINDS_ROUTE;
     const input = z.object({ prefix: z.string().min(1), role: z.enum(['user', 'admin']).optional(), active: z.boolean().default(false), limit: z.number().int().optional() });
     const things = buildOpenApiDocument([route], { ...procedureSchemas, 'users.list': { input } }).paths['/api/v1/things']!.get as Operation;
     const byName = Object.fromEntries(things.parameters!.map((p) => [p.name, p]));

@@ -8,6 +8,7 @@ import { createRestRouter, inRegistrationOrder } from '../../../../gateway/rest/
 import { restRoutes, type RestRoute } from '../../../../gateway/rest/routes';
 import { procedureSchemas } from '../../../../gateway/trpc/app-router';
 import type { Context } from '../../../../gateway/trpc/context';
+import { QUERY_KINDS_ROUTE } from '../../../support/query-route';
 
 /** What a recording app answered: the status and the error message, if any. */
 interface Answer {
@@ -117,15 +118,7 @@ describe('gateway: REST routes are registered fixed paths first (rest-router.ts)
 
 describe('gateway: REST query parameters of every kind (rest-router.ts)', () => {
   // A row onto users.list whose input (here) takes a string, an enum, a boolean and a whole number.
-  const search: RestRoute = {
-    method: 'get',
-    path: '/api/v1/things',
-    procedure: 'users.list',
-    input: { query: ['prefix', 'role', 'active', 'limit'] },
-    status: 200,
-    summary: 'things',
-    protected: true,
-  };
+  const search = QUERY_KINDS_ROUTE;
   const schemas = {
     ...procedureSchemas,
     'users.list': { input: z.object({ prefix: z.string(), role: z.enum(['user', 'admin']).optional(), active: z.boolean().optional(), limit: z.number().int().optional() }) },
