@@ -1,21 +1,12 @@
 import { isPublicMethod } from '../../shared/grpc/method-auth';
 
-// Whether each RPC path is public, looked up in the contracts once per path.
-const publicPaths = new Map<string, boolean>();
-
 /**
  * Whether a call to the RPC at `path` verifies the bearer token it carries: the services check the
  * token of every RPC their contract does not mark public (shared/grpc/handler.ts) and of no other.
  * A method without a path is treated as one that does not.
  */
 export function verifiesToken(path: string | undefined): boolean {
-  if (path === undefined) return false;
-  let open = publicPaths.get(path);
-  if (open === undefined) {
-    open = isPublicMethod(path);
-    publicPaths.set(path, open);
-  }
-  return !open;
+  return path !== undefined && !isPublicMethod(path);
 }
 
 /**

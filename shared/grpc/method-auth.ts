@@ -7,10 +7,14 @@ export const METHOD_AUTH_OPTION = 'common.v1.auth';
 /** Who may call one RPC, as its contract says (`option (common.v1.auth)`). */
 export interface MethodAuth {
   /** No end user's access token is needed. */
-  public: boolean;
+  readonly public: boolean;
   /** The service identities that may call it; empty means any service of this system. */
   callers: readonly string[];
 }
+
+// The contracts' options, read once per path: they do not change while a process runs, and the
+// gateway asks for every call a procedure makes.
+const ofContracts = new Map<string, MethodAuth>();
 
 /**
  * The `common.v1.auth` option of the RPC at `path` (`/user.v1.UserService/CreateUser`), read from
@@ -19,6 +23,16 @@ export interface MethodAuth {
  * not public, any service of this system.
  */
 export function methodAuth(path: string, registry: FileRegistry = contractRegistry()): MethodAuth {
+  if (registry !== contractRegistry()) return readMethodAuth(path, registry);
+  let auth = ofContracts.get(path);
+  if (!auth) {
+    auth = readMethodAuth(path, registry);
+    ofContracts.set(path, auth);
+  }
+  return auth;
+}
+
+function readMethodAuth(path: string, registry: FileRegistry): MethodAuth {
   const match = /^\/([^/]+)\/([^/]+)$/.exec(path);
   const service = match ? registry.getService(match[1]!) : undefined;
   const method = service?.methods.find((m) => m.name === match![2]);
