@@ -8,7 +8,7 @@ import type { GatewayClients } from './grpc-clients';
 import { createHealthRouter } from './health';
 import { mountRoute, traceRequests } from './http-tracing/request-tracing';
 import { errorHandler, notFound } from './rest/errors';
-import { hasNonJsonBody, JSON_BODY_LIMIT_BYTES } from './rest/json-body';
+import { hasNonJsonBody, JSON_BODY_LIMIT_BYTES } from './request-text/json-body';
 import { buildOpenApiDocument } from './rest/openapi';
 import { createRestRouter } from './rest/rest-router';
 import { responseHeaders } from './response-headers';

@@ -5,7 +5,7 @@ import type { Logger } from '../../shared/logging/logger';
 import { fromTrpcCode } from '../../shared/errors/status-map';
 import { publicMessage } from '../trpc/error-message';
 import { retryAfterSeconds, toTRPCError } from '../trpc/grpc-error';
-import { bodyRefusal } from './json-body';
+import { bodyRefusal } from '../request-text/json-body';
 
 /** The body of every REST error response. */
 export interface RestErrorBody {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { projectRoot } from '../../shared/paths';
 import { RESPONSE_HEADERS } from '../response-headers';
 import { procedureSchemas, type ProcedurePath, type ProcedureSchemas } from '../trpc/app-router';
-import { JSON_BODY_LIMIT_BYTES } from './json-body';
+import { JSON_BODY_LIMIT_BYTES } from '../request-text/json-body';
 import { toJsonSchema, type JsonSchema } from './json-schema';
 import { queryParameters } from './query-parameters';
 import { restRoutes, type RestRoute } from './routes';

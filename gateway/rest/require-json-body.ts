@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { NOT_JSON_BODY } from '../trpc/error-message';
 import { sendErrorBody } from './errors';
-import { hasNonJsonBody } from './json-body';
+import { hasNonJsonBody } from '../request-text/json-body';
 
 /**
  * Answers 415 for a body that is not JSON on a route that takes one. Without it such a body would

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { sendErrorBody } from './errors';
-import { pathUtf8Problem } from './utf8';
+import { pathUtf8Problem } from '../request-text/utf8';
 
 /**
  * Answers 400 for a request whose path, percent-decoded, is not UTF-8, before any route matches

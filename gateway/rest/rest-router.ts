@@ -5,11 +5,11 @@ import { createCaller, procedureSchemas, type ProcedurePath, type ProcedureSchem
 import type { Context } from '../trpc/context';
 import { buildInput, type InputSources } from './build-input';
 import { sendError } from './errors';
-import { jsonBody } from './json-body';
+import { jsonBody } from '../request-text/json-body';
 import { queryParameters } from './query-parameters';
 import { requireJsonBody } from './require-json-body';
 import { requireUtf8Path } from './require-utf8-path';
-import { queryUtf8Problem } from './utf8';
+import { queryUtf8Problem } from '../request-text/utf8';
 import { restRoutes, type RestRoute } from './routes';
 
 /** What the REST routes need from the app. */

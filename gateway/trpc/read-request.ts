@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TRPCError } from '@trpc/server';
-import { bodyRefusal, jsonText } from '../rest/json-body';
-import { pathUtf8Problem, queryUtf8Problem } from '../rest/utf8';
+import { bodyRefusal, jsonText } from '../request-text/json-body';
+import { pathUtf8Problem, queryUtf8Problem } from '../request-text/utf8';
 
 /**
  * tRPC's `middleware` for `/trpc`, run before tRPC reads anything: a target whose percent-decoded

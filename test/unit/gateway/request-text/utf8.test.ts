@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { isUtf8, pathUtf8Problem, queryUtf8Problem } from '../../../../gateway/rest/utf8';
+import { isUtf8, pathUtf8Problem, queryUtf8Problem } from '../../../../gateway/request-text/utf8';
 
 describe('gateway: UTF-8 checks of bodies and request targets', () => {
   it('tells UTF-8 bytes from others', () => {
