@@ -14,7 +14,10 @@ export interface BashResult {
 /** Runs `script` in one bash session in `cwd` (variables carry from line to line). */
 export function runBash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<BashResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // npm keeps an INIT_CWD it inherits: the one of the `npm test` running this suite would make
+    // `npm test -- <path>` in the other checkout resolve its paths against this one.
+    const { INIT_CWD: _outer, ...own } = env;
+    const child = spawn('bash', ['-c', script], { cwd, env: own, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
