@@ -7,6 +7,7 @@ import {
   type Attributes,
   type AttributeValue,
   type Context,
+  type ContextManager,
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
@@ -18,9 +19,22 @@ import type { GrpcClientEnd, GrpcServerTrace, HttpServerTrace, TraceParent, Trac
 // operation, procedure and DB spans. Each implementation (off-tracing.ts, auto-tracing.ts,
 // lean/lean-tracing.ts) extends SpanTracing and adds how requests come in and calls go out.
 
-/** The tracer every span this project creates by hand comes from. */
-export const tracer = trace.getTracer('traced-grpc-microservices');
+/** The instrumentation scope of every span this project creates by hand. */
+export const TRACER_NAME = 'traced-grpc-microservices';
+
+/** The tracer every span this project creates by hand comes from (the global provider's, whichever is registered). */
+export const tracer = trace.getTracer(TRACER_NAME);
 const projectTracer = tracer;
+
+// Bound once: the API's `trace` is a getter on its module, read on every call otherwise.
+const { setSpan } = trace;
+
+/**
+ * Where spans' work runs and which context is active: the API's context (whatever manager is
+ * registered), or a manager an implementation holds itself, which skips the API's global lookup
+ * on every call.
+ */
+export type ContextRunner = Pick<ContextManager, 'active' | 'with'>;
 
 /** Records `err` on `span` as an exception event and sets status ERROR with its message. */
 export function recordError(span: Span, err: unknown): void {
@@ -76,7 +90,10 @@ export function settle<T>(work: () => T | Promise<T>): Promise<T> {
  * spans a library starts below them become their children.
  */
 export abstract class SpanTracing implements Tracing {
-  constructor(protected readonly tracer: Tracer = projectTracer) {}
+  constructor(
+    protected readonly tracer: Tracer = projectTracer,
+    protected readonly contexts: ContextRunner = otelContext,
+  ) {}
 
   abstract serveHttp(req: IncomingMessage, clientAddress?: string): HttpServerTrace;
   abstract serveGrpc(path: string, metadata: Metadata): GrpcServerTrace;
@@ -91,11 +108,11 @@ export abstract class SpanTracing implements Tracing {
 
   inSpan<T>(name: string, attributes: Attributes, parent: TraceParent | undefined, run: (span: TraceParent) => T | Promise<T>): Promise<T> {
     const from = parent instanceof SpanParent ? parent : undefined;
-    const parentContext = from?.context ?? otelContext.active();
+    const parentContext = from?.context ?? this.contexts.active();
     const span = this.tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, parentContext);
-    const active = trace.setSpan(parentContext, span);
+    const active = setSpan(parentContext, span);
     const child = this.childParent(span, from && from.context === undefined ? undefined : active, from);
-    return settle(() => otelContext.with(active, run, undefined, child)).then(
+    return settle(() => this.contexts.with(active, run, undefined, child)).then(
       (value) => {
         span.end();
         return value;
@@ -109,7 +126,7 @@ export abstract class SpanTracing implements Tracing {
   }
 
   async dbStatement<T>(name: string, attributes: Attributes, run: () => Promise<T>): Promise<T> {
-    const span = this.tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes });
+    const span = this.tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, this.contexts.active());
     try {
       return await run();
     } catch (err) {

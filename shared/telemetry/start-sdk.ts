@@ -13,6 +13,7 @@ import { createSampling } from './lean/sampling';
 import { LeanW3CPropagator } from './lean/w3c-propagator';
 import { ATTR_SERVICE_INSTANCE_ID } from './instance-id';
 import { LeanOtlpProcessor } from './otlp/lean-otlp-processor';
+import { TRACER_NAME } from './spans';
 import type { TracingConfig } from './tracing-config';
 import type { Tracing } from './tracing';
 
@@ -78,14 +79,17 @@ function processResource(config: TracingConfig) {
  * Lean tracing: the W3C propagators, the AsyncLocalStorage context manager and the lean tracer
  * provider, wired directly. NodeSDK is not used here because the tracer provider it builds is
  * the cost this mode removes (lean/lean-tracer.ts, bench/README.md); everything else NodeSDK
- * would set up is these three calls.
+ * would set up is these three calls. Returns the provider (what shutdown stops) and lean tracing
+ * wired to the three.
  */
 function startLean(config: TracingConfig, processors: SpanProcessor[], env: NodeJS.ProcessEnv) {
   // AsyncLocalStorage on Node 24 is AsyncContextFrame: no promise hooks, a pointer per promise.
   // The lean choke points parent their spans explicitly; the context manager serves DB spans and
   // any span a handler starts itself.
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new LeanW3CPropagator());
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  const propagator = new LeanW3CPropagator();
+  context.setGlobalContextManager(contextManager);
+  propagation.setGlobalPropagator(propagator);
   const provider = new LeanTracerProvider({
     resource: processResource(config),
     sampled: createSampling({ rate: config.samplingRate, parentBased: config.parentBased }),
@@ -94,7 +98,10 @@ function startLean(config: TracingConfig, processors: SpanProcessor[], env: Node
     limits: limitsFromEnv(env),
   });
   trace.setGlobalTracerProvider(provider);
-  return provider;
+  // The same three, registered for everyone else, are handed to lean tracing itself: its calls
+  // on every request then skip the API's global lookups.
+  const { LeanTracing } = require('./lean/lean-tracing') as typeof import('./lean/lean-tracing');
+  return { provider, tracing: new LeanTracing(provider.getTracer(TRACER_NAME), propagator, contextManager) };
 }
 
 /**
@@ -122,9 +129,8 @@ export function startSdk(
   // (NodeSDK registers no tracer provider at all without a processor).
   const processors = [new CountingProcessor(), ...(exporting ? [exporting] : []), ...extraProcessors];
   if (config.instrumentation === 'lean') {
-    const provider = startLean(config, processors, env);
-    const { LeanTracing } = require('./lean/lean-tracing') as typeof import('./lean/lean-tracing');
-    return { shutdown: () => provider.shutdown(), tracing: new LeanTracing() };
+    const { provider, tracing } = startLean(config, processors, env);
+    return { shutdown: () => provider.shutdown(), tracing };
   }
   const sdk = (require('./start-auto') as typeof import('./start-auto')).startAuto(config, { instrumentations, processors, resource: processResource(config), diagOptions });
   const { AutoTracing } = require('./auto-tracing') as typeof import('./auto-tracing');

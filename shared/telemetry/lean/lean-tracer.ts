@@ -16,6 +16,9 @@ import type { IdGenerator, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { LeanSpan, type LeanSpanLimits, type LeanSpanShared } from './lean-span';
 import type { SamplingDecision } from './sampling';
 
+// Bound once: the API's `trace` is a getter on its module, read on every call otherwise.
+const { getSpan, setSpan, wrapSpanContext } = trace;
+
 /** Settings of {@link LeanTracerProvider}. */
 export interface LeanTracerProviderOptions {
   resource: Resource;
@@ -73,14 +76,14 @@ class LeanTracer implements Tracer {
   ) {}
 
   startSpan(name: string, options: SpanOptions = {}, ctx: Context = contextApi.active()): Span {
-    const parentSpan = options.root ? undefined : trace.getSpan(ctx);
+    const parentSpan = options.root ? undefined : getSpan(ctx);
     const parent = parentSpan?.spanContext();
     const validParent = continuable(parent) ? parent : undefined;
     const traceId = validParent ? validParent.traceId : this.ids.generateTraceId();
     const spanId = this.ids.generateSpanId();
     const traceState = validParent?.traceState;
     if (!this.sampled(validParent, traceId)) {
-      return trace.wrapSpanContext({ traceId, spanId, traceFlags: TraceFlags.NONE, traceState });
+      return wrapSpanContext({ traceId, spanId, traceFlags: TraceFlags.NONE, traceState });
     }
     const span = new LeanSpan(
       name,
@@ -104,7 +107,7 @@ class LeanTracer implements Tracer {
     const parent = (args.length > 2 ? args[1] : undefined) as Context | undefined;
     const ctx = parent ?? contextApi.active();
     const span = this.startSpan(name, options, ctx);
-    return contextApi.with(trace.setSpan(ctx, span), fn as (span: Span) => ReturnType<F>, undefined, span);
+    return contextApi.with(setSpan(ctx, span), fn as (span: Span) => ReturnType<F>, undefined, span);
   }
 }
 

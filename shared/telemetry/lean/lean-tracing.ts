@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Client, Metadata } from '@grpc/grpc-js';
 import {
-  context as otelContext,
   defaultTextMapGetter,
   propagation,
   SpanKind,
@@ -10,11 +9,12 @@ import {
   type Context,
   type Span,
   type TextMapGetter,
+  type TextMapPropagator,
   type TextMapSetter,
   type Tracer,
 } from '@opentelemetry/api';
 import { untrustedCallerContext } from '../edge-trust';
-import { NO_SPAN, SpanParent, SpanTracing } from '../spans';
+import { NO_SPAN, SpanParent, SpanTracing, type ContextRunner } from '../spans';
 import { formatTraceparent, metadataValue, spanLogFields } from '../trace-headers';
 import type { GrpcClientEnd, GrpcServerTrace, HttpServerTrace, LogTraceFields, TraceParent } from '../tracing';
 import { pathOf, UNTRACED_GRPC_METHODS, UNTRACED_PATHS } from '../untraced';
@@ -26,6 +26,15 @@ import { LEAN_ROOT_CONTEXT } from './lean-context';
 // grpc-js. They are built to be indistinguishable from what the stock instrumentations record
 // (same names, kinds, attributes, statuses): the end-to-end trace tests run against both. The
 // operation, procedure and DB spans are SpanTracing's (spans.ts).
+
+// Bound once: the API's `trace` is a getter on its module, read on every call otherwise.
+const { getActiveSpan, setSpan } = trace;
+
+/**
+ * How trace context goes into and comes out of headers and metadata: the API's `propagation`
+ * (whatever propagator is registered), or the propagator itself, held directly.
+ */
+export type Propagator = Pick<TextMapPropagator, 'inject' | 'extract'>;
 
 // ---- gRPC spans, as @opentelemetry/instrumentation-grpc records them ----
 
@@ -82,6 +91,7 @@ export function startClientSpan(
   peer: { address: string | undefined; port: number },
   parent: Context,
   metadata: Metadata,
+  propagator: Propagator = propagation,
 ): Span {
   const names = namesOf(path);
   const span = tracer.startSpan(names.spanName, { kind: SpanKind.CLIENT }, parent);
@@ -95,7 +105,7 @@ export function startClientSpan(
       'server.port': peer.port,
     });
   }
-  propagation.inject(trace.setSpan(parent, span), metadata, metadataSetter);
+  propagator.inject(setSpan(parent, span), metadata, metadataSetter);
   return span;
 }
 
@@ -114,8 +124,8 @@ export function endClientSpan(span: Span, err: { code?: number; name?: string; m
 }
 
 /** The caller's context (W3C traceparent, tracestate, baggage) from incoming metadata. */
-export function extractFromMetadata(metadata: Metadata): Context {
-  return propagation.extract(LEAN_ROOT_CONTEXT, metadata, metadataGetterForPropagation);
+export function extractFromMetadata(metadata: Metadata, propagator: Propagator = propagation): Context {
+  return propagator.extract(LEAN_ROOT_CONTEXT, metadata, metadataGetterForPropagation);
 }
 
 const PREVIOUS_ATTEMPTS = 'grpc-previous-rpc-attempts';
@@ -124,9 +134,9 @@ const PREVIOUS_ATTEMPTS = 'grpc-previous-rpc-attempts';
 export const ATTR_PREVIOUS_ATTEMPTS = 'rpc.grpc.previous_rpc_attempts';
 
 /** Starts the SERVER span of an incoming call, child of the caller's span. */
-export function startServerSpan(tracer: Tracer, path: string, metadata: Metadata): { span: Span; context: Context } {
+export function startServerSpan(tracer: Tracer, path: string, metadata: Metadata, propagator: Propagator = propagation): { span: Span; context: Context } {
   const names = namesOf(path);
-  const parent = extractFromMetadata(metadata);
+  const parent = extractFromMetadata(metadata, propagator);
   const span = tracer.startSpan(names.spanName, { kind: SpanKind.SERVER }, parent);
   if (span.isRecording()) {
     span.setAttributes({ 'rpc.system': 'grpc', 'rpc.method': names.method, 'rpc.service': names.service });
@@ -135,7 +145,7 @@ export function startServerSpan(tracer: Tracer, path: string, metadata: Metadata
     const previous = metadata.get(PREVIOUS_ATTEMPTS)[0];
     if (previous !== undefined) span.setAttribute(ATTR_PREVIOUS_ATTEMPTS, Number(previous));
   }
-  return { span, context: trace.setSpan(parent, span) };
+  return { span, context: setSpan(parent, span) };
 }
 
 /**
@@ -172,7 +182,7 @@ class HttpServerSpan implements HttpServerTrace {
     private readonly method: string,
     parentContext: Context,
   ) {
-    this.parent = new SpanParent(span, trace.setSpan(parentContext, span));
+    this.parent = new SpanParent(span, setSpan(parentContext, span));
   }
 
   traceResponse(): string {
@@ -202,8 +212,8 @@ class HttpServerSpan implements HttpServerTrace {
 class GrpcServerSpan implements GrpcServerTrace {
   readonly parent: SpanParent;
 
-  constructor(tracer: Tracer, path: string, metadata: Metadata) {
-    const server = startServerSpan(tracer, path, metadata);
+  constructor(tracer: Tracer, path: string, metadata: Metadata, propagator: Propagator) {
+    const server = startServerSpan(tracer, path, metadata, propagator);
     this.parent = new SpanParent(server.span, server.context);
   }
 
@@ -222,21 +232,33 @@ class GrpcServerSpan implements GrpcServerTrace {
 const NOTHING = Object.freeze({});
 const activeSpanFields = (line: object) => {
   if ((line as { trace_id?: unknown }).trace_id !== undefined) return NOTHING;
-  const span = trace.getActiveSpan();
+  const span = getActiveSpan();
   return span ? spanLogFields(span) : NOTHING;
 };
 const mergeSpanFields = (line: object, fields: object) => (fields === NOTHING ? line : Object.assign(fields, line));
 
-/** Lean tracing's {@link Tracing}: the project's own spans at its choke points, nothing patched. */
+/**
+ * Lean tracing's {@link Tracing}: the project's own spans at its choke points, nothing patched.
+ * The process's tracer, propagator and context manager are handed to it (start-sdk.ts), so a
+ * request's path makes no lookup through the API's globals; without them (tests), the API's.
+ */
 export class LeanTracing extends SpanTracing {
   // server.address/server.port of a client's channel, parsed once per client.
   private readonly peers = new WeakMap<Client, { address: string | undefined; port: number }>();
+
+  constructor(
+    tracer?: Tracer,
+    private readonly propagator: Propagator = propagation,
+    contexts?: ContextRunner,
+  ) {
+    super(tracer, contexts);
+  }
 
   override readonly loggerOptions = { mixin: activeSpanFields, mixinMergeStrategy: mergeSpanFields };
 
   serveHttp(req: IncomingMessage, clientAddress?: string): HttpServerTrace {
     if (UNTRACED_PATHS.has(pathOf(req.url))) return NO_TRACE;
-    const parent = propagation.extract(LEAN_ROOT_CONTEXT, req.headers, defaultTextMapGetter);
+    const parent = this.propagator.extract(LEAN_ROOT_CONTEXT, req.headers, defaultTextMapGetter);
     const method = req.method || 'GET';
     // An untrusted caller's context is no parent (edge-trust.ts), but a link.
     const caller = untrustedCallerContext(req);
@@ -247,7 +269,7 @@ export class LeanTracing extends SpanTracing {
   }
 
   serveGrpc(path: string, metadata: Metadata): GrpcServerTrace {
-    return new GrpcServerSpan(this.tracer, path, metadata);
+    return new GrpcServerSpan(this.tracer, path, metadata, this.propagator);
   }
 
   callGrpc(client: Client, path: string, parent: TraceParent | undefined, metadata: Metadata): GrpcClientEnd {
@@ -258,7 +280,7 @@ export class LeanTracing extends SpanTracing {
       this.peers.set(client, peer);
     }
     const from = parent instanceof SpanParent ? parent.context : undefined;
-    const span = startClientSpan(this.tracer, path, peer, from ?? otelContext.active(), metadata);
+    const span = startClientSpan(this.tracer, path, peer, from ?? this.contexts.active(), metadata, this.propagator);
     return (error) => endClientSpan(span, error);
   }
 }

@@ -7,7 +7,7 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from '@opentelemetry/api';
-import { isTracingSuppressed, TraceState, W3CBaggagePropagator } from '@opentelemetry/core';
+import { isTracingSuppressed as isTracingSuppressedFn, TraceState, W3CBaggagePropagator } from '@opentelemetry/core';
 import { parseTraceparentFast } from '../trace-headers';
 
 const TRACEPARENT = 'traceparent';
@@ -17,6 +17,12 @@ const INVALID_TRACE_ID = '0'.repeat(32);
 const INVALID_SPAN_ID = '0'.repeat(16);
 
 const baggagePropagator = new W3CBaggagePropagator();
+
+// Bound once: the API's `trace` and `propagation` and core's re-exports are getters on their
+// modules, read on every call otherwise.
+const { getSpanContext, setSpanContext } = trace;
+const { getBaggage } = propagation;
+const isTracingSuppressed = isTracingSuppressedFn;
 
 /** The traceparent's flags field as the stock propagator writes it (`0` + hex: `01`, `00`, `010` for 16). */
 function flagsField(traceFlags: number): string {
@@ -34,13 +40,13 @@ function flagsField(traceFlags: number): string {
  */
 export class LeanW3CPropagator implements TextMapPropagator {
   inject(context: Context, carrier: unknown, setter: TextMapSetter): void {
-    const sc = trace.getSpanContext(context);
+    const sc = getSpanContext(context);
     if (sc && !isTracingSuppressed(context) && sc.traceId !== INVALID_TRACE_ID && sc.spanId !== INVALID_SPAN_ID) {
       // Formatted exactly as the stock propagator formats it.
       setter.set(carrier, TRACEPARENT, `00-${sc.traceId}-${sc.spanId}-${flagsField(sc.traceFlags)}`);
       if (sc.traceState) setter.set(carrier, TRACESTATE, sc.traceState.serialize());
     }
-    if (propagation.getBaggage(context)) baggagePropagator.inject(context, carrier, setter);
+    if (getBaggage(context)) baggagePropagator.inject(context, carrier, setter);
   }
 
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
@@ -56,7 +62,7 @@ export class LeanW3CPropagator implements TextMapPropagator {
           const joined = Array.isArray(state) ? state.join(',') : state;
           parsed.traceState = new TraceState(typeof joined === 'string' ? joined : undefined);
         }
-        out = trace.setSpanContext(out, parsed);
+        out = setSpanContext(out, parsed);
       }
     }
     if (getter.get(carrier, BAGGAGE) !== undefined) out = baggagePropagator.extract(out, carrier, getter);
