@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import { CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryResult, type TransactionSettings } from 'kysely';
 import { tracing } from '../telemetry/active-config';
+import type { DbStatementSpan } from '../telemetry/tracing';
 import { asCallerError } from './db-errors';
 
 /** `SELECT`, `INSERT`, ... : the first keyword of a statement. */
@@ -26,14 +27,21 @@ class TracedConnection implements DatabaseConnection {
 
   /** Runs `run` (which executes `sql`) in a span; a failure is recorded and mapped (db-errors.ts). */
   async traced<T>(sql: string, run: () => Promise<T>): Promise<T> {
-    const operation = operationOf(sql);
-    const table = /\b(?:from|into|update|table)\s+"?(\w+)"?/i.exec(sql)?.[1];
-    const attributes = { ...this.base, 'db.operation.name': operation, 'db.query.text': sql, ...(table ? { 'db.collection.name': table } : {}) };
     try {
-      return await tracing().dbStatement(table ? `${operation} ${table}` : operation, attributes, run);
+      return await tracing().dbStatement(() => this.describe(sql), run);
     } catch (err) {
       throw asCallerError(err);
     }
+  }
+
+  /** The span of statement `sql`: `SELECT users`, with its operation, text and table. */
+  private describe(sql: string): DbStatementSpan {
+    const operation = operationOf(sql);
+    const table = /\b(?:from|into|update|table)\s+"?(\w+)"?/i.exec(sql)?.[1];
+    return {
+      name: table ? `${operation} ${table}` : operation,
+      attributes: { ...this.base, 'db.operation.name': operation, 'db.query.text': sql, ...(table ? { 'db.collection.name': table } : {}) },
+    };
   }
 
   streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {

@@ -3,7 +3,7 @@ import type { Client, Metadata } from '@grpc/grpc-js';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import { NO_SPAN, settle, SpanParent, SpanTracing } from './spans';
 import { httpHeaderGetter, injectTraceHeaders, metadataGetter, parseTraceHeaders, traceLogFields, type TraceHeaders } from './trace-headers';
-import type { GrpcClientEnd, GrpcServerTrace, HttpServerTrace, LogTraceFields, TraceParent } from './tracing';
+import type { DbStatementSpan, GrpcClientEnd, GrpcServerTrace, HttpServerTrace, LogTraceFields, TraceParent } from './tracing';
 
 // Tracing off: no SDK, no patching and no context manager are loaded at all, because each costs
 // CPU on every request even with nothing recorded. The caller's W3C traceparent, tracestate and
@@ -63,8 +63,8 @@ export class OffTracing extends SpanTracing {
     return settle(() => run(parent ?? NO_PARENT));
   }
 
-  override dbStatement<T>(name: string, attributes: Attributes, run: () => Promise<T>): Promise<T> {
-    return this.spans ? super.dbStatement(name, attributes, run) : run();
+  override dbStatement<T>(describe: () => DbStatementSpan, run: () => Promise<T>): Promise<T> {
+    return this.spans ? super.dbStatement(describe, run) : run();
   }
 
   // No span, so no address to record.

@@ -13,7 +13,7 @@ import {
 } from '@opentelemetry/api';
 import type { IncomingMessage } from 'node:http';
 import type { Client, Metadata } from '@grpc/grpc-js';
-import type { GrpcClientEnd, GrpcServerTrace, HttpServerTrace, TraceParent, Tracing } from './tracing';
+import type { DbStatementSpan, GrpcClientEnd, GrpcServerTrace, HttpServerTrace, TraceParent, Tracing } from './tracing';
 
 // What every implementation of the tracing interface (tracing.ts) makes the same way: the
 // operation, procedure and DB spans. Each implementation (off-tracing.ts, auto-tracing.ts,
@@ -28,6 +28,9 @@ const projectTracer = tracer;
 
 // Bound once: the API's `trace` is a getter on its module, read on every call otherwise.
 const { setSpan } = trace;
+
+// A DB span's name until it is described (at once, when it records).
+const DB_STATEMENT = 'db statement';
 
 /**
  * Where spans' work runs and which context is active: the API's context (whatever manager is
@@ -125,8 +128,15 @@ export abstract class SpanTracing implements Tracing {
     );
   }
 
-  async dbStatement<T>(name: string, attributes: Attributes, run: () => Promise<T>): Promise<T> {
-    const span = this.tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, this.contexts.active());
+  async dbStatement<T>(describe: () => DbStatementSpan, run: () => Promise<T>): Promise<T> {
+    // The samplers (parent-based, trace-id ratio) decide without the name or attributes, so
+    // the span starts undescribed and only one that records is described.
+    const span = this.tracer.startSpan(DB_STATEMENT, { kind: SpanKind.CLIENT }, this.contexts.active());
+    if (span.isRecording()) {
+      const { name, attributes } = describe();
+      span.updateName(name);
+      span.setAttributes(attributes);
+    }
     try {
       return await run();
     } catch (err) {

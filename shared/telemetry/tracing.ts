@@ -57,6 +57,12 @@ export interface GrpcServerTrace {
 /** Ends an outgoing gRPC call's span with its outcome (null: OK). */
 export type GrpcClientEnd = (error: { code?: number; name?: string; message?: string } | null) => void;
 
+/** A database statement's span: its name (`SELECT users`) and attributes. */
+export interface DbStatementSpan {
+  name: string;
+  attributes: Attributes;
+}
+
 /** What a request's code asks of tracing. */
 export interface Tracing {
   /**
@@ -79,10 +85,12 @@ export interface Tracing {
    */
   inSpan<T>(name: string, attributes: Attributes, parent: TraceParent | undefined, run: (span: TraceParent) => T | Promise<T>): Promise<T>;
   /**
-   * Runs one database statement in a CLIENT span `name`. A failure is recorded by its class only
-   * (driver messages can quote values) and rethrown as is.
+   * Runs one database statement in a CLIENT span that `describe()` names and describes. It is
+   * called only when the span records: a statement nobody records (tracing off, or a request
+   * not sampled) pays for no span data. A failure is recorded by its class only (driver messages
+   * can quote values) and rethrown as is.
    */
-  dbStatement<T>(name: string, attributes: Attributes, run: () => Promise<T>): Promise<T>;
+  dbStatement<T>(describe: () => DbStatementSpan, run: () => Promise<T>): Promise<T>;
   /** What the process logger needs so a line written inside a span carries its ids. */
   readonly loggerOptions: Pick<LoggerOptions, 'mixin' | 'mixinMergeStrategy'>;
 }

@@ -39,7 +39,7 @@ describe('tracing interface: off', () => {
 
     it('has no logger mixin, and its spans (operation, DB) go to whatever provider it is given', async () => {
       expect(off.loggerOptions).to.deep.equal({});
-      await off.inSpan('GetUser', { operation: 'get_user' }, undefined, () => off.dbStatement('SELECT users', { 'db.operation.name': 'SELECT' }, async () => 1));
+      await off.inSpan('GetUser', { operation: 'get_user' }, undefined, () => off.dbStatement(() => ({ name: 'SELECT users', attributes: { 'db.operation.name': 'SELECT' } }), async () => 1));
       expect(exporter.getFinishedSpans().map((s) => s.name).sort()).to.deep.equal(['GetUser', 'SELECT users']);
     });
   });
@@ -58,7 +58,7 @@ describe('tracing interface: off', () => {
         const value = await off.inSpan('trpc users.get', {}, served.parent, (span) => {
           handedOn = span;
           off.callGrpc(client(), '/user.v1.UserService/GetUser', span, metadata)(null);
-          return off.dbStatement('SELECT users', {}, async () => 'row');
+          return off.dbStatement(() => ({ name: 'SELECT users', attributes: {} }), async () => 'row');
         });
         expect(value).to.equal('row');
         expect(handedOn).to.equal(served.parent);
@@ -76,7 +76,7 @@ describe('tracing interface: off', () => {
       const boom = new Error('boom');
       expect(await off.inSpan('x', {}, undefined, () => { throw boom; }).catch((e: unknown) => e)).to.equal(boom);
       expect(await off.inSpan('x', {}, undefined, () => Promise.reject(boom)).catch((e: unknown) => e)).to.equal(boom);
-      expect(await off.dbStatement('SELECT users', {}, () => Promise.reject(boom)).catch((e: unknown) => e)).to.equal(boom);
+      expect(await off.dbStatement(() => ({ name: 'SELECT users', attributes: {} }), () => Promise.reject(boom)).catch((e: unknown) => e)).to.equal(boom);
     });
   });
 });
