@@ -51,6 +51,12 @@ export interface SideBySideOptions extends LoadOptions {
   against?: string;
   /** The latency phase after the CPU rounds (latency-phase.ts); `rounds: 0` skips it, as --against does. */
   latency: LatencyOptions;
+  /**
+   * The CPU rounds' requests arrive in a caller's trace that the caller did not sample
+   * (`traceparent` flags 00): `off` then carries that context as tracing does, and the ratio is
+   * what tracing costs beyond the context a request carries.
+   */
+  unsampledCaller: boolean;
 }
 
 /** `--capacity`: configurations one after another, closed loop unless --rate: throughput, latency, RSS. */
@@ -119,6 +125,8 @@ options:
   --concurrency <n>    in flight per stack (default 50; --soak 100; --collector 20)
   --against <root>     side by side: also run each configuration from the build at <root> (its own dist/),
                        one pair of stacks at a time; reports this build / that build
+  --unsampled-caller   side by side: the CPU rounds' requests carry a caller's unsampled traceparent (flags
+                       00), so off carries the same trace context: what tracing costs beyond carrying it
   --latency-rounds <n> side by side: rounds of the latency phase, off against on-1.0-sink and on-1.0 (real
                        Jaeger), c=1 and at --rate (default 6; 0 skips it; --smoke 2; none with --against)
   --latency-requests <n>  side by side: c=1 requests per stack per round, in blocks of 50 (default 1000)
@@ -134,7 +142,7 @@ options:
   --help`;
 
 const MODE_FLAGS = {
-  'side-by-side': ['configs', 'loads', 'rate', 'rounds', 'duration', 'warmup', 'concurrency', 'against', 'smoke', 'out', 'latency-rounds', 'latency-requests', 'latency-duration'],
+  'side-by-side': ['configs', 'loads', 'rate', 'rounds', 'duration', 'warmup', 'concurrency', 'against', 'smoke', 'out', 'latency-rounds', 'latency-requests', 'latency-duration', 'unsampled-caller'],
   capacity: ['configs', 'loads', 'rate', 'rounds', 'duration', 'warmup', 'concurrency', 'smoke', 'out', 'retries', 'cpu-prof', 'ghz-cpus'],
   soak: ['duration', 'concurrency', 'out'],
   collector: ['duration', 'concurrency', 'out', 'samplers'],
@@ -197,7 +205,7 @@ function readFlags(argv: string[]) {
     options: {
       capacity: bool, soak: bool, collector: bool, micro: str, 'profile-summary': str, top: str,
       configs: str, loads: str, rate: str, rounds: str, duration: str, warmup: str, concurrency: str,
-      against: str, smoke: bool, out: str, 'latency-rounds': str, 'latency-requests': str, 'latency-duration': str, retries: str, 'cpu-prof': str, 'ghz-cpus': str, iterations: str, samplers: str, help: bool,
+      against: str, smoke: bool, out: str, 'unsampled-caller': bool, 'latency-rounds': str, 'latency-requests': str, 'latency-duration': str, retries: str, 'cpu-prof': str, 'ghz-cpus': str, iterations: str, samplers: str, help: bool,
     },
   }).values;
 }
@@ -287,6 +295,7 @@ function sideBySideOptions(values: CliValues, outDir: string): SideBySideOptions
     outDir,
     against,
     latency: latencyOptions(values, smoke, against !== undefined),
+    unsampledCaller: values['unsampled-caller'] ?? false,
   };
 }
 

@@ -11,7 +11,15 @@ export interface LoadShape {
   ghzCpus: number;
   /** Offered requests per second (open loop); 0 = closed loop. */
   rate: number;
+  /** A W3C `traceparent` every request carries, as from a caller inside a trace (--unsampled-caller). */
+  callerTraceparent?: string;
 }
+
+/**
+ * The `traceparent` of a caller that is itself traced but did not sample its trace (flags 00):
+ * every hop carries the trace context, and with parent-based sampling nothing is recorded.
+ */
+export const UNSAMPLED_CALLER_TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00';
 
 /** A load made concrete for one running configuration. */
 export type PlannedLoad = { tool: 'ghz'; ghz: GhzLoad } | { tool: 'autocannon'; http: HttpLoad };
@@ -50,18 +58,22 @@ export function planLoad(load: LoadName, running: RunningConfig, shape: LoadShap
   if (load === 'rest-get-user-c1') return planLoad('rest-get-user', running, shape);
 
   const account = need(running.account, 'bench user');
-  const bearer = `Bearer ${account.accessToken}`;
+  // The bearer token, and the caller's trace context when the shape gives one.
+  const auth = { authorization: `Bearer ${account.accessToken}`, ...(shape.callerTraceparent ? { traceparent: shape.callerTraceparent } : {}) };
   switch (load) {
     case 'ghz-get-user':
-      return ghz(running.userAddr, 'user.v1.UserService/GetUser', USER_PROTO, { id: account.id }, { authorization: bearer });
+      return ghz(running.userAddr, 'user.v1.UserService/GetUser', USER_PROTO, { id: account.id }, auth);
     case 'ghz-validate-token':
-      return ghz(running.authAddr, 'auth.v1.AuthService/ValidateToken', AUTH_PROTO, {}, { authorization: bearer });
+      return ghz(running.authAddr, 'auth.v1.AuthService/ValidateToken', AUTH_PROTO, {}, auth);
     case 'rest-get-user':
-      return http('GET', `/api/v1/users/${encodeURIComponent(account.id)}`, { authorization: bearer });
+      return http('GET', `/api/v1/users/${encodeURIComponent(account.id)}`, auth);
     case 'trpc-get-user':
-      return http('GET', `/trpc/users.get?input=${encodeURIComponent(JSON.stringify({ id: account.id }))}`, { authorization: bearer });
-    case 'rest-login':
-      return http('POST', '/api/v1/auth/login', { 'content-type': 'application/json' }, JSON.stringify({ email: account.email, password: account.password }));
+      return http('GET', `/trpc/users.get?input=${encodeURIComponent(JSON.stringify({ id: account.id }))}`, auth);
+    case 'rest-login': {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (shape.callerTraceparent) headers.traceparent = shape.callerTraceparent;
+      return http('POST', '/api/v1/auth/login', headers, JSON.stringify({ email: account.email, password: account.password }));
+    }
   }
 }
 
@@ -73,7 +85,7 @@ export function runPlanned(planned: PlannedLoad, onStart?: (pid: number) => void
 /** A shell-ish rendering of the load for the report, with the token and password masked. */
 export function describePlanned(planned: PlannedLoad): string {
   if (planned.tool === 'ghz') {
-    const masked = { ...planned.ghz, metadata: planned.ghz.metadata ? { authorization: 'Bearer <token>' } : undefined };
+    const masked = { ...planned.ghz, metadata: planned.ghz.metadata ? { ...planned.ghz.metadata, authorization: 'Bearer <token>' } : undefined };
     return `ghz ${ghzArgs(masked)
       .map((a) => (/^[\w./:=-]+$/.test(a) ? a : `'${a}'`))
       .join(' ')}`;

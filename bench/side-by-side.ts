@@ -21,7 +21,7 @@ import { CONFIGS, type ConfigName } from './configs';
 import { startJaeger, type BenchJaeger } from './jaeger';
 import { LATENCY_TRACED, runLatencyPhase, type LatencyReport } from './latency-phase';
 import { formatLatencyTables, latencyHeadline } from './latency-report';
-import { planLoad, runPlanned } from './load-plan';
+import { planLoad, runPlanned, UNSAMPLED_CALLER_TRACEPARENT } from './load-plan';
 import type { LoadName } from './loads';
 import { pairedSummary, type PairedSummary, type RoundSample } from './paired-stats';
 import { ProcSampler } from './proc-sampler';
@@ -69,7 +69,7 @@ async function measureRound(stacks: Stack[], load: LoadName, options: SideBySide
   const sampler = new ProcSampler(500);
   stacks.forEach((s, i) => s.running.processes.forEach((p) => sampler.add(`${i}/${p.role}`, p.proc.pid)));
   sampler.start();
-  const shape = { concurrency: options.concurrency, durationS, ghzCpus: 1, rate: options.rates[load] ?? 0 };
+  const shape = { concurrency: options.concurrency, durationS, ghzCpus: 1, rate: options.rates[load] ?? 0, callerTraceparent: options.unsampledCaller ? UNSAMPLED_CALLER_TRACEPARENT : undefined };
   const results = await Promise.all(stacks.map((s) => runPlanned(planLoad(load, s.running, shape))));
   const usage = sampler.stop();
   return results.map((r, i) => ({
@@ -85,7 +85,7 @@ async function compare(stacks: Stack[], options: SideBySideOptions, log: (line: 
   const comparisons: Comparison[] = [];
   for (const load of options.loads) {
     const rate = options.rates[load] ?? 0;
-    log(`${load} at ${rate} rps on each of ${stacks.length} stacks at once, ${options.rounds} x ${options.durationS} s`);
+    log(`${load} at ${rate} rps on each of ${stacks.length} stacks at once, ${options.rounds} x ${options.durationS} s${options.unsampledCaller ? ", every request in an unsampled caller's trace" : ''}`);
     if (options.warmupS > 0) await measureRound(stacks, load, options, options.warmupS);
     const samples: Record<string, RoundSample[]> = Object.fromEntries(stacks.map((s) => [s.label, []]));
     for (let round = 0; round < options.rounds; round++) {
@@ -199,7 +199,7 @@ export function formatSideBySide(report: SideBySideReport): string {
     const roles = [...new Set(c.results.flatMap((r) => Object.keys(r.deltaUs)))];
     lines.push(
       '',
-      `${c.load} at ${c.rate} rps on each stack at once, ${o.rounds} x ${o.durationS} s, c<=${o.concurrency}, Node ${report.node.replace(/^v/, '')}; CPU per request against ${c.results[0]?.label} in the same round`,
+      `${c.load} at ${c.rate} rps on each stack at once${o.unsampledCaller ? ", every request in an unsampled caller's trace" : ''}, ${o.rounds} x ${o.durationS} s, c<=${o.concurrency}, Node ${report.node.replace(/^v/, '')}; CPU per request against ${c.results[0]?.label} in the same round`,
       `${'stack'.padEnd(28)}x base (median)  mean +- 2 s.e.   µs/req  ${roles.map((r) => `Δ ${r}`.padStart(11)).join('')}  errors  rps (min)  rounds`,
     );
     for (const r of c.results) {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { MICRO_NAMES, parseCli, type BenchOptions, type CapacityOptions, type SideBySideOptions } from '../../../bench/cli';
-import { planLoad, describePlanned } from '../../../bench/load-plan';
+import { planLoad, describePlanned, UNSAMPLED_CALLER_TRACEPARENT } from '../../../bench/load-plan';
 import { ghzArgs } from '../../../bench/ghz-load';
 import type { RunningConfig } from '../../../bench/bench-stack';
 
@@ -137,6 +137,28 @@ describe('bench command line: --rate (equal load for every configuration)', () =
     const closed = planLoad('ghz-get-user', running, { ...shape, rate: 0 });
     expect(closed.tool === 'ghz' && ghzArgs(closed.ghz)).not.to.include('--rps');
     expect(describePlanned(planLoad('rest-get-user', running, { ...shape, rate: 0 }))).not.to.include('overallRate');
+  });
+
+  it("--unsampled-caller: every request carries the caller's unsampled traceparent, and the token stays masked", () => {
+    const running = {
+      gatewayUrl: 'http://127.0.0.1:1',
+      userAddr: '127.0.0.1:2',
+      account: { id: 'u1', email: 'a@example.com', password: 'pw', accessToken: 'secret-token' },
+    } as unknown as RunningConfig;
+    const options = parseCli(['--unsampled-caller', '--configs', 'off,on-0-sink']);
+    expect(options !== 'help' && options.mode === 'side-by-side' && options.unsampledCaller).to.equal(true);
+    const plain = parseCli(['--configs', 'off,on-0-sink']);
+    expect(plain !== 'help' && plain.mode === 'side-by-side' && plain.unsampledCaller).to.equal(false);
+    expect(() => parseCli(['--capacity', '--unsampled-caller'])).to.throw(/unsampled-caller/);
+    const shape = { concurrency: 50, durationS: 8, ghzCpus: 1, rate: 0, callerTraceparent: UNSAMPLED_CALLER_TRACEPARENT };
+    expect(UNSAMPLED_CALLER_TRACEPARENT).to.match(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    const rest = planLoad('rest-get-user', running, shape);
+    expect(rest.tool === 'autocannon' && rest.http.headers).to.deep.equal({ authorization: 'Bearer secret-token', traceparent: UNSAMPLED_CALLER_TRACEPARENT });
+    const ghz = planLoad('ghz-get-user', running, shape);
+    expect(ghz.tool === 'ghz' && ghz.ghz.metadata).to.deep.equal({ authorization: 'Bearer secret-token', traceparent: UNSAMPLED_CALLER_TRACEPARENT });
+    expect(describePlanned(ghz)).to.include(UNSAMPLED_CALLER_TRACEPARENT).and.not.include('secret-token');
+    const without = planLoad('rest-get-user', running, { ...shape, callerTraceparent: undefined });
+    expect(without.tool === 'autocannon' && without.http.headers).to.deep.equal({ authorization: 'Bearer secret-token' });
   });
 
   it('sends ghz a number of calls instead of a duration when the load asks for one', () => {

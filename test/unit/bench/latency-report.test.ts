@@ -55,7 +55,7 @@ describe('bench: latency report', () => {
   it('puts the latency beside the CPU ratios in the side-by-side report, and fails the run on a failed request', () => {
     const sideBySide: SideBySideReport = {
       startedAt: '2026-12-07T05:00:00.000Z',
-      options: { mode: 'side-by-side', configs: ['off', 'on-1.0-sink'], loads: ['rest-get-user'], rates: { 'rest-get-user': 350 }, rounds: 3, durationS: 8, warmupS: 4, concurrency: 50, smoke: false, latency: report.options },
+      options: { mode: 'side-by-side', configs: ['off', 'on-1.0-sink'], loads: ['rest-get-user'], rates: { 'rest-get-user': 350 }, rounds: 3, durationS: 8, warmupS: 4, concurrency: 50, smoke: false, unsampledCaller: false, latency: report.options },
       node: 'v24.22.3',
       comparisons: [],
       latency: report,

@@ -46,7 +46,7 @@ describe('bench: side-by-side paired statistics', () => {
 describe('bench: side-by-side report', () => {
   const base = [sample(300, 200), sample(300, 200), sample(300, 200)];
   const traced = [sample(330, 220), sample(330, 220), sample(330, 220, 100)];
-  const options = { mode: 'side-by-side' as const, configs: ['off' as const, 'on-0-sink' as const], loads: ['rest-get-user' as const], rates: { 'rest-get-user': 350 }, rounds: 3, durationS: 6, warmupS: 4, concurrency: 50, smoke: false, latency: { rounds: 0, requests: 500, block: 100, durationS: 3 } };
+  const options = { mode: 'side-by-side' as const, configs: ['off' as const, 'on-0-sink' as const], loads: ['rest-get-user' as const], rates: { 'rest-get-user': 350 }, rounds: 3, durationS: 6, warmupS: 4, concurrency: 50, smoke: false, unsampledCaller: false, latency: { rounds: 0, requests: 500, block: 100, durationS: 3 } };
 
   it('prints ratios, per-process differences, the rounds left out, and the headline with intervals', () => {
     const report: SideBySideReport = {
