@@ -101,7 +101,7 @@ function startLean(config: TracingConfig, processors: SpanProcessor[], env: Node
   // The same three, registered for everyone else, are handed to lean tracing itself: its calls
   // on every request then skip the API's global lookups.
   const { LeanTracing } = require('./lean/lean-tracing') as typeof import('./lean/lean-tracing');
-  return { provider, tracing: new LeanTracing(provider.getTracer(TRACER_NAME), propagator, contextManager) };
+  return { provider, tracing: new LeanTracing(provider.getTracer(TRACER_NAME), { propagator, contexts: contextManager, parentBased: config.parentBased }) };
 }
 
 /**

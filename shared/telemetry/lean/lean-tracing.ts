@@ -6,6 +6,8 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  TraceFlags,
+  type Attributes,
   type Context,
   type Span,
   type TextMapGetter,
@@ -14,9 +16,9 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { untrustedCallerContext } from '../edge-trust';
-import { NO_SPAN, SpanParent, SpanTracing, type ContextRunner } from '../spans';
+import { NO_SPAN, settle, SpanParent, SpanTracing, type ContextRunner } from '../spans';
 import { formatTraceparent, metadataValue, spanLogFields } from '../trace-headers';
-import type { GrpcClientEnd, GrpcServerTrace, HttpServerTrace, LogTraceFields, TraceParent } from '../tracing';
+import type { DbStatementSpan, GrpcClientEnd, GrpcServerTrace, HttpServerTrace, LogTraceFields, TraceParent } from '../tracing';
 import { pathOf, UNTRACED_GRPC_METHODS, UNTRACED_PATHS } from '../untraced';
 import { incomingRequestAttributes } from './http-attributes';
 import { LEAN_ROOT_CONTEXT } from './lean-context';
@@ -28,7 +30,7 @@ import { LEAN_ROOT_CONTEXT } from './lean-context';
 // operation, procedure and DB spans are SpanTracing's (spans.ts).
 
 // Bound once: the API's `trace` is a getter on its module, read on every call otherwise.
-const { getActiveSpan, setSpan } = trace;
+const { getActiveSpan, getSpan, setSpan } = trace;
 
 /**
  * How trace context goes into and comes out of headers and metadata: the API's `propagation`
@@ -237,6 +239,19 @@ const activeSpanFields = (line: object) => {
 };
 const mergeSpanFields = (line: object, fields: object) => (fields === NOTHING ? line : Object.assign(fields, line));
 
+/** What lean tracing is wired to besides its tracer (start-sdk.ts hands over the process's own). */
+export interface LeanWiring {
+  /** The propagator (default: the API's `propagation`, whatever is registered). */
+  propagator?: Propagator;
+  /** The context manager (default: the API's `context`). */
+  contexts?: ContextRunner;
+  /**
+   * Sampling follows the parent (parent-based): then work in an unsampled trace starts no span
+   * of its own. Default false: every span goes to the tracer's sampler.
+   */
+  parentBased?: boolean;
+}
+
 /**
  * Lean tracing's {@link Tracing}: the project's own spans at its choke points, nothing patched.
  * The process's tracer, propagator and context manager are handed to it (start-sdk.ts), so a
@@ -246,12 +261,36 @@ export class LeanTracing extends SpanTracing {
   // server.address/server.port of a client's channel, parsed once per client.
   private readonly peers = new WeakMap<Client, { address: string | undefined; port: number }>();
 
-  constructor(
-    tracer?: Tracer,
-    private readonly propagator: Propagator = propagation,
-    contexts?: ContextRunner,
-  ) {
-    super(tracer, contexts);
+  private readonly propagator: Propagator;
+  private readonly parentBased: boolean;
+
+  constructor(tracer?: Tracer, wiring: LeanWiring = {}) {
+    super(tracer, wiring.contexts);
+    this.propagator = wiring.propagator ?? propagation;
+    this.parentBased = wiring.parentBased ?? false;
+  }
+
+  /**
+   * Whether work under `context` can record nothing: its trace is not sampled, and sampling
+   * follows the parent. Such work makes no span of its own (an operation's or a statement's
+   * would record nothing); it runs as part of its parent.
+   */
+  private unsampled(context: Context): boolean {
+    if (!this.parentBased) return false;
+    const span = getSpan(context);
+    return span !== undefined && (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0;
+  }
+
+  override inSpan<T>(name: string, attributes: Attributes, parent: TraceParent | undefined, run: (span: TraceParent) => T | Promise<T>): Promise<T> {
+    const from = parent instanceof SpanParent ? parent : undefined;
+    const context = from?.context ?? this.contexts.active();
+    if (!this.unsampled(context)) return super.inSpan(name, attributes, parent, run);
+    // Still made active: a span started below (by a library, say) must see the unsampled trace.
+    return settle(() => this.contexts.with(context, run, undefined, from ?? new SpanParent(getSpan(context)!, context)));
+  }
+
+  override dbStatement<T>(describe: () => DbStatementSpan, run: () => Promise<T>): Promise<T> {
+    return this.unsampled(this.contexts.active()) ? run() : super.dbStatement(describe, run);
   }
 
   override readonly loggerOptions = { mixin: activeSpanFields, mixinMergeStrategy: mergeSpanFields };

@@ -2,12 +2,16 @@ import type { IncomingMessage } from 'node:http';
 import { Metadata } from '@grpc/grpc-js';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import { UserServiceClient } from '../../../../../gen/user/v1/user';
 import { tlsAs } from '../../../../support/pki';
 import { createClient } from '../../../../../shared/grpc/client';
 import { LeanTracing } from '../../../../../shared/telemetry/lean/lean-tracing';
+import { LeanTracerProvider } from '../../../../../shared/telemetry/lean/lean-tracer';
+import { PooledIdGenerator } from '../../../../../shared/telemetry/lean/pooled-ids';
+import { createSampling } from '../../../../../shared/telemetry/lean/sampling';
 import { LeanW3CPropagator } from '../../../../../shared/telemetry/lean/w3c-propagator';
 
 // Lean tracing's own spans, on a tracer of the test's: the HTTP request, a served call, the
@@ -129,5 +133,71 @@ describe('tracing interface: lean', () => {
     lean.callGrpc(client, '/grpc.health.v1.Health/Check', undefined, metadata)(null);
     expect(exporter.getFinishedSpans()).to.deep.equal([]);
     expect(metadata.getMap()).to.deep.equal({});
+  });
+
+  describe('parent-based, in a trace its caller did not sample', () => {
+    const unsampledExporter = new InMemorySpanExporter();
+    const lean = new LeanTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'unsampled-test' }),
+      sampled: createSampling({ rate: 1, parentBased: true }),
+      idGenerator: new PooledIdGenerator(),
+      processors: [new SimpleSpanProcessor(unsampledExporter)],
+    });
+    const served = (flags: string) => {
+      const metadata = new Metadata();
+      metadata.set('traceparent', `00-${traceId}-00f067aa0ba902b7-${flags}`);
+      return metadata;
+    };
+    beforeEach(() => unsampledExporter.reset());
+
+    /** One served call: an operation, a statement in it and a call out; what the operation was handed and saw. */
+    async function serveOne(tracing: LeanTracing, flags: string) {
+      const call = tracing.serveGrpc('/user.v1.UserService/GetUser', served(flags));
+      const out = new Metadata();
+      let described = 0;
+      let handed: unknown;
+      let active: string | undefined;
+      await tracing.inSpan('GetUser', { operation: 'get_user' }, call.parent, async (span) => {
+        handed = span;
+        active = trace.getActiveSpan()?.spanContext().spanId;
+        await tracing.dbStatement(() => {
+          described++;
+          return { name: 'SELECT users', attributes: { 'db.operation.name': 'SELECT' } };
+        }, async () => 1);
+        tracing.callGrpc(client, '/auth.v1.AuthService/ValidateToken', span, out)(null);
+      });
+      call.end(null);
+      return { call, out, described, handed, active };
+    }
+
+    it('an operation and its statements make no span of their own: the parent is handed on and active, and the call carries the trace on, unsampled', async () => {
+      const tracing = new LeanTracing(lean.getTracer('t'), { propagator: new LeanW3CPropagator(), parentBased: true });
+      const { call, out, described, handed, active } = await serveOne(tracing, '00');
+      expect(handed).to.equal(call.parent);
+      expect(active).to.equal(call.logFields().span_id);
+      expect(described, 'a statement nobody records is not described').to.equal(0);
+      expect(unsampledExporter.getFinishedSpans()).to.deep.equal([]);
+      const [traceparent] = out.get('traceparent');
+      expect(traceparent).to.match(new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`));
+      expect(call.logFields()).to.include({ trace_id: traceId, trace_flags: '00' });
+    });
+
+    it('a sampled trace still gets the operation and statement spans, and without parent-based sampling every span goes to the sampler', async () => {
+      const parentBased = new LeanTracing(lean.getTracer('t'), { propagator: new LeanW3CPropagator(), parentBased: true });
+      const sampled = await serveOne(parentBased, '01');
+      expect(sampled.described).to.equal(1);
+      expect(unsampledExporter.getFinishedSpans().map((s) => s.name).sort()).to.deep.equal(['GetUser', 'SELECT users', 'grpc.auth.v1.AuthService/ValidateToken', 'grpc.user.v1.UserService/GetUser']);
+      unsampledExporter.reset();
+      // A sampler that ignores the parent (rate 1) records the unsampled caller's trace: nothing is skipped.
+      const ratio = new LeanTracerProvider({
+        resource: resourceFromAttributes({ 'service.name': 'ratio-test' }),
+        sampled: createSampling({ rate: 1, parentBased: false }),
+        idGenerator: new PooledIdGenerator(),
+        processors: [new SimpleSpanProcessor(unsampledExporter)],
+      });
+      const own = await serveOne(new LeanTracing(ratio.getTracer('t'), { propagator: new LeanW3CPropagator(), parentBased: false }), '00');
+      expect(own.described).to.equal(1);
+      expect(unsampledExporter.getFinishedSpans().map((s) => s.name)).to.include.members(['GetUser', 'SELECT users']);
+    });
   });
 });
