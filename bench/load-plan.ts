@@ -58,8 +58,9 @@ export function planLoad(load: LoadName, running: RunningConfig, shape: LoadShap
   if (load === 'rest-get-user-c1') return planLoad('rest-get-user', running, shape);
 
   const account = need(running.account, 'bench user');
-  // The bearer token, and the caller's trace context when the shape gives one.
-  const auth = { authorization: `Bearer ${account.accessToken}`, ...(shape.callerTraceparent ? { traceparent: shape.callerTraceparent } : {}) };
+  // The caller's trace context when the shape gives one, on every request; the bearer token on all but login.
+  const caller: Record<string, string> = shape.callerTraceparent ? { traceparent: shape.callerTraceparent } : {};
+  const auth = { authorization: `Bearer ${account.accessToken}`, ...caller };
   switch (load) {
     case 'ghz-get-user':
       return ghz(running.userAddr, 'user.v1.UserService/GetUser', USER_PROTO, { id: account.id }, auth);
@@ -69,11 +70,8 @@ export function planLoad(load: LoadName, running: RunningConfig, shape: LoadShap
       return http('GET', `/api/v1/users/${encodeURIComponent(account.id)}`, auth);
     case 'trpc-get-user':
       return http('GET', `/trpc/users.get?input=${encodeURIComponent(JSON.stringify({ id: account.id }))}`, auth);
-    case 'rest-login': {
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (shape.callerTraceparent) headers.traceparent = shape.callerTraceparent;
-      return http('POST', '/api/v1/auth/login', headers, JSON.stringify({ email: account.email, password: account.password }));
-    }
+    case 'rest-login':
+      return http('POST', '/api/v1/auth/login', { 'content-type': 'application/json', ...caller }, JSON.stringify({ email: account.email, password: account.password }));
   }
 }
 

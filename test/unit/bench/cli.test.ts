@@ -157,6 +157,8 @@ describe('bench command line: --rate (equal load for every configuration)', () =
     const ghz = planLoad('ghz-get-user', running, shape);
     expect(ghz.tool === 'ghz' && ghz.ghz.metadata).to.deep.equal({ authorization: 'Bearer secret-token', traceparent: UNSAMPLED_CALLER_TRACEPARENT });
     expect(describePlanned(ghz)).to.include(UNSAMPLED_CALLER_TRACEPARENT).and.not.include('secret-token');
+    const login = planLoad('rest-login', running, shape);
+    expect(login.tool === 'autocannon' && login.http.headers).to.deep.equal({ 'content-type': 'application/json', traceparent: UNSAMPLED_CALLER_TRACEPARENT });
     const without = planLoad('rest-get-user', running, { ...shape, callerTraceparent: undefined });
     expect(without.tool === 'autocannon' && without.http.headers).to.deep.equal({ authorization: 'Bearer secret-token' });
   });
